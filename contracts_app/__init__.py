@@ -1,0 +1,1 @@
+"""contracts_app: public-public cooperation and seat-purchase contract manager."""
