@@ -1,1 +1,60 @@
 """contracts_app: public-public cooperation and seat-purchase contract manager."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from .config import PROJECT_ROOT
+
+
+def create_app(config: dict | None = None, *, default_env: str = "development") -> Flask:
+    """Build the app: config, database, extensions, blueprints, error handlers, CLI — nothing else.
+
+    Migrations never run here (several workers would race); see ``flask --app contracts_app db upgrade``.
+    """
+    from flask_wtf.csrf import CSRFProtect
+
+    from . import cli, db, errors, i18n
+    from . import config as config_module
+    from .admin.views import bp as admin_bp
+    from .api import bp as api_bp
+    from .auth import access
+    from .auth.views import bp as auth_bp
+    from .home import bp as home_bp
+    from .organisations.views import bp as organisations_bp
+
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    config_module.load(app, config, default_env=default_env)
+    logging.basicConfig(level=logging.INFO if app.config["ENV"] != "testing" else logging.WARNING)
+
+    db.init_app(app)
+    access.init_app(app)
+    i18n.init_app(app)
+    csrf = CSRFProtect(app)
+    csrf.exempt(api_bp)  # JSON API: no cookies-only form posts; see api/__init__.py
+
+    for bp in (home_bp, auth_bp, organisations_bp, admin_bp, api_bp):
+        app.register_blueprint(bp)
+    errors.register_error_handlers(app)
+    cli.register(app)
+
+    @app.context_processor
+    def _layout_context():
+        from .layout import layout_context
+
+        return layout_context()
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    return app

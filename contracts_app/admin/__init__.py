@@ -1,0 +1,1 @@
+"""Operator pages that belong to no single domain: the audit log."""

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from .models import Role
+
+
+def role_choices():
+    return [
+        (Role.advisor.value, _l("Advisor (buys seats)")),
+        (Role.provider_coordinator.value, _l("Provider coordinator (courses and free seats)")),
+        (Role.budget_owner.value, _l("Budget owner")),
+        (Role.legal_reviewer.value, _l("Legal reviewer")),
+        (Role.admin.value, _l("Administrator")),
+    ]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=500)])
+    next = HiddenField()
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[DataRequired(), Length(min=10, max=500)],
+        description=_l("At least 10 characters. Give it to the user in a safe way."),
+    )
+
+
+class MembershipForm(FlaskForm):
+    unit_id = SelectField(_l("Unit"), coerce=lambda v: int(v) if v not in (None, "", "None") else None)
+    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+
+
+class UnitSwitchForm(FlaskForm):
+    unit_id = SelectField(_l("Acting for"), coerce=int)
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=[("nb", "Norsk bokmål"), ("en", "English")])

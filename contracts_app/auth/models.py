@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Optional
+
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base
+from ..organisations.models import Unit
+
+
+class Role(str, enum.Enum):
+    advisor = "advisor"  # Nav advisor (veileder): buys seats
+    provider_coordinator = "provider_coordinator"  # publishes courses and free capacity
+    budget_owner = "budget_owner"  # owns a measures budget, declares stops
+    legal_reviewer = "legal_reviewer"  # jurist / innkjøpsrådgiver: reviews and approves agreements
+    admin = "admin"  # operator: organisations, users, thresholds, templates
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Login name; stored lower-case so lookups are case-insensitive on every database.
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # argon2id hash (argon2-cffi); never the password.
+    password_hash: Mapped[str] = mapped_column(String(200))
+    # Interface language chosen by the user ("nb" or "en"); null = the default.
+    locale: Mapped[Optional[str]] = mapped_column(String(5))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column()
+    last_login_at: Mapped[Optional[dt.datetime]] = mapped_column()
+
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="Membership.id"
+    )
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def units(self) -> list[Unit]:
+        seen: dict[int, Unit] = {}
+        for m in self.memberships:
+            if m.unit is not None:
+                seen.setdefault(m.unit.id, m.unit)
+        return sorted(seen.values(), key=lambda u: u.name)
+
+    def roles_at(self, unit_id: int | None) -> set[Role]:
+        """Roles the user holds at a unit, plus admin (which is not tied to a unit)."""
+        roles = {m.role for m in self.memberships if m.unit_id is not None and m.unit_id == unit_id}
+        if any(m.role == Role.admin for m in self.memberships):
+            roles.add(Role.admin)
+        return roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class Membership(Base):
+    """The user works at ``unit`` in ``role``. Admin is the operator's role and needs no unit."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        UniqueConstraint("user_id", "unit_id", "role"),
+        CheckConstraint("unit_id IS NOT NULL OR role = 'admin'", name="unit_required_except_admin"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"), index=True)
+    role: Mapped[Role] = mapped_column(Enum(Role, name="role", native_enum=False, validate_strings=True, length=40))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    unit: Mapped[Optional[Unit]] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Membership user={self.user_id} unit={self.unit_id} {self.role.value}>"
+
+
+class LoginThrottle(Base):
+    """Failed logins per login name, to slow down password guessing (also for names that do not exist)."""
+
+    __tablename__ = "login_throttle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The lower-cased login name that was tried.
+    login: Mapped[str] = mapped_column(String(200), unique=True)
+    # Failures since the last success or the last lock-out.
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    # While set and in the future, logins for this name are refused without checking the password.
+    locked_until: Mapped[Optional[dt.datetime]] = mapped_column()
+
+    def __repr__(self) -> str:
+        return f"<LoginThrottle {self.login} failures={self.failures}>"

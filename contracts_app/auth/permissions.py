@@ -1,0 +1,63 @@
+"""Who may do what: pure predicates over a :class:`Principal`.
+
+Every view declares one of these with :func:`contracts_app.auth.access.requires`; the route × role matrix
+test walks every route and checks the answer for every role. A predicate never looks at the request.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .models import Role
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A logged-in user acting for their active unit with the roles they hold there."""
+
+    user_id: int
+    unit_id: int | None
+    roles: frozenset[Role] = field(default_factory=frozenset)
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+
+def authenticated(p: Principal) -> bool:
+    return True
+
+
+def is_admin(p: Principal) -> bool:
+    return p.has(Role.admin)
+
+
+def can_manage_organisations(p: Principal) -> bool:
+    return p.has(Role.admin)
+
+
+def can_manage_users(p: Principal) -> bool:
+    return p.has(Role.admin)
+
+
+def can_view_audit(p: Principal) -> bool:
+    return p.has(Role.admin)
+
+
+def can_buy_seats(p: Principal) -> bool:
+    return p.has(Role.advisor)
+
+
+def can_publish_capacity(p: Principal) -> bool:
+    return p.has(Role.provider_coordinator)
+
+
+def can_manage_budget(p: Principal) -> bool:
+    return p.has(Role.budget_owner)
+
+
+def can_review_legal(p: Principal) -> bool:
+    return p.has(Role.legal_reviewer)
+
+
+def can_use_rules_check(p: Principal) -> bool:
+    """The rules check page (Regelsjekk) is for legal staff and admins."""
+    return p.has(Role.legal_reviewer) or p.has(Role.admin)

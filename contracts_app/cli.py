@@ -1,0 +1,117 @@
+"""Command-line interface: `flask --app contracts_app <group> <command>`."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from . import clock
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+
+
+db_cli = AppGroup("db", help="Database migrations (Alembic).")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from . import migrate
+
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"Database at {revision}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION."""
+    from . import migrate
+
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    from alembic import command
+
+    from . import migrate
+
+    command.current(migrate.alembic_config(current_app.config["DATABASE_URL"]), verbose=True)
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    from alembic import command
+
+    from . import migrate
+
+    command.revision(migrate.alembic_config(current_app.config["DATABASE_URL"]), message=message, autogenerate=True)
+
+
+users_cli = AppGroup("users", help="User accounts.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True, help="Login e-mail address.")
+@click.option("--name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "advisor", "provider_coordinator", "budget_owner", "legal_reviewer"]),
+    default="admin",
+    show_default=True,
+)
+@click.option("--unit-id", type=int, default=None, help="Unit for the role (not needed for admin).")
+def users_create(email: str, name: str, password: str, role: str, unit_id: int | None) -> None:
+    """Create a user with one role, e.g. the first administrator."""
+    from .audit import SYSTEM
+    from .auth import services
+    from .auth.models import Role
+    from .db import get_session
+    from .errors import ValidationFailed
+    from .organisations.models import Unit
+
+    session = get_session()
+    unit = session.get(Unit, unit_id) if unit_id else None
+    if unit_id and unit is None:
+        raise click.ClickException(f"No unit with id {unit_id}.")
+    try:
+        user = services.create_user(session, email=email, name=name, password=password, actor=SYSTEM, now=clock.now())
+        services.add_membership(session, user, role=Role(role), unit=unit, actor=SYSTEM, now=clock.now())
+    except ValidationFailed as exc:
+        session.rollback()
+        for err in exc.errors:
+            click.echo(f"{err['path']}: {err['message']}", err=True)
+        sys.exit(2)
+    session.commit()
+    click.echo(f"Created {user.email} ({role}).")
+
+
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demo organisations and users (idempotent) and print the logins."""
+    from . import demo
+    from .db import get_session
+
+    session = get_session()
+    created = demo.load(session, now=clock.now())
+    session.commit()
+    click.echo(
+        f"Demo data: {created['entities']} legal entities, {created['units']} units, {created['users']} users created."
+    )
+    click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
+    for email, roles, where in demo.logins():
+        click.echo(f"  {email:32} {roles:22} {where}")

@@ -1,0 +1,83 @@
+"""Settings: defaults here, overridden by CONTRACTS_* environment variables.
+
+Every setting is documented in the README's configuration table. Flask's ``from_prefixed_env`` strips the
+``CONTRACTS_`` prefix, so ``CONTRACTS_DATABASE_URL`` becomes ``app.config["DATABASE_URL"]``.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+ENVIRONMENTS = ("development", "production", "testing")
+LOCALES = ("nb", "en")
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with the settings it was given."""
+
+
+def default_database_url(instance_path: str) -> str:
+    return "sqlite:///" + os.path.join(instance_path, "contracts.sqlite3")
+
+
+DEFAULTS: dict[str, object] = {
+    # development | production | testing. `flask --app contracts_app …` defaults to development;
+    # wsgi.py (what gunicorn serves) defaults to production.
+    "ENV": "development",
+    "DATABASE_URL": None,  # None → SQLite file under instance/
+    "SECRET_KEY": None,  # required outside development and testing
+    "DEFAULT_LOCALE": "nb",
+    "TIMEZONE": "Europe/Oslo",
+    # Failed logins before a username is locked out, and for how long (minutes).
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCKOUT_MINUTES": 15,
+    "SESSION_COOKIE_SECURE": None,  # None → True in production, False otherwise
+    # Run APScheduler inside the web process (development convenience only; see README).
+    "SCHEDULER_IN_PROCESS": False,
+}
+
+DEV_SECRET_KEY = "development-only-not-secret"  # noqa: S105 - never used in production (checked below)
+
+
+def load(app, overrides: dict | None = None, *, default_env: str = "development") -> None:
+    """Fill ``app.config`` from defaults, the environment and explicit overrides, then check it."""
+    cfg = app.config
+    for key, value in DEFAULTS.items():
+        cfg.setdefault(key, value)
+    cfg["ENV"] = default_env
+    cfg.from_prefixed_env(prefix="CONTRACTS")
+    if overrides:
+        cfg.update(overrides)
+
+    env = str(cfg["ENV"])
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"CONTRACTS_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    if cfg["DEFAULT_LOCALE"] not in LOCALES:
+        raise ConfigError(f"CONTRACTS_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
+    if not cfg.get("SECRET_KEY"):
+        if env == "production":
+            raise ConfigError(
+                "CONTRACTS_SECRET_KEY is not set. In production the app refuses to start without a secret key: "
+                "set CONTRACTS_SECRET_KEY to a long random string (for example the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`)."
+            )
+        cfg["SECRET_KEY"] = DEV_SECRET_KEY
+    elif env == "production" and cfg["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise ConfigError("CONTRACTS_SECRET_KEY must not be the development key in production")
+    if not cfg.get("DATABASE_URL"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        cfg["DATABASE_URL"] = default_database_url(app.instance_path)
+
+    secure = cfg.get("SESSION_COOKIE_SECURE")
+    cfg["SESSION_COOKIE_SECURE"] = (env == "production") if secure is None else bool(secure)
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["REMEMBER_COOKIE_HTTPONLY"] = True
+    cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
+    cfg["BABEL_DEFAULT_LOCALE"] = cfg["DEFAULT_LOCALE"]
+    cfg["BABEL_DEFAULT_TIMEZONE"] = cfg["TIMEZONE"]
+    cfg["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    cfg.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
+    cfg.setdefault("MAX_CONTENT_LENGTH", 5 * 1024 * 1024)

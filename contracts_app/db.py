@@ -1,0 +1,146 @@
+"""Database: declarative base with a constraint naming convention, engine and per-request session.
+
+Services receive a ``Session`` and only flush; the edge (view, CLI command, scheduled job) commits.
+SQLite is the embedded default and PostgreSQL the production database; both are driven through the same
+code. On SQLite the driver's own transaction handling is switched off so that we emit ``BEGIN`` ourselves and
+can start a write transaction with ``BEGIN IMMEDIATE`` (see :func:`begin_write`), SQLite's equivalent of
+locking the rows we are about to count.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from flask import Flask, current_app, g
+from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always aware UTC in Python, on every database.
+
+    SQLite has no time zones and hands back naive values; this type stores UTC and re-attaches the zone, so
+    comparisons with :func:`contracts_app.clock.now` work the same on SQLite and PostgreSQL.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware UTC datetime (contracts_app.clock.now())")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, datetime: UTCDateTime}
+
+
+def normalise_url(url: str) -> str:
+    """Always use psycopg 3 for PostgreSQL, whatever spelling the operator used."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - trivial
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (below)
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database and engine.url.database != ":memory:":
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        if conn.get_execution_options().get("contracts_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a write transaction.
+
+    On SQLite this takes the database write lock at ``BEGIN`` (``BEGIN IMMEDIATE``), so a check-then-write
+    sequence cannot interleave with another writer. On PostgreSQL it is a no-op: services lock the rows they
+    count with ``SELECT … FOR UPDATE``. Must be called before the session has run any statement.
+    """
+    if session.in_transaction() and session.get_transaction() is not None and session.get_transaction().is_active:
+        conn = session.connection()
+        if conn.dialect.name == "sqlite" and not conn.get_execution_options().get("contracts_write"):
+            # A read already opened a deferred transaction: finish it and start again as a writer.
+            session.rollback()
+        else:
+            return
+    session.connection(execution_options={"contracts_write": True})
+
+
+@dataclass
+class Database:
+    engine: Engine
+    factory: sessionmaker
+    # Tests put a session bound to an outer transaction here; views then use it instead of a new one.
+    override: Callable[[], Session] | None = field(default=None)
+
+
+def init_app(app: Flask) -> Database:
+    engine = make_engine(app.config["DATABASE_URL"])
+    database = Database(engine=engine, factory=sessionmaker(bind=engine, expire_on_commit=False))
+    app.extensions["contracts_db"] = database
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        session = g.pop("db_session", None)
+        if session is not None and (database.override is None):
+            session.close()
+
+    return database
+
+
+def get_db() -> Database:
+    return current_app.extensions["contracts_db"]
+
+
+def get_session() -> Session:
+    """The session of the current request or command, created on first use."""
+    if "db_session" not in g:
+        database = get_db()
+        g.db_session = database.override() if database.override else database.factory()
+    return g.db_session

@@ -1,0 +1,71 @@
+"""Language and Norwegian formats: Flask-Babel set-up and the Jinja filters for money and dates.
+
+Amounts are shown the Norwegian way (``kr 12 345,50``) and dates as ``12.01.2026`` in both languages,
+because the figures are Norwegian public money and Norwegian legal dates.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+from flask import Flask, current_app, request, session
+from flask_babel import Babel
+from flask_login import current_user
+
+from .config import LOCALES
+
+babel = Babel()
+NB = "nb_NO"
+
+
+def select_locale() -> str:
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    best = request.accept_languages.best_match(["nb", "no", "nn", "en"]) if request else None
+    if best == "en" and not request.accept_languages.best_match(["nb", "no", "nn"]):
+        return "en"
+    return current_app.config["DEFAULT_LOCALE"]
+
+
+def money(value: Decimal | int | str | None) -> str:
+    """``kr 12 345,50`` (non-breaking spaces), or an empty string for no amount."""
+    if value is None or value == "":
+        return ""
+    return format_currency(Decimal(value), "NOK", format="¤ #,##0.00", locale=NB, currency_digits=False)
+
+
+def number(value, digits: int = 0) -> str:
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(Decimal(value), format=pattern, locale=NB)
+
+
+def date(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(dt.timezone.utc).astimezone(_oslo()).date()
+    return format_date(value, "dd.MM.yyyy", locale=NB)
+
+
+def datetime(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, "dd.MM.yyyy HH:mm", tzinfo=_oslo(), locale=NB)
+
+
+def _oslo():
+    from .clock import OSLO
+
+    return OSLO
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters.update(money=money, number=number, date=date, datetime=datetime)

@@ -1,0 +1,69 @@
+"""What every page's layout needs: the active unit, the role-based navigation, the language switch."""
+from __future__ import annotations
+
+from flask import request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .auth import permissions as perm
+from .auth.access import current_principal
+from .auth.forms import LanguageForm, UnitSwitchForm, role_choices
+from .auth.models import Role
+from .organisations.forms import legal_type_choices, unit_kind_choices
+
+
+def _label(choices, value) -> str:
+    value = getattr(value, "value", value)
+    return str(dict(choices()).get(value, value))
+
+
+def role_label(role) -> str:
+    return _label(role_choices, role)
+
+
+def legal_type_label(value) -> str:
+    return _label(legal_type_choices, value)
+
+
+def unit_kind_label(value) -> str:
+    return _label(unit_kind_choices, value)
+
+# (label, endpoint, predicate) in menu order; a link shows only when the predicate allows it.
+NAVIGATION = [
+    (_l("Home"), "home.index", perm.authenticated),
+    (_l("Organisations"), "organisations.index", perm.can_manage_organisations),
+    (_l("Users"), "auth.users", perm.can_manage_users),
+    (_l("Audit log"), "admin.audit_log", perm.can_view_audit),
+]
+
+
+def layout_context() -> dict:
+    principal = current_principal()
+    nav = []
+    if principal is not None:
+        nav = [
+            {"label": label, "url": url_for(endpoint), "current": request.endpoint == endpoint}
+            for label, endpoint, allowed in NAVIGATION
+            if allowed(principal)
+        ]
+    unit_form = None
+    if principal is not None:
+        units = current_user.units()
+        if len(units) > 1:
+            unit_form = UnitSwitchForm(formdata=None)
+            unit_form.unit_id.choices = [(u.id, u.name) for u in units]
+            unit_form.unit_id.data = principal.unit_id
+    lang_form = LanguageForm(formdata=None)
+    lang_form.locale.data = str(get_locale() or "nb")
+    return {
+        "roles": Role,
+        "role_label": role_label,
+        "legal_type_label": legal_type_label,
+        "unit_kind_label": unit_kind_label,
+        "navigation": nav,
+        "principal": principal,
+        "unit_switch_form": unit_form,
+        "language_form": lang_form,
+        "current_locale": str(get_locale() or "nb"),
+    }

@@ -1,0 +1,1 @@
+"""Legal entities (rettssubjekter) and the units (enheter) people work in."""

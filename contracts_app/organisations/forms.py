@@ -1,0 +1,68 @@
+"""Input shape for the organisation admin pages. Business checks (mod-11, uniqueness) live in services."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from .models import LegalType, UnitKind
+
+
+def legal_type_choices():
+    return [
+        ("", _l("Choose…")),
+        (LegalType.state.value, _l("The State")),
+        (LegalType.municipality.value, _l("Municipality")),
+        (LegalType.county_municipality.value, _l("County municipality")),
+        (LegalType.public_body.value, _l("Other public body")),
+        (LegalType.mixed_company.value, _l("Company with public and private owners")),
+        (LegalType.foundation.value, _l("Foundation")),
+        (LegalType.private.value, _l("Private company")),
+    ]
+
+
+def unit_kind_choices():
+    return [
+        ("", _l("Choose…")),
+        (UnitKind.nav_office.value, _l("Nav office")),
+        (UnitKind.adult_education.value, _l("Adult education")),
+        (UnitKind.refugee_service.value, _l("Refugee service")),
+        (UnitKind.county_education.value, _l("County education")),
+        (UnitKind.other.value, _l("Other")),
+    ]
+
+
+class LegalEntityForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    org_number = StringField(
+        _l("Organisation number"),
+        validators=[DataRequired(), Length(max=20)],
+        description=_l("9 digits, as in the Central Coordinating Register (Enhetsregisteret)."),
+    )
+    legal_type = SelectField(_l("Legal type"), choices=legal_type_choices, validators=[DataRequired()])
+    is_contracting_authority = BooleanField(_l("Contracting authority (bound by the procurement rules)"))
+    is_central_government = BooleanField(_l("Central government"))
+    municipality_number = StringField(
+        _l("Municipality number"), validators=[Optional(), Length(max=4)], description=_l("4 digits, if any.")
+    )
+
+
+class UnitForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind of unit"), choices=unit_kind_choices, validators=[DataRequired()])
+    legal_entity_id = SelectField(
+        _l("Legal entity"),
+        coerce=int,
+        validators=[DataRequired()],
+        description=_l("For a Nav office: the State (Arbeids- og velferdsetaten)."),
+    )
+    municipal_entity_id = SelectField(
+        _l("Municipal part (Nav office only)"),
+        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+        validators=[Optional()],
+        description=_l("The municipality that is the office's municipal part."),
+    )
+    municipality_number = StringField(_l("Municipality number"), validators=[Optional(), Length(max=4)])
+    email = EmailField(_l("E-mail address"), validators=[Optional(), Length(max=200)])
+    is_active = BooleanField(_l("Active"), default=True)
