@@ -33,7 +33,8 @@ DEFAULTS: dict[str, object] = {
     # Failed logins before a username is locked out, and for how long (minutes).
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT_MINUTES": 15,
-    "SESSION_COOKIE_SECURE": None,  # None → True in production, False otherwise
+    # Cookies only over HTTPS. None → on in production, off otherwise (the dev server speaks plain HTTP).
+    "SECURE_COOKIES": None,
     # Run APScheduler inside the web process (development convenience only; see README).
     "SCHEDULER_IN_PROCESS": False,
 }
@@ -70,7 +71,7 @@ def load(app, overrides: dict | None = None, *, default_env: str = "development"
         os.makedirs(app.instance_path, exist_ok=True)
         cfg["DATABASE_URL"] = default_database_url(app.instance_path)
 
-    secure = cfg.get("SESSION_COOKIE_SECURE")
+    secure = cfg.get("SECURE_COOKIES")
     cfg["SESSION_COOKIE_SECURE"] = (env == "production") if secure is None else bool(secure)
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"

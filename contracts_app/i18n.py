@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -21,12 +21,14 @@ NB = "nb_NO"
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return current_app.config["DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen in LOCALES:
         return chosen
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
-    best = request.accept_languages.best_match(["nb", "no", "nn", "en"]) if request else None
+    best = request.accept_languages.best_match(["nb", "no", "nn", "en"])
     if best == "en" and not request.accept_languages.best_match(["nb", "no", "nn"]):
         return "en"
     return current_app.config["DEFAULT_LOCALE"]
@@ -36,7 +38,7 @@ def money(value: Decimal | int | str | None) -> str:
     """``kr 12 345,50`` (non-breaking spaces), or an empty string for no amount."""
     if value is None or value == "":
         return ""
-    return format_currency(Decimal(value), "NOK", format="¤ #,##0.00", locale=NB, currency_digits=False)
+    return format_currency(Decimal(value), "NOK", format="¤\xa0#,##0.00", locale=NB, currency_digits=False)
 
 
 def number(value, digits: int = 0) -> str:

@@ -7,27 +7,23 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .auth import permissions as perm
+from .choices import label_of, options
 from .auth.access import current_principal
 from .auth.forms import LanguageForm, UnitSwitchForm, role_choices
 from .auth.models import Role
 from .organisations.forms import legal_type_choices, unit_kind_choices
 
 
-def _label(choices, value) -> str:
-    value = getattr(value, "value", value)
-    return str(dict(choices()).get(value, value))
-
-
 def role_label(role) -> str:
-    return _label(role_choices, role)
+    return label_of(role_choices(), role)
 
 
 def legal_type_label(value) -> str:
-    return _label(legal_type_choices, value)
+    return label_of(legal_type_choices(), value)
 
 
 def unit_kind_label(value) -> str:
-    return _label(unit_kind_choices, value)
+    return label_of(unit_kind_choices(), value)
 
 # (label, endpoint, predicate) in menu order; a link shows only when the predicate allows it.
 NAVIGATION = [
@@ -52,7 +48,7 @@ def layout_context() -> dict:
         units = current_user.units()
         if len(units) > 1:
             unit_form = UnitSwitchForm(formdata=None)
-            unit_form.unit_id.choices = [(u.id, u.name) for u in units]
+            unit_form.unit_id.choices = options((u.id, u.name) for u in units)
             unit_form.unit_id.data = principal.unit_id
     lang_form = LanguageForm(formdata=None)
     lang_form.locale.data = str(get_locale() or "nb")

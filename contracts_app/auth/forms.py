@@ -5,17 +5,18 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from ..choices import options
 from .models import Role
 
 
 def role_choices():
-    return [
+    return options([
         (Role.advisor.value, _l("Advisor (buys seats)")),
         (Role.provider_coordinator.value, _l("Provider coordinator (courses and free seats)")),
         (Role.budget_owner.value, _l("Budget owner")),
         (Role.legal_reviewer.value, _l("Legal reviewer")),
         (Role.admin.value, _l("Administrator")),
-    ]
+    ])
 
 
 class LoginForm(FlaskForm):
@@ -44,4 +45,4 @@ class UnitSwitchForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[("nb", "Norsk bokmål"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=lambda: options([("nb", "Norsk bokmål"), ("en", "English")]))

@@ -9,6 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from .. import clock
+from ..choices import options
 from ..db import get_session
 from ..errors import ValidationFailed
 from ..organisations.models import Unit
@@ -79,7 +80,7 @@ def logout():
 @requires(perm.authenticated)
 def switch_unit():
     form = UnitSwitchForm()
-    form.unit_id.choices = [(u.id, u.name) for u in current_user.units()]
+    form.unit_id.choices = options((u.id, u.name) for u in current_user.units())
     if not form.validate_on_submit():
         abort(400)
     session["active_unit_id"] = form.unit_id.data
@@ -141,7 +142,7 @@ def new_user():
 def _membership_form() -> MembershipForm:
     form = MembershipForm()
     units = get_session().scalars(select(Unit).order_by(Unit.name)).all()
-    form.unit_id.choices = [(None, _("No unit (administrators only)"))] + [(u.id, u.name) for u in units]
+    form.unit_id.choices = options([(None, _("No unit (administrators only)"))] + [(u.id, u.name) for u in units])
     return form
 
 

@@ -6,11 +6,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..choices import options
 from .models import LegalType, UnitKind
 
 
 def legal_type_choices():
-    return [
+    return options([
         ("", _l("Choose…")),
         (LegalType.state.value, _l("The State")),
         (LegalType.municipality.value, _l("Municipality")),
@@ -19,18 +20,18 @@ def legal_type_choices():
         (LegalType.mixed_company.value, _l("Company with public and private owners")),
         (LegalType.foundation.value, _l("Foundation")),
         (LegalType.private.value, _l("Private company")),
-    ]
+    ])
 
 
 def unit_kind_choices():
-    return [
+    return options([
         ("", _l("Choose…")),
         (UnitKind.nav_office.value, _l("Nav office")),
         (UnitKind.adult_education.value, _l("Adult education")),
         (UnitKind.refugee_service.value, _l("Refugee service")),
         (UnitKind.county_education.value, _l("County education")),
         (UnitKind.other.value, _l("Other")),
-    ]
+    ])
 
 
 class LegalEntityForm(FlaskForm):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..auth import permissions as perm
+from ..choices import options
 from ..auth.access import requires
 from ..db import get_session
 from ..errors import ValidationFailed
@@ -80,10 +81,10 @@ def _unit_form(obj: Unit | None = None) -> UnitForm:
     session = get_session()
     form = UnitForm(obj=obj)
     entities = session.scalars(select(LegalEntity).order_by(LegalEntity.name)).all()
-    form.legal_entity_id.choices = [(0, _("Choose…"))] + [(e.id, f"{e.name} ({e.org_number})") for e in entities]
-    form.municipal_entity_id.choices = [(None, _("None"))] + [
-        (e.id, e.name) for e in entities if e.legal_type == LegalType.municipality
-    ]
+    form.legal_entity_id.choices = options([(0, _("Choose…"))] + [(e.id, f"{e.name} ({e.org_number})") for e in entities])
+    form.municipal_entity_id.choices = options(
+        [(None, _("None"))] + [(e.id, e.name) for e in entities if e.legal_type == LegalType.municipality]
+    )
     if obj is not None and not form.is_submitted():
         form.kind.data = obj.kind.value
     return form

@@ -1,0 +1,48 @@
+# Two commands do all set-up on a fresh machine with Python 3.11+:
+#   make run    create .venv, install, migrate, load demo data on first run, serve on http://127.0.0.1:5000
+#   make test   create .venv if needed and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app contracts_app
+export CONTRACTS_ENV ?= development
+
+.PHONY: run test install translations extract-messages migrate demo bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install when the dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+# Compiled catalogues (.mo) are build products, made from the .po files on every install.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d contracts_app/translations
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o contracts_app/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i contracts_app/translations/messages.pot -d contracts_app/translations --no-fuzzy-matching --ignore-obsolete
+
+migrate: install
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) demo load
+
+run: demo
+	@echo "Serving on http://127.0.0.1:5000  (stop with Ctrl+C)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis

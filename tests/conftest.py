@@ -1,0 +1,119 @@
+"""Shared fixtures: the app, a database session rolled back after every test, factories, a fixed clock.
+
+Every database test runs twice: against SQLite (always) and against PostgreSQL when
+CONTRACTS_TEST_DATABASE_URL is set. In CI (CI=true) a missing PostgreSQL is a failure, not a skip.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from contracts_app import clock as clock_module
+from contracts_app import create_app, migrate
+from contracts_app.auth import services as auth_services
+from contracts_app.db import make_engine
+
+CI = os.environ.get("CI") == "true"
+PG_URL = os.environ.get("CONTRACTS_TEST_DATABASE_URL")
+# 2 March 2026, 09:00 in Oslo: a Monday, inside the 2024–2026 threshold period.
+FIXED_NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.timezone.utc)
+PASSWORD = "correct-horse-battery"  # noqa: S105 - test data
+
+
+def need(condition, why: str) -> None:
+    """Skip locally when a tool is missing; in CI a missing tool is a failure."""
+    if not condition:
+        (pytest.fail if CI else pytest.skip)(why)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """argon2 with its production cost makes every test user take ~50 ms; tests use the cheapest settings."""
+    original = auth_services._hasher
+    auth_services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    auth_services._hasher = original
+
+
+def reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory) -> str:
+    if request.param == "sqlite":
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    need(PG_URL, "CONTRACTS_TEST_DATABASE_URL is not set: start PostgreSQL as .ci/run does to run the PostgreSQL half")
+    reset_postgres(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    migrate.upgrade(database_url)
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, engine):
+    application = create_app(
+        {
+            "ENV": "testing",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "TESTING": True,
+        }
+    )
+    return application
+
+
+@pytest.fixture
+def clock(app):
+    fixed = clock_module.FixedClock(FIXED_NOW)
+    app.extensions["clock"] = fixed
+    yield fixed
+    app.extensions.pop("clock", None)
+
+
+@pytest.fixture
+def db(app, engine, clock) -> Session:
+    """A session inside an outer transaction that is rolled back after the test; views use the same session."""
+    conn = engine.connect()
+    outer = conn.begin()
+    session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    database = app.extensions["contracts_db"]
+    database.override = lambda: session
+    yield session
+    database.override = None
+    session.close()
+    outer.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def world(db):
+    """A small realistic set of organisations and one user per role (see tests/factories.py)."""
+    from .factories import make_world
+
+    return make_world(db)
+
+
+def login(client, email: str, password: str = PASSWORD):
+    return client.post("/login", data={"email": email, "password": password})

@@ -1,0 +1,87 @@
+"""Factories for tests: realistic records with sensible defaults, created through the services."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+from stdnum.no import orgnr
+
+from contracts_app import clock
+from contracts_app.audit import SYSTEM
+from contracts_app.auth import services as auth_services
+from contracts_app.auth.models import Role, User
+from contracts_app.organisations import services as org_services
+from contracts_app.organisations.models import LegalEntity, Unit
+
+from .conftest import PASSWORD
+
+_numbers = itertools.count(970000000)
+
+
+def next_org_number() -> str:
+    while True:
+        candidate = str(next(_numbers))
+        if orgnr.is_valid(candidate):
+            return candidate
+
+
+def make_entity(session: Session, **kw) -> LegalEntity:
+    data = {
+        "name": kw.pop("name", "Testvik kommune"),
+        "org_number": kw.pop("org_number", None) or next_org_number(),
+        "legal_type": kw.pop("legal_type", "municipality"),
+        "is_contracting_authority": kw.pop("is_contracting_authority", True),
+        "is_central_government": kw.pop("is_central_government", False),
+        "municipality_number": kw.pop("municipality_number", None),
+    }
+    data.update(kw)
+    return org_services.create_entity(session, data, actor=SYSTEM, now=clock.now())
+
+
+def make_unit(session: Session, entity: LegalEntity, **kw) -> Unit:
+    data = {"name": kw.pop("name", "Testvik voksenopplæring"), "kind": kw.pop("kind", "adult_education")}
+    data["legal_entity_id"] = entity.id
+    data.update(kw)
+    return org_services.create_unit(session, data, actor=SYSTEM, now=clock.now())
+
+
+def make_user(session: Session, email: str, *, role: Role | None = None, unit: Unit | None = None, **kw) -> User:
+    user = auth_services.create_user(
+        session, email=email, name=kw.pop("name", email.split("@")[0]), password=PASSWORD, actor=SYSTEM, now=clock.now()
+    )
+    if role is not None:
+        auth_services.add_membership(session, user, role=role, unit=unit, actor=SYSTEM, now=clock.now())
+    return user
+
+
+@dataclass
+class World:
+    state: LegalEntity
+    municipality: LegalEntity
+    nav_office: Unit
+    adult_education: Unit
+    legal_unit: Unit
+    users: dict[str, User]
+
+
+def make_world(session: Session) -> World:
+    state = make_entity(
+        session, name="Arbeids- og velferdsetaten", org_number="889640782", legal_type="state",
+        is_central_government=True,
+    )
+    municipality = make_entity(session, name="Testvik kommune", municipality_number="9999")
+    nav = make_unit(
+        session, state, name="Nav Testvik", kind="nav_office", municipal_entity_id=municipality.id
+    )
+    vo = make_unit(session, municipality, name="Testvik voksenopplæring")
+    legal = make_unit(session, municipality, name="Testvik juridisk", kind="other")
+    users = {
+        "advisor": make_user(session, "advisor@test.no", role=Role.advisor, unit=nav),
+        "provider_coordinator": make_user(session, "coordinator@test.no", role=Role.provider_coordinator, unit=vo),
+        "budget_owner": make_user(session, "budget@test.no", role=Role.budget_owner, unit=nav),
+        "legal_reviewer": make_user(session, "legal@test.no", role=Role.legal_reviewer, unit=legal),
+        "admin": make_user(session, "admin@test.no", role=Role.admin),
+    }
+    session.commit()  # releases the test's savepoint; the outer transaction still rolls back
+    return World(state, municipality, nav, vo, legal, users)

@@ -1,0 +1,83 @@
+"""Route × role matrix: every route answers as the access table says for every role.
+
+The table below is the specification. A route missing from it, or a route without an access declaration,
+fails the first test, so nobody can add a page without deciding who may use it.
+"""
+from __future__ import annotations
+
+import pytest
+
+from contracts_app.auth.access import PUBLIC
+
+from .conftest import login
+
+ROLES = ["advisor", "provider_coordinator", "budget_owner", "legal_reviewer", "admin"]
+ALL = set(ROLES)
+ADMIN = {"admin"}
+
+# endpoint → (methods to try, roles allowed). PUBLIC routes are open to anonymous users too.
+MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
+    "home.root": (("GET",), PUBLIC),
+    "home.healthz": (("GET",), PUBLIC),
+    "home.index": (("GET",), ALL),
+    "auth.login": (("GET", "POST"), PUBLIC),
+    "auth.logout": (("POST",), ALL),
+    "auth.switch_unit": (("POST",), ALL),
+    "auth.set_language": (("POST",), PUBLIC),
+    "auth.users": (("GET",), ADMIN),
+    "auth.new_user": (("GET", "POST"), ADMIN),
+    "auth.user": (("GET", "POST"), ADMIN),
+    "auth.remove_membership": (("POST",), ADMIN),
+    "organisations.index": (("GET",), ADMIN),
+    "organisations.new_entity": (("GET", "POST"), ADMIN),
+    "organisations.edit_entity": (("GET", "POST"), ADMIN),
+    "organisations.new_unit": (("GET", "POST"), ADMIN),
+    "organisations.edit_unit": (("GET", "POST"), ADMIN),
+    "admin.audit_log": (("GET",), ADMIN),
+    "api.me": (("GET",), ALL),
+}
+
+
+def _url(app, endpoint: str, world) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    samples = {
+        "entity_id": world.municipality.id,
+        "unit_id": world.adult_education.id,
+        "user_id": world.users["advisor"].id,
+        "membership_id": world.users["advisor"].memberships[0].id,
+    }
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{arg: samples[arg] for arg in rule.arguments})
+
+
+def test_every_route_declares_access_and_is_in_the_matrix(app):
+    endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint != "static"}
+    undeclared = sorted(e for e in endpoints if getattr(app.view_functions[e], "access", None) is None)
+    assert undeclared == [], f"routes without @public or @requires: {undeclared}"
+    assert endpoints == set(MATRIX), f"missing from MATRIX: {endpoints - set(MATRIX)}; stale: {set(MATRIX) - endpoints}"
+
+
+CASES = [(endpoint, method, role) for endpoint, (methods, _) in MATRIX.items() for method in methods for role in [None, *ROLES]]
+
+
+@pytest.mark.parametrize("endpoint,method,role", CASES, ids=[f"{e}-{m}-{r or 'anonymous'}" for e, m, r in CASES])
+def test_route_answers_per_role(app, client, world, endpoint, method, role):
+    methods, allowed = MATRIX[endpoint]
+    url = _url(app, endpoint, world)
+    if role is not None:
+        assert login(client, world.users[role].email).status_code == 302
+    response = client.open(url, method=method, data={}, headers={"Accept": "text/html"})
+    assert response.status_code < 500
+    if allowed == PUBLIC:
+        assert response.status_code not in (401, 403)
+    elif role is None:
+        if url.startswith("/api/"):
+            assert response.status_code == 401
+        else:
+            assert response.status_code == 302 and "/login" in response.location
+    elif role in allowed:
+        assert response.status_code not in (401, 403), response.data[:500]
+    else:
+        assert response.status_code == 403

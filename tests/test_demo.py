@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from stdnum.no import orgnr
+
+from contracts_app import demo
+from contracts_app.auth.models import Role, User
+from contracts_app.organisations.models import LegalEntity, Unit
+
+from .conftest import login
+
+
+def test_demo_load_is_idempotent_and_covers_every_role(app, db, clock):
+    first = demo.load(db, now=clock.now())
+    second = demo.load(db, now=clock.now())
+    assert first == {"entities": 4, "units": 9, "users": 11}
+    assert second == {"entities": 0, "units": 0, "users": 0}
+    roles = {m.role for u in db.scalars(select(User)) for m in u.memberships}
+    assert roles == set(Role)
+    for entity in db.scalars(select(LegalEntity)):
+        assert orgnr.is_valid(entity.org_number)
+        assert entity.is_demo == (entity.org_number != "889640782")
+    assert db.scalar(select(func.count()).select_from(Unit).where(Unit.kind == "nav_office")) == 2
+
+
+def test_demo_users_log_in_with_the_documented_password(app, db, clock):
+    demo.load(db, now=clock.now())
+    for email, _roles, _units in demo.logins():
+        c = app.test_client()
+        assert login(c, email, demo.DEMO_PASSWORD).status_code == 302, email
+
+
+def test_demo_cli_prints_the_logins(app, db):
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0
+    assert "veileder.fjordvik@demo.no" in result.output and demo.DEMO_PASSWORD in result.output

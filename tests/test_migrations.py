@@ -1,0 +1,54 @@
+"""Migrations from an empty database give exactly the models' schema, and can be undone, on both databases."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from contracts_app import migrate
+from contracts_app.db import make_engine
+from contracts_app.models import metadata
+
+from .conftest import PG_URL, need
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    if request.param == "sqlite":
+        yield "sqlite:///" + str(tmp_path / "empty.sqlite3")
+        return
+    need(PG_URL, "CONTRACTS_TEST_DATABASE_URL is not set")
+    name = "migtest_" + uuid.uuid4().hex[:10]
+    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _diff(url: str) -> list:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+    finally:
+        engine.dispose()
+
+
+def test_migrations_match_the_models_and_round_trip(empty_database):
+    migrate.upgrade(empty_database)
+    assert _diff(empty_database) == []
+    migrate.downgrade(empty_database, "base")
+    engine = make_engine(empty_database)
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    engine.dispose()
+    migrate.upgrade(empty_database)
+    assert _diff(empty_database) == []
