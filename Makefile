@@ -38,8 +38,10 @@ run: demo
 	@echo "Serving on http://127.0.0.1:5000  (stop with Ctrl+C)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# pytest's exit code 5 (no tests collected) is a failure too.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@rc=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 bench: install
 	$(BIN)/python scripts/bench.py
