@@ -5,7 +5,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app contracts_app
-export CONTRACTS_ENV ?= development
 
 .PHONY: run test install translations extract-messages migrate demo bench clean
 
@@ -36,7 +35,7 @@ demo: migrate
 
 run: demo
 	@echo "Serving on http://127.0.0.1:5000  (stop with Ctrl+C)"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	CONTRACTS_ENV=$${CONTRACTS_ENV:-development} $(FLASK) run --host 127.0.0.1 --port 5000
 
 # pytest's exit code 5 (no tests collected) is a failure too.
 test: install

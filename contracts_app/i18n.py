@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -28,9 +28,8 @@ def select_locale() -> str:
         return chosen
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
-    best = request.accept_languages.best_match(["nb", "no", "nn", "en"])
-    if best == "en" and not request.accept_languages.best_match(["nb", "no", "nn"]):
-        return "en"
+    # Deliberately not the browser's Accept-Language: many Norwegian offices run English-language browsers,
+    # and the product's language is bokmål unless the user picks English in the header.
     return current_app.config["DEFAULT_LOCALE"]
 
 

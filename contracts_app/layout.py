@@ -18,6 +18,19 @@ def role_label(role) -> str:
     return label_of(role_choices(), role)
 
 
+ROLE_SHORT = {
+    Role.advisor: _l("Advisor"),
+    Role.provider_coordinator: _l("Provider coordinator"),
+    Role.budget_owner: _l("Budget owner"),
+    Role.legal_reviewer: _l("Legal reviewer"),
+    Role.admin: _l("Administrator"),
+}
+
+
+def role_short_label(role) -> str:
+    return str(ROLE_SHORT[Role(role)])
+
+
 def legal_type_label(value) -> str:
     return label_of(legal_type_choices(), value)
 
@@ -55,6 +68,7 @@ def layout_context() -> dict:
     return {
         "roles": Role,
         "role_label": role_label,
+        "role_short_label": role_short_label,
         "legal_type_label": legal_type_label,
         "unit_kind_label": unit_kind_label,
         "navigation": nav,

@@ -8,6 +8,7 @@ from contracts_app.config import ConfigError
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path):
     monkeypatch.delenv("CONTRACTS_SECRET_KEY", raising=False)
+    monkeypatch.delenv("CONTRACTS_ENV", raising=False)
     with pytest.raises(ConfigError, match="CONTRACTS_SECRET_KEY"):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"}, default_env="production")
 
@@ -22,6 +23,13 @@ def test_settings_come_from_contracts_environment_variables(monkeypatch, tmp_pat
     assert app.config["DATABASE_URL"].endswith("env.sqlite3")
     assert app.config["DEFAULT_LOCALE"] == "en"
     assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_development_key_is_refused_in_production(monkeypatch, tmp_path):
+    monkeypatch.setenv("CONTRACTS_ENV", "production")
+    monkeypatch.setenv("CONTRACTS_SECRET_KEY", "development-only-not-secret")
+    with pytest.raises(ConfigError, match="development key"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
 
 
 def test_unknown_locale_setting_is_a_clear_error(monkeypatch, tmp_path):

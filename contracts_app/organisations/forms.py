@@ -34,11 +34,25 @@ def unit_kind_choices():
     ])
 
 
+def valid_org_number(form, field) -> None:
+    """Mod-11 check already in the form, so the user sees every error at once (the service checks again)."""
+    from stdnum.exceptions import ValidationError as StdnumError
+    from stdnum.no import orgnr
+    from wtforms.validators import ValidationError
+
+    from .services import org_number_message
+
+    try:
+        orgnr.validate(field.data or "")
+    except StdnumError as exc:
+        raise ValidationError(org_number_message(exc)) from exc
+
+
 class LegalEntityForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     org_number = StringField(
         _l("Organisation number"),
-        validators=[DataRequired(), Length(max=20)],
+        validators=[DataRequired(), Length(max=20), valid_org_number],
         description=_l("9 digits, as in the Central Coordinating Register (Enhetsregisteret)."),
     )
     legal_type = SelectField(_l("Legal type"), choices=legal_type_choices, validators=[DataRequired()])
