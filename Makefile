@@ -29,6 +29,7 @@ extract-messages: $(VENV)/.installed
 
 migrate: install
 	$(FLASK) db upgrade
+	$(FLASK) rules load-thresholds
 
 demo: migrate
 	$(FLASK) demo load

@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(rules_cli)
 
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
@@ -110,8 +111,62 @@ def demo_load() -> None:
     created = demo.load(session, now=clock.now())
     session.commit()
     click.echo(
-        f"Demo data: {created['entities']} legal entities, {created['units']} units, {created['users']} users created."
+        f"Demo data: {created['entities']} legal entities, {created['units']} units, {created['users']} users, "
+        f"{created['courses']} courses, {created['budgets']} budget lines created."
     )
     click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
     for email, roles, where in demo.logins():
         click.echo(f"  {email:32} {roles:22} {where}")
+
+
+rules_cli = AppGroup("rules", help="The procurement rules engine.")
+
+
+def _table_for_cli():
+    """The threshold table in the database; the shipped one when there is no database (yet)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .db import get_session
+    from .rulecheck.services import current_table
+    from .rules import ThresholdTable
+
+    session = get_session()
+    try:
+        return current_table(session)
+    except SQLAlchemyError:
+        session.rollback()
+        return ThresholdTable.shipped()
+
+
+@rules_cli.command("evaluate")
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+def rules_evaluate(source) -> None:
+    """Assess the facts in SOURCE (a JSON file, or - for standard input): one facts object or {"cases": [...]}.
+
+    Prints the assessment as JSON and exits 0; invalid input prints {"errors": [...]} and exits 2.
+    """
+    import json
+
+    from .rules import evaluate_document
+
+    try:
+        doc = json.load(source)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        click.echo(json.dumps({"errors": [{"path": "", "message": f"not valid JSON: {exc}"}]}, ensure_ascii=False))
+        sys.exit(2)
+    code, body = evaluate_document(doc, _table_for_cli())
+    click.echo(json.dumps(body, ensure_ascii=False))
+    sys.exit(code)
+
+
+@rules_cli.command("load-thresholds")
+def rules_load_thresholds() -> None:
+    """Load the threshold table shipped with the code into the database (only what is missing)."""
+    from .audit import SYSTEM
+    from .db import get_session
+    from .rulecheck.services import load_shipped
+
+    session = get_session()
+    added = load_shipped(session, actor=SYSTEM, now=clock.now())
+    session.commit()
+    click.echo(f"Threshold periods: {added} added.")

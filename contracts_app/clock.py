@@ -17,6 +17,9 @@ class SystemClock:
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
 
+    def today(self) -> date:
+        return self.now().astimezone(OSLO).date()
+
 
 class FixedClock:
     """A clock that stands still until a test moves it."""
@@ -29,18 +32,28 @@ class FixedClock:
     def now(self) -> datetime:
         return self.at
 
+    def today(self) -> date:
+        return self.at.astimezone(OSLO).date()
+
     def advance(self, **delta) -> None:
         self.at = self.at + timedelta(**delta)
 
 
 _system = SystemClock()
+_fallback: SystemClock | FixedClock = _system
+
+
+def install_fallback(clock: SystemClock | FixedClock | None) -> None:
+    """The clock used outside an app context (tests calling services directly); None restores the system clock."""
+    global _fallback
+    _fallback = clock or _system
 
 
 def now() -> datetime:
     """Current time, aware, in UTC."""
     if has_app_context():
-        return current_app.extensions.get("clock", _system).now()
-    return _system.now()
+        return current_app.extensions.get("clock", _fallback).now()
+    return _fallback.now()
 
 
 def today() -> date:

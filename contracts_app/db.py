@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -91,6 +91,17 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+@event.listens_for(Session, "after_flush")
+def _mark_written(session, _ctx) -> None:
+    session.info["wrote"] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _clear_written(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("wrote", None)
+
+
 def is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
@@ -102,10 +113,17 @@ def begin_write(session: Session) -> None:
     sequence cannot interleave with another writer. On PostgreSQL it is a no-op: services lock the rows they
     count with ``SELECT … FOR UPDATE``. Must be called before the session has run any statement.
     """
+    if isinstance(session.bind, Connection):
+        # A session joined to an outer transaction (the tests' rollback fixture): that transaction already
+        # exists and holds the connection; there is nothing to begin and nothing we may roll back.
+        return
     if session.in_transaction() and session.get_transaction() is not None and session.get_transaction().is_active:
         conn = session.connection()
         if conn.dialect.name == "sqlite" and not conn.get_execution_options().get("contracts_write"):
-            # A read already opened a deferred transaction: finish it and start again as a writer.
+            # A read already opened a deferred transaction: finish it and start again as a writer. Never throw
+            # away writes, though: a caller that wrote first must commit before it reserves anything.
+            if session.info.get("wrote") or session.new or session.dirty or session.deleted:
+                raise RuntimeError("begin_write() after writes in the same transaction: commit first")
             session.rollback()
         else:
             return
@@ -144,3 +162,18 @@ def get_session() -> Session:
         database = get_db()
         g.db_session = database.override() if database.override else database.factory()
     return g.db_session
+
+
+def lock(session: Session, model, ident):
+    """Load one row and lock it for the rest of the transaction (``SELECT … FOR UPDATE`` on PostgreSQL).
+
+    On SQLite the whole database is already locked for writing by :func:`begin_write`. The row is always
+    read fresh from the database, never from the session's identity map, so the caller counts what is
+    committed now. Lock scarce things in a fixed order (course, then budget) to avoid deadlocks.
+    """
+    from sqlalchemy import select
+
+    stmt = select(model).where(model.id == ident).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name != "sqlite":
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).one_or_none()

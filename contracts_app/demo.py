@@ -61,9 +61,52 @@ USERS = [
 ]
 
 
+def _courses(year: int) -> list[dict]:
+    """Courses around the current year, so the demo always has something to buy."""
+    nxt = year + 1
+    d = dt.date
+    return [
+        dict(unit="vo_fjordvik", title="Norskkurs A1–A2, dagtid", kind="norwegian_training", cefr_min="A1", cefr_max="A2",
+             format="in_person", location="Fjordvik læringssenter", start_date=d(nxt, 1, 11), end_date=d(nxt, 6, 18),
+             hours_per_week="8", total_seats=14, part_time=True, price_unit="per_hour",
+             rates=[(d(nxt, 1, 1), "60")], target_groups="Deltakere i introduksjonsprogrammet og Navs brukere",
+             language_support="Arabisk, tigrinja, ukrainsk", description="Praktisk norsk med vekt på arbeidsliv."),
+        dict(unit="vo_fjordvik", title="Norsk B1 kveld, digitalt", kind="norwegian_training", cefr_min="A2", cefr_max="B1",
+             format="digital", location="Digitalt", start_date=d(year, 8, 17), end_date=d(nxt, 6, 18), rolling_start=True,
+             hours_per_week="4", total_seats=20, part_time=True, price_unit="per_week",
+             rates=[(d(year, 8, 1), "450"), (d(nxt, 1, 1), "480")], weekdays=[1, 3],
+             description="Kveldskurs to dager i uka som kan kombineres med jobb eller praksis."),
+        dict(unit="vo_fjordvik", title="Yrkesnorsk helse og omsorg", kind="vocational_norwegian", cefr_min="A2", cefr_max="B1",
+             format="hybrid", location="Fjordvik sykehjem og digitalt", start_date=d(nxt, 2, 1), end_date=d(nxt, 5, 28),
+             hours_per_week="6", total_seats=10, part_time=True, price_unit="per_seat", rates=[(d(nxt, 1, 1), "18500")]),
+        dict(unit="vo_lierdal", title="Norsk A2–B1 deltid", kind="norwegian_training", cefr_min="A2", cefr_max="B1",
+             format="in_person", location="Lierdal læringssenter", start_date=d(nxt, 1, 4), end_date=d(nxt, 12, 17),
+             rolling_start=True, hours_per_week="12", total_seats=16, part_time=True, price_unit="per_month",
+             rates=[(d(nxt, 1, 1), "3900")]),
+        dict(unit="vo_lierdal", title="Grunnleggende ferdigheter: digital og lesing", kind="basic_skills", cefr_min=None, cefr_max=None,
+             format="in_person", location="Lierdal bibliotek", start_date=d(nxt, 1, 18), end_date=d(nxt, 4, 30),
+             hours_per_week="6", total_seats=12, part_time=True, price_unit="per_hour", rates=[(d(nxt, 1, 1), "55")]),
+        dict(unit="vfk_vo", title="Forberedende opplæring for voksne (FOV)", kind="fov", cefr_min="B1", cefr_max="B2",
+             format="in_person", location="Vestfjell vgs.", start_date=d(nxt, 1, 6), end_date=d(nxt, 6, 19),
+             hours_per_week="15", total_seats=24, part_time=False, price_unit="per_month", rates=[(d(nxt, 1, 1), "5200")]),
+        dict(unit="ft_fjordvik", title="Norsk med arbeidspraksis", kind="norwegian_training", cefr_min="A1", cefr_max="A2",
+             format="in_person", location="Fjordvik", start_date=d(year, 9, 1), end_date=d(nxt, 8, 31), rolling_start=True,
+             hours_per_week="10", total_seats=8, part_time=True, price_unit="per_week",
+             rates=[(d(year, 9, 1), "700")], weekdays=[0, 2, 4]),
+    ]
+
+
+BUDGETS = [
+    # unit, line, side, amount
+    ("nav_fjordvik", "Tiltaksmidler opplæring", "state", "1500000"),
+    ("nav_fjordvik", "Kvalifiseringsprogrammet, opplæring", "municipal", "400000"),
+    ("nav_lierdal", "Tiltaksmidler opplæring", "state", "900000"),
+]
+
+
 def load(session: Session, *, now: dt.datetime) -> dict[str, int]:
     """Create whatever of the demo data is missing. Returns counts of what was created."""
-    created = {"entities": 0, "units": 0, "users": 0}
+    created = {"entities": 0, "units": 0, "users": 0, "courses": 0, "budgets": 0}
     entities: dict[str, LegalEntity] = {}
     for key, name, org, legal_type, ca, central, muni, demo in ENTITIES:
         entity = session.scalar(select(LegalEntity).where(LegalEntity.org_number == org))
@@ -116,8 +159,48 @@ def load(session: Session, *, now: dt.datetime) -> dict[str, int]:
             auth_services.add_membership(
                 session, user, role=role, unit=units[unit_key] if unit_key else None, actor=SYSTEM, now=now
             )
+    year = now.astimezone(dt.timezone.utc).year
+    _load_courses(session, units, year, now, created)
+    _load_budgets(session, units, year, now, created)
     session.flush()
     return created
+
+
+def _load_courses(session: Session, units: dict[str, Unit], year: int, now: dt.datetime, created: dict) -> None:
+    from decimal import Decimal
+
+    from .courses import services as course_services
+    from .courses.models import Course
+    from .courses.pricing import Rate
+
+    for spec in _courses(year):
+        unit = units[spec["unit"]]
+        if session.scalar(select(Course.id).where(Course.provider_unit_id == unit.id, Course.title == spec["title"])):
+            continue
+        data = {k: v for k, v in spec.items() if k not in ("unit", "rates", "weekdays")}
+        data.update(
+            hours_per_week=Decimal(spec["hours_per_week"]), teaching_weekdays=spec.get("weekdays", [0, 1, 2, 3, 4]),
+            rates=[Rate(d, Decimal(a)) for d, a in spec["rates"]], municipality_number=unit.municipality_number,
+            is_active=True, rolling_start=spec.get("rolling_start", False),
+        )
+        course_services.create_course(session, unit, data, actor=SYSTEM, now=now)
+        created["courses"] += 1
+
+
+def _load_budgets(session: Session, units: dict[str, Unit], year: int, now: dt.datetime, created: dict) -> None:
+    from .budget import services as budget_services
+    from .budget.models import Budget
+
+    for y in (year, year + 1):
+        for unit_key, line, side, amount in BUDGETS:
+            unit = units[unit_key]
+            if session.scalar(select(Budget.id).where(Budget.unit_id == unit.id, Budget.year == y, Budget.line == line)):
+                continue
+            budget_services.create_budget(
+                session, {"unit_id": unit.id, "year": y, "line": line, "side": side, "amount": amount,
+                          "warning_pct": "85", "stop_mode": "hard"}, actor=SYSTEM, now=now,
+            )
+            created["budgets"] += 1
 
 
 def logins() -> list[tuple[str, str, str]]:

@@ -31,6 +31,49 @@ def role_short_label(role) -> str:
     return str(ROLE_SHORT[Role(role)])
 
 
+def course_kind_label(value) -> str:
+    from .courses.forms import kind_choices
+
+    return label_of(kind_choices(), value)
+
+
+def course_format_label(value) -> str:
+    from .courses.forms import format_choices
+
+    return label_of(format_choices(), value)
+
+
+PRICE_UNIT_SHORT = {
+    "per_hour": _l("per hour"),
+    "per_week": _l("per week"),
+    "per_month": _l("per month"),
+    "per_seat": _l("per seat"),
+}
+
+
+def price_unit_label(value) -> str:
+    return str(PRICE_UNIT_SHORT.get(getattr(value, "value", value), value))
+
+
+STATUS = {
+    "awaiting_override": _l("Awaiting override"),
+    "confirmed": _l("Confirmed"),
+    "completed": _l("Completed (actual cost registered)"),
+    "cancelled": _l("Cancelled"),
+    "override_refused": _l("Override refused"),
+}
+
+SIDES = {"state": _l("state side"), "municipal": _l("municipal side")}
+
+
+def status_label(value) -> str:
+    return str(STATUS.get(getattr(value, "value", value), value))
+
+
+def side_label(value) -> str:
+    return str(SIDES.get(getattr(value, "value", value), value))
+
+
 def legal_type_label(value) -> str:
     return label_of(legal_type_choices(), value)
 
@@ -41,8 +84,13 @@ def unit_kind_label(value) -> str:
 # (label, endpoint, predicate) in menu order; a link shows only when the predicate allows it.
 NAVIGATION = [
     (_l("Home"), "home.index", perm.authenticated),
+    (_l("Courses"), "courses.index", perm.authenticated),
+    (_l("Purchases"), "purchases.index", perm.can_view_purchases),
+    (_l("Budgets"), "budget.index", perm.can_manage_budget),
     (_l("Organisations"), "organisations.index", perm.can_manage_organisations),
     (_l("Users"), "auth.users", perm.can_manage_users),
+    (_l("Rules check"), "rulecheck.index", perm.can_use_rules_check),
+    (_l("Thresholds"), "rulecheck.thresholds", perm.can_manage_thresholds),
     (_l("Audit log"), "admin.audit_log", perm.can_view_audit),
 ]
 
@@ -65,10 +113,18 @@ def layout_context() -> dict:
             unit_form.unit_id.data = principal.unit_id
     lang_form = LanguageForm(formdata=None)
     lang_form.locale.data = str(get_locale() or "nb")
+    from .rulecheck.labels import template_globals
+
     return {
+        **template_globals(),
         "roles": Role,
         "role_label": role_label,
         "role_short_label": role_short_label,
+        "course_kind_label": course_kind_label,
+        "course_format_label": course_format_label,
+        "price_unit_label": price_unit_label,
+        "status_label": status_label,
+        "side_label": side_label,
         "legal_type_label": legal_type_label,
         "unit_kind_label": unit_kind_label,
         "navigation": nav,

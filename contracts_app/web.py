@@ -21,3 +21,29 @@ def apply_errors(form: FlaskForm, exc: ValidationFailed) -> None:
             field.errors = list(field.errors) + [err["message"]]
         else:
             form.form_errors.append(err["message"])
+
+
+def error_list(form: FlaskForm) -> list[tuple[str, str, str]]:
+    """Every error on the form as (field id, label, message), nested fields included, read from the fields
+    themselves (``form.errors`` is cached after validation and misses errors added by services)."""
+    from wtforms.fields import FieldList, FormField
+
+    out: list[tuple[str, str, str]] = []
+
+    def walk(fields) -> None:
+        for field in fields:
+            if field.type == "CSRFTokenField":
+                continue
+            if isinstance(field, FieldList):
+                for message in field.errors if isinstance(field.errors, list) else []:
+                    if isinstance(message, str):
+                        out.append((field.id, str(field.label.text), message))
+                walk(field.entries)
+            elif isinstance(field, FormField):
+                walk(field.form)
+            else:
+                for message in field.errors:
+                    out.append((field.id, str(field.label.text), message))
+
+    walk(form)
+    return out

@@ -83,7 +83,9 @@ def app(database_url, engine):
 def clock(app):
     fixed = clock_module.FixedClock(FIXED_NOW)
     app.extensions["clock"] = fixed
+    clock_module.install_fallback(fixed)  # services called directly by tests, outside any app context
     yield fixed
+    clock_module.install_fallback(None)
     app.extensions.pop("clock", None)
 
 

@@ -1,7 +1,9 @@
 """Factories for tests: realistic records with sensible defaults, created through the services."""
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+from decimal import Decimal
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -55,6 +57,42 @@ def make_user(session: Session, email: str, *, role: Role | None = None, unit: U
     return user
 
 
+def make_course(session: Session, unit: Unit, **kw):
+    from contracts_app.courses import services as course_services
+    from contracts_app.courses.pricing import Rate
+
+    data = {
+        "title": "Norskkurs A1–A2", "kind": "norwegian_training", "cefr_min": "A1", "cefr_max": "A2",
+        "format": "in_person", "start_date": dt.date(2026, 3, 2), "end_date": dt.date(2026, 6, 19),
+        "hours_per_week": Decimal("8"), "teaching_weekdays": [0, 1, 2, 3, 4], "part_time": True, "total_seats": 10,
+        "price_unit": "per_hour", "rates": [Rate(dt.date(2026, 1, 1), Decimal("60"))], "is_active": True,
+    }
+    data.update(kw)
+    return course_services.create_course(session, unit, data, actor=SYSTEM, now=clock.now())
+
+
+def make_budget(session: Session, unit: Unit, **kw):
+    from contracts_app.budget import services as budget_services
+
+    data = {"unit_id": unit.id, "year": 2026, "line": "Tiltaksmidler opplæring", "side": "state", "amount": "500000",
+            "warning_pct": "85", "stop_mode": "hard"}
+    data.update(kw)
+    return budget_services.create_budget(session, data, actor=SYSTEM, now=clock.now())
+
+
+def buy(session: Session, course, budget, user: User, *, seats: int = 1, start=None, end=None, refs=None, override_reason=None):
+    from contracts_app.audit import Actor
+    from contracts_app.purchases import services as purchase_services
+
+    data = purchase_services.PurchaseInput(
+        course_id=course.id, buyer_unit_id=budget.unit_id, budget_id=budget.id, side=None, seats=seats,
+        start_date=start or course.start_date, end_date=end or course.end_date,
+        participants=[purchase_services.ParticipantInput(r) for r in (refs or [f"REF-{i}" for i in range(seats)])],
+    )
+    return purchase_services.confirm(session, data, actor=Actor(user.id, budget.unit_id), now=clock.now(),
+                                     today=clock.today(), override_reason=override_reason)
+
+
 @dataclass
 class World:
     state: LegalEntity
@@ -63,6 +101,9 @@ class World:
     adult_education: Unit
     legal_unit: Unit
     users: dict[str, User]
+    course: object = None
+    budget: object = None
+    purchase: object = None
 
 
 def make_world(session: Session) -> World:
@@ -83,5 +124,9 @@ def make_world(session: Session) -> World:
         "legal_reviewer": make_user(session, "legal@test.no", role=Role.legal_reviewer, unit=legal),
         "admin": make_user(session, "admin@test.no", role=Role.admin),
     }
+    course = make_course(session, vo)
+    budget = make_budget(session, nav)
+    session.commit()
+    purchase = buy(session, course, budget, users["advisor"])
     session.commit()  # releases the test's savepoint; the outer transaction still rolls back
-    return World(state, municipality, nav, vo, legal, users)
+    return World(state, municipality, nav, vo, legal, users, course, budget, purchase)

@@ -14,6 +14,10 @@ from .conftest import login
 ROLES = ["advisor", "provider_coordinator", "budget_owner", "legal_reviewer", "admin"]
 ALL = set(ROLES)
 ADMIN = {"admin"}
+LEGAL = {"legal_reviewer", "admin"}
+PROVIDER = {"provider_coordinator"}
+ADVISOR = {"advisor"}
+BUDGET = {"budget_owner"}
 
 # endpoint → (methods to try, roles allowed). PUBLIC routes are open to anonymous users too.
 MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
@@ -35,6 +39,30 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
     "organisations.edit_unit": (("GET", "POST"), ADMIN),
     "admin.audit_log": (("GET",), ADMIN),
     "api.me": (("GET",), ALL),
+    "api.rules_evaluate": (("POST",), ALL),
+    "rulecheck.index": (("GET", "POST"), LEGAL),
+    "rulecheck.live_assessment": (("POST",), LEGAL),
+    "rulecheck.import_facts": (("POST",), LEGAL),
+    "rulecheck.export_scenario": (("GET",), LEGAL),
+    "rulecheck.thresholds": (("GET", "POST"), LEGAL),
+    "rulecheck.activate_threshold": (("POST",), LEGAL),
+    "rulecheck.load_thresholds": (("POST",), LEGAL),
+    "courses.index": (("GET",), ALL),
+    "courses.detail": (("GET",), ALL),
+    "courses.new": (("GET", "POST"), PROVIDER),
+    "courses.edit": (("GET", "POST"), PROVIDER),
+    "purchases.buy": (("GET", "POST"), ADVISOR),
+    "purchases.index": (("GET",), ADVISOR | BUDGET | PROVIDER),
+    "purchases.detail": (("GET",), ADVISOR | BUDGET | PROVIDER),
+    "purchases.cancel": (("POST",), ADVISOR | BUDGET),
+    "purchases.actual_cost": (("POST",), BUDGET),
+    "purchases.decide_override": (("POST",), BUDGET),
+    "budget.index": (("GET",), BUDGET),
+    "budget.new": (("GET", "POST"), BUDGET),
+    "budget.edit": (("GET", "POST"), BUDGET),
+    "budget.detail": (("GET",), BUDGET),
+    "budget.declare_stop": (("POST",), BUDGET),
+    "budget.lift_stop": (("POST",), BUDGET),
 }
 
 
@@ -45,6 +73,12 @@ def _url(app, endpoint: str, world) -> str:
         "unit_id": world.adult_education.id,
         "user_id": world.users["advisor"].id,
         "membership_id": world.users["advisor"].memberships[0].id,
+        "scenario_id": 1,
+        "period_id": 1,
+        "course_id": world.course.id,
+        "budget_id": world.budget.id,
+        "purchase_id": world.purchase.id,
+        "stop_id": 1,
     }
     with app.test_request_context():
         from flask import url_for

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
@@ -51,12 +51,16 @@ def active_unit_id() -> int | None:
 
 
 def current_principal() -> Principal | None:
+    """The user, active unit and roles of this request (cached on the request, not on ``g``, which an app
+    context may share between requests)."""
     if not current_user.is_authenticated:
         return None
-    if "principal" not in g:
+    cached = getattr(request, "_contracts_principal", None)
+    if cached is None or cached.user_id != current_user.id:
         unit_id = active_unit_id()
-        g.principal = Principal(current_user.id, unit_id, frozenset(current_user.roles_at(unit_id)))
-    return g.principal
+        cached = Principal(current_user.id, unit_id, frozenset(current_user.roles_at(unit_id)))
+        request._contracts_principal = cached
+    return cached
 
 
 def public(view: Callable) -> Callable:

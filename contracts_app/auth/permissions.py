@@ -61,3 +61,21 @@ def can_review_legal(p: Principal) -> bool:
 def can_use_rules_check(p: Principal) -> bool:
     """The rules check page (Regelsjekk) is for legal staff and admins."""
     return p.has(Role.legal_reviewer) or p.has(Role.admin)
+
+
+def can_manage_thresholds(p: Principal) -> bool:
+    """Threshold periods are legal data: legal reviewers and admins add and activate them."""
+    return p.has(Role.legal_reviewer) or p.has(Role.admin)
+
+
+def can_manage_courses(p: Principal) -> bool:
+    """Provider coordinators manage their unit's courses (a Nav office may also own courses it bought)."""
+    return p.has(Role.provider_coordinator)
+
+
+def can_view_purchases(p: Principal) -> bool:
+    return p.has(Role.advisor) or p.has(Role.budget_owner) or p.has(Role.provider_coordinator)
+
+
+def can_cancel_purchase(p: Principal) -> bool:
+    return p.has(Role.advisor) or p.has(Role.budget_owner)

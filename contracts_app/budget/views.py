@@ -1,0 +1,150 @@
+"""Budget pages for budget owners: their unit's budget lines, consumption, forecast, stops."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import clock
+from ..auth import permissions as perm
+from ..auth.access import current_principal, requires
+from ..db import begin_write, get_session, lock
+from ..errors import DomainError, ValidationFailed
+from ..purchases.models import PurchaseStatus, SeatPurchase
+from ..web import apply_errors, current_actor
+from . import services
+from .forecast import forecast, monthly_consumption
+from .forms import BudgetForm, LiftForm, StopForm
+from .models import Budget, BudgetEntry, BudgetStop
+
+bp = Blueprint("budget", __name__, url_prefix="/budgets")
+
+
+def _own_budget(budget_id: int) -> Budget:
+    budget = get_session().get(Budget, budget_id) or abort(404)
+    if budget.unit_id != current_principal().unit_id:
+        abort(404)
+    return budget
+
+
+@bp.get("/")
+@requires(perm.can_manage_budget)
+def index():
+    budgets = get_session().scalars(
+        select(Budget).where(Budget.unit_id == current_principal().unit_id).order_by(Budget.year.desc(), Budget.line)
+    ).all()
+    return render_template("budget/index.html", budgets=budgets, today=clock.today())
+
+
+def _form_data(form: BudgetForm) -> dict:
+    return {"year": form.year.data, "line": form.line.data, "side": form.side.data, "amount": form.amount.data,
+            "warning_pct": form.warning_pct.data, "stop_mode": form.stop_mode.data}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(perm.can_manage_budget)
+def new():
+    session = get_session()
+    form = BudgetForm()
+    if request.method == "GET":
+        form.year.data = clock.today().year
+    if form.validate_on_submit():
+        try:
+            budget = services.create_budget(
+                session, {**_form_data(form), "unit_id": current_principal().unit_id}, actor=current_actor(), now=clock.now()
+            )
+        except ValidationFailed as exc:
+            session.rollback()
+            apply_errors(form, exc)
+        else:
+            session.commit()
+            flash(_("The budget line was created."), "success")
+            return redirect(url_for(".detail", budget_id=budget.id))
+    return render_template("budget/form.html", form=form, budget=None), 422 if form.errors else 200
+
+
+@bp.route("/<int:budget_id>/edit", methods=["GET", "POST"])
+@requires(perm.can_manage_budget)
+def edit(budget_id: int):
+    session = get_session()
+    budget = _own_budget(budget_id)
+    form = BudgetForm(obj=budget) if request.method == "GET" else BudgetForm()
+    if request.method == "GET":
+        form.side.data, form.stop_mode.data, form.amount.data = budget.side.value, budget.stop_mode.value, str(budget.amount)
+    if form.validate_on_submit():
+        try:
+            begin_write(session)
+            locked = lock(session, Budget, budget_id)
+            services.update_budget(session, locked, _form_data(form), actor=current_actor(), now=clock.now())
+        except ValidationFailed as exc:
+            session.rollback()
+            apply_errors(form, exc)
+        else:
+            session.commit()
+            flash(_("The changes were saved."), "success")
+            return redirect(url_for(".detail", budget_id=budget_id))
+    return render_template("budget/form.html", form=form, budget=budget), 422 if form.errors else 200
+
+
+@bp.get("/<int:budget_id>")
+@requires(perm.can_manage_budget)
+def detail(budget_id: int):
+    session = get_session()
+    budget = _own_budget(budget_id)
+    today = clock.today()
+    entries = session.execute(
+        select(BudgetEntry.at, BudgetEntry.kind, BudgetEntry.amount).where(BudgetEntry.budget_id == budget.id)
+    ).all()
+    points = monthly_consumption([(services.local_date(at), kind.value, amount) for at, kind, amount in entries], budget.year)
+    commitments = session.scalars(
+        select(SeatPurchase).where(SeatPurchase.budget_id == budget.id,
+                                   SeatPurchase.status.in_([PurchaseStatus.confirmed, PurchaseStatus.awaiting_override]))
+        .order_by(SeatPurchase.start_date)
+    ).all()
+    stop_form = StopForm(formdata=None, starts_on=today)
+    return render_template(
+        "budget/detail.html", budget=budget, points=points, fc=forecast(budget.amount, budget.used, budget.year, today),
+        commitments=commitments, stop=budget.active_stop(today), stop_form=stop_form, lift_form=LiftForm(formdata=None),
+        today=today,
+    )
+
+
+@bp.post("/<int:budget_id>/stop")
+@requires(perm.can_manage_budget)
+def declare_stop(budget_id: int):
+    session = get_session()
+    budget = _own_budget(budget_id)
+    form = StopForm()
+    if not form.validate_on_submit():
+        flash(" ".join(m for errs in form.errors.values() for m in errs), "error")
+        return redirect(url_for(".detail", budget_id=budget.id))
+    try:
+        services.declare_stop(session, budget, reason=form.reason.data, starts_on=form.starts_on.data,
+                              ends_on=form.ends_on.data, actor=current_actor(), now=clock.now())
+    except ValidationFailed as exc:
+        session.rollback()
+        flash(" ".join(e["message"] for e in exc.errors), "error")
+    else:
+        session.commit()
+        flash(_("The budget stop is declared. New purchases against this budget are refused."), "success")
+    return redirect(url_for(".detail", budget_id=budget.id))
+
+
+@bp.post("/<int:budget_id>/stops/<int:stop_id>/lift")
+@requires(perm.can_manage_budget)
+def lift_stop(budget_id: int, stop_id: int):
+    session = get_session()
+    budget = _own_budget(budget_id)
+    stop = session.get(BudgetStop, stop_id)
+    if stop is None or stop.budget_id != budget.id:
+        abort(404)
+    form = LiftForm()
+    try:
+        services.lift_stop(session, stop, reason=form.reason.data or "", actor=current_actor(), now=clock.now())
+    except DomainError as exc:
+        session.rollback()
+        flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
+    else:
+        session.commit()
+        flash(_("The budget stop was lifted."), "success")
+    return redirect(url_for(".detail", budget_id=budget.id))

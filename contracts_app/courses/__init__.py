@@ -1,0 +1,1 @@
+"""Courses: the catalogue of courses, their dated prices and the price calculation."""

@@ -1,0 +1,88 @@
+"""Input shape for courses, rates and the course search."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField, DateField, DecimalField, FieldList, Form, FormField, IntegerField, SelectField,
+    SelectMultipleField, StringField, TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..choices import options
+from .models import CEFR_LEVELS
+
+
+def kind_choices():
+    return options([
+        ("norwegian_training", _l("Norwegian training")), ("basic_skills", _l("Basic skills")),
+        ("fov", _l("Preparatory education for adults (FOV)")), ("amo", _l("Labour-market training (AMO)")),
+        ("industry_course", _l("Industry course")), ("vocational_norwegian", _l("Vocational Norwegian")),
+        ("other", _l("Other")),
+    ])
+
+
+def format_choices():
+    return options([("in_person", _l("In person")), ("digital", _l("Digital")), ("hybrid", _l("Hybrid"))])
+
+
+def price_unit_choices():
+    return options([
+        ("per_hour", _l("Per teaching hour")), ("per_week", _l("Per week")), ("per_month", _l("Per month")),
+        ("per_seat", _l("Per seat (fixed amount)")),
+    ])
+
+
+def cefr_choices(empty_label):
+    return lambda: options([("", empty_label)] + [(c, c) for c in CEFR_LEVELS])
+
+
+def weekday_choices():
+    return options([
+        ("0", _l("Monday")), ("1", _l("Tuesday")), ("2", _l("Wednesday")), ("3", _l("Thursday")),
+        ("4", _l("Friday")), ("5", _l("Saturday")), ("6", _l("Sunday")),
+    ])
+
+
+class RateForm(Form):
+    valid_from = DateField(_l("Valid from"), validators=[Optional()])
+    amount = DecimalField(_l("Rate (NOK excl. VAT)"), validators=[Optional(), NumberRange(min=0)], places=None)
+
+
+class CourseForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind of course"), choices=kind_choices, validators=[DataRequired()])
+    cefr_min = SelectField(_l("Lowest entry level (CEFR)"), choices=cefr_choices(_l("No requirement")), default="")
+    cefr_max = SelectField(_l("Highest entry level (CEFR)"), choices=cefr_choices(_l("No upper limit")), default="")
+    format = SelectField(_l("Format"), choices=format_choices, validators=[DataRequired()])
+    municipality_number = StringField(_l("Municipality number"), validators=[Optional(), Length(max=4)])
+    location = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    start_date = DateField(_l("Start date"), validators=[DataRequired()])
+    end_date = DateField(_l("End date"), validators=[DataRequired()])
+    rolling_start = BooleanField(_l("Rolling start (participants may start any teaching day)"))
+    hours_per_week = DecimalField(_l("Teaching hours per week"), validators=[DataRequired(), NumberRange(min=0, max=60)], places=None)
+    total_hours = DecimalField(_l("Total teaching hours"), validators=[Optional(), NumberRange(min=0)], places=None)
+    teaching_weekdays = SelectMultipleField(_l("Teaching days"), choices=weekday_choices, default=["0", "1", "2", "3", "4"])
+    part_time = BooleanField(_l("Part-time: can be combined with work or work practice"))
+    total_seats = IntegerField(_l("Total seats"), validators=[DataRequired(), NumberRange(min=0, max=10000)])
+    price_unit = SelectField(_l("Price per"), choices=price_unit_choices, validators=[DataRequired()])
+    rates = FieldList(FormField(RateForm), min_entries=3, max_entries=10, label=_l("Rates"))
+    target_groups = TextAreaField(_l("Target groups"), validators=[Optional(), Length(max=2000)])
+    language_support = StringField(_l("Language support"), validators=[Optional(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    is_active = BooleanField(_l("Open for purchases"), default=True)
+
+
+class CourseSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    kind = SelectField(_l("Kind of course"), choices=lambda: options([("", _l("All"))]) + kind_choices(), default="")
+    level = SelectField(_l("Participant's level (CEFR)"), choices=cefr_choices(_l("Any")), default="")
+    municipality = StringField(_l("Municipality number"), validators=[Optional(), Length(max=4)])
+    format = SelectField(_l("Format"), choices=lambda: options([("", _l("All"))]) + format_choices(), default="")
+    part_time = BooleanField(_l("Only part-time"))
+    start_from = DateField(_l("Starts on or after"), validators=[Optional()])
+    start_to = DateField(_l("Starts on or before"), validators=[Optional()])
+    min_free = IntegerField(_l("At least this many free seats"), validators=[Optional(), NumberRange(min=0, max=10000)])

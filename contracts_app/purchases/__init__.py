@@ -1,0 +1,1 @@
+"""Single-seat purchases (enkeltkjøp): seats and money reserved together in one locked transaction."""

@@ -1,0 +1,107 @@
+"""Build the rules engine's facts (rules-engine-contract.md) for a seat purchase from our records.
+
+This is the seam between the product's data and the pure engine: the buyer is the legal person acting for
+the buying unit (for a Nav office, the side chosen: NAV-01), the supplier is the legal person owning the
+course's provider unit, and earlier purchases by the same buying unit from the same supplier for the same
+kind of course within twelve months are ``related_purchases`` (VAL-03/VAL-06, the split-purchase watch).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..courses.models import Course, CourseKind
+from ..organisations.models import LegalEntity, Side, Unit, UnitKind
+
+# Nav measure codes (tiltaksforskriften ch. 7, NAV-03) for our course kinds.
+MEASURE_CODES = {
+    CourseKind.norwegian_training: "NORSKOPPLAERING_GRUNNLEGGENDE_FERDIGHETER_FOV",
+    CourseKind.basic_skills: "NORSKOPPLAERING_GRUNNLEGGENDE_FERDIGHETER_FOV",
+    CourseKind.fov: "NORSKOPPLAERING_GRUNNLEGGENDE_FERDIGHETER_FOV",
+    CourseKind.vocational_norwegian: "NORSKOPPLAERING_GRUNNLEGGENDE_FERDIGHETER_FOV",
+    CourseKind.amo: "ARBEIDSMARKEDSOPPLAERING",
+    CourseKind.industry_course: "ARBEIDSMARKEDSOPPLAERING",
+}
+
+# Education and training services (CPV 80000000-8 family): "særlige tjenester" (THR-08).
+CPV_BY_KIND = {
+    CourseKind.norwegian_training: "80580000-3",  # provision of language courses
+    CourseKind.vocational_norwegian: "80580000-3",
+    CourseKind.basic_skills: "80400000-8",  # adult and other education services
+    CourseKind.fov: "80400000-8",
+    CourseKind.amo: "80530000-8",  # vocational training services
+    CourseKind.industry_course: "80530000-8",
+    CourseKind.other: "80000000-4",
+}
+
+
+def party(entity: LegalEntity) -> dict[str, Any]:
+    return {
+        "name": entity.name,
+        "entity_id": entity.org_number,
+        "legal_type": entity.legal_type.value,
+        "is_contracting_authority": entity.is_contracting_authority,
+        "is_central_government": entity.is_central_government,
+    }
+
+
+def purchase_facts(
+    session: Session,
+    *,
+    buyer_unit: Unit,
+    side: Side,
+    course: Course,
+    amount: Decimal,
+    start: dt.date,
+    end: dt.date,
+    exclude_purchase_id: int | None = None,
+) -> dict[str, Any]:
+    from .models import PurchaseStatus, SeatPurchase
+
+    buyer = buyer_unit.entity_for_side(side)
+    supplier = course.provider_unit.legal_entity
+    window_start = start - dt.timedelta(days=365)
+    earlier = session.execute(
+        select(SeatPurchase.amount, SeatPurchase.start_date, Course.kind)
+        .join(Course, Course.id == SeatPurchase.course_id)
+        .join(Unit, Unit.id == Course.provider_unit_id)
+        .where(
+            SeatPurchase.buyer_unit_id == buyer_unit.id,
+            SeatPurchase.side == side,
+            Unit.legal_entity_id == supplier.id,
+            SeatPurchase.status.in_([PurchaseStatus.confirmed, PurchaseStatus.completed]),
+            SeatPurchase.start_date >= window_start,
+            SeatPurchase.start_date <= start,
+            SeatPurchase.id != (exclude_purchase_id or 0),
+        )
+    ).all()
+    months = max(1, (end.year - start.year) * 12 + end.month - start.month + 1)
+    facts: dict[str, Any] = {
+        "schema_version": 1,
+        "reference_date": start.isoformat(),
+        "buyer": party(buyer),
+        "supplier": party(supplier),
+        "relationship": {"control": "none"} if buyer.id != supplier.id else {},
+        "contract": {
+            "pecuniary": True,
+            "category": "special_services",
+            "cpv": [CPV_BY_KIND[course.kind]],
+            "value": {"base_nok": str(amount), "duration_months": months},
+        },
+        "related_purchases": [
+            {"value_nok": str(a), "date": d.isoformat(), "same_need": kind == course.kind} for a, d, kind in earlier
+        ],
+    }
+    if buyer_unit.kind == UnitKind.nav_office:
+        facts["nav"] = {
+            "contracting_side": side.value,
+            "mode": "enkeltplass",
+            "price_type": "anskaffelse",
+        }
+        if course.kind in MEASURE_CODES:
+            facts["nav"]["measure_code"] = MEASURE_CODES[course.kind]
+    return facts

@@ -1,0 +1,98 @@
+"""A seat purchase and the pseudonymous participant references it serves."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..budget.models import Budget
+from ..courses.models import Course
+from ..db import Base
+from ..organisations.models import Side, Unit
+
+
+class PurchaseStatus(str, enum.Enum):
+    awaiting_override = "awaiting_override"  # refused by a budget stop; waits for a second budget owner
+    confirmed = "confirmed"  # seats allocated and money committed
+    completed = "completed"  # actual cost registered (commitment moved to spent)
+    cancelled = "cancelled"  # seats and money released
+    override_refused = "override_refused"  # the second person said no
+
+
+def _enum(cls, name, length=40):
+    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=length)
+
+
+class SeatPurchase(Base):
+    __tablename__ = "seat_purchase"
+    __table_args__ = (
+        CheckConstraint("seats > 0", name="seats_positive"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("end_date >= start_date", name="end_after_start"),
+        Index("ix_seat_purchase_buyer_course", "buyer_unit_id", "course_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    buyer_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    # Which legal person buys (NAV-01): for a Nav office, the State or the municipality.
+    side: Mapped[Side] = mapped_column(Enum(Side, name="side", native_enum=False, validate_strings=True, length=20))
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id"), index=True)
+    seats: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    # Computed price (NOK excl. VAT) and how it was computed (lines of the quote).
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    breakdown: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Actual cost once registered; the commitment then moves to spent.
+    actual_amount: Mapped[Optional[Decimal]] = mapped_column(Numeric(14, 2))
+    status: Mapped[PurchaseStatus] = mapped_column(_enum(PurchaseStatus, "purchase_status"), index=True)
+    # The rules-engine assessment made at confirmation (facts, verdict, reasons), frozen with the purchase.
+    assessment: Mapped[Optional[dict[str, Any]]]
+    # Why the buyer needs a budget-stop override, and who (a second budget owner) decided it.
+    override_reason: Mapped[Optional[str]] = mapped_column(Text)
+    override_decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    override_decided_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    override_decision_note: Mapped[Optional[str]] = mapped_column(Text)
+    cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column()
+
+    course: Mapped[Course] = relationship()
+    buyer_unit: Mapped[Unit] = relationship()
+    budget: Mapped[Budget] = relationship()
+    participants: Mapped[list["Participant"]] = relationship(
+        back_populates="purchase", cascade="all, delete-orphan", order_by="Participant.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<SeatPurchase {self.id} {self.status.value} course={self.course_id} seats={self.seats} {self.amount}>"
+
+
+class Participant(Base):
+    """The minimum needed to manage a seat: a pseudonymous reference chosen by the buying service.
+
+    Never a national identity number or a name: the form refuses anything that looks like one.
+    """
+
+    __tablename__ = "participant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_id: Mapped[int] = mapped_column(ForeignKey("seat_purchase.id", ondelete="CASCADE"), index=True)
+    reference: Mapped[str] = mapped_column(String(40))
+    cefr_level: Mapped[Optional[str]] = mapped_column(String(2))
+    # Consent to share information between the services, and when it was given.
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    # Set when the reference and consent data were anonymised under the retention rule.
+    anonymised_at: Mapped[Optional[dt.datetime]] = mapped_column()
+
+    purchase: Mapped[SeatPurchase] = relationship(back_populates="participants")
+
+    def __repr__(self) -> str:
+        return f"<Participant {self.id} purchase={self.purchase_id}>"

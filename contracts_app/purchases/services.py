@@ -1,0 +1,399 @@
+"""Seat purchases: preview, confirm (seats and money in one locked transaction), cancel, actual cost, and the
+two-person override of a budget stop.
+
+Lock before you count: :func:`confirm` starts a write transaction, locks the course row and then the budget
+row, re-reads both, checks free seats, the budget and its stop, and only then writes the allocation and the
+commitment. Either both happen or neither. Services flush; the view commits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..audit import Actor
+from ..budget import services as budget_services
+from ..budget.models import Budget
+from ..courses.models import CEFR_LEVELS, Course
+from ..courses.pricing import PricingError, Quote, Rate, Schedule, quote
+from ..db import begin_write, lock
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..i18n import date as fmt_date
+from ..i18n import money as fmt_money
+from ..organisations.models import Side, Unit, UnitKind
+from . import facts as facts_module
+from .models import Participant, PurchaseStatus, SeatPurchase
+
+MAX_SEATS_PER_PURCHASE = 50
+_REFERENCE = re.compile(r"^[A-Za-z0-9ÆØÅæøå_.\-]{2,40}$")
+_LONG_DIGITS = re.compile(r"\d{6,}")
+
+
+class BudgetRefused(Conflict):
+    """The budget (a stop, or nothing left under a hard stop) refuses the purchase."""
+
+    def __init__(self, message: str, *, stopped: bool):
+        super().__init__(message)
+        self.stopped = stopped
+
+
+@dataclass
+class ParticipantInput:
+    reference: str
+    cefr_level: str | None = None
+    consent: bool = False
+    consent_date: dt.date | None = None
+
+
+@dataclass
+class PurchaseInput:
+    course_id: int
+    buyer_unit_id: int
+    budget_id: int | None
+    side: str | None
+    seats: int
+    start_date: dt.date | None
+    end_date: dt.date | None
+    participants: list[ParticipantInput] = field(default_factory=list)
+
+
+@dataclass
+class Preview:
+    course: Course
+    budget: Budget | None
+    side: Side | None
+    quote: Quote | None
+    budget_check: budget_services.BudgetCheck | None
+    assessment: dict[str, Any] | None
+    agreement_warning: str | None
+    errors: list[dict]
+
+
+def _check_participants(participants: list[ParticipantInput], seats: int, errors: list[dict]) -> None:
+    if len(participants) != seats:
+        errors.append({"path": "participants", "message": _("Give one participant reference per seat.")})
+    seen = set()
+    for i, p in enumerate(participants):
+        ref = (p.reference or "").strip()
+        if not _REFERENCE.match(ref):
+            errors.append(
+                {
+                    "path": f"participants[{i}].reference",
+                    "message": _("Use a pseudonymous reference of 2–40 letters, digits, dots, dashes or underscores."),
+                }
+            )
+        elif _LONG_DIGITS.search(ref):
+            errors.append(
+                {
+                    "path": f"participants[{i}].reference",
+                    "message": _("The reference must not contain a national identity number or other long numbers."),
+                }
+            )
+        elif ref.lower() in seen:
+            errors.append({"path": f"participants[{i}].reference", "message": _("Each participant needs their own reference.")})
+        seen.add(ref.lower())
+        if p.cefr_level and p.cefr_level not in CEFR_LEVELS:
+            errors.append({"path": f"participants[{i}].cefr_level", "message": _("Choose a CEFR level.")})
+        if p.consent and p.consent_date is None:
+            errors.append({"path": f"participants[{i}].consent_date", "message": _("Give the date consent was given.")})
+
+
+def _validate(session: Session, data: PurchaseInput, course: Course | None, budget: Budget | None, buyer: Unit | None) -> tuple[list[dict], Side | None]:
+    errors: list[dict] = []
+    if course is None or not course.is_active:
+        errors.append({"path": "course_id", "message": _("The course is not available.")})
+        return errors, None
+    if buyer is None:
+        errors.append({"path": "buyer_unit_id", "message": _("Unknown buying unit.")})
+        return errors, None
+    if not isinstance(data.seats, int) or not 1 <= data.seats <= MAX_SEATS_PER_PURCHASE:
+        errors.append({"path": "seats", "message": _("Buy between 1 and %(n)d seats.", n=MAX_SEATS_PER_PURCHASE)})
+    if data.start_date is None:
+        errors.append({"path": "start_date", "message": _("Enter the start date.")})
+    if data.end_date is None:
+        errors.append({"path": "end_date", "message": _("Enter the end date.")})
+    if data.start_date and data.end_date:
+        if data.end_date < data.start_date:
+            errors.append({"path": "end_date", "message": _("The end date cannot be before the start date.")})
+        if data.start_date < course.start_date or data.end_date > course.end_date:
+            errors.append(
+                {
+                    "path": "start_date" if data.start_date < course.start_date else "end_date",
+                    "message": _(
+                        "The course runs from %(start)s to %(end)s: choose dates inside that period.",
+                        start=fmt_date(course.start_date), end=fmt_date(course.end_date),
+                    ),
+                }
+            )
+        if data.start_date.year != data.end_date.year:
+            errors.append(
+                {
+                    "path": "end_date",
+                    "message": _(
+                        "A purchase is committed against one budget year. Buy until 31.12.%(year)s now and the rest "
+                        "from 01.01.%(next)s against next year's budget.",
+                        year=data.start_date.year, next=data.start_date.year + 1,
+                    ),
+                }
+            )
+    side = None
+    if buyer.kind == UnitKind.nav_office:
+        try:
+            side = Side(data.side or (budget.side.value if budget else ""))
+        except ValueError:
+            errors.append({"path": "side", "message": _("Say which side of the Nav office buys: state or municipal.")})
+    else:
+        side = Side.municipal if buyer.legal_entity.legal_type.value in ("municipality", "county_municipality") else Side.state
+    if budget is None or budget.unit_id != buyer.id:
+        errors.append({"path": "budget_id", "message": _("Choose one of your unit's budget lines.")})
+    elif data.start_date and budget.year != data.start_date.year:
+        errors.append(
+            {"path": "budget_id", "message": _("The budget line is for %(year)s; the purchase starts in another year.", year=budget.year)}
+        )
+    elif buyer.kind == UnitKind.nav_office and side is not None and budget.side != side:
+        errors.append({"path": "side", "message": _("This budget line belongs to the other side of the Nav office.")})
+    if course.provider_unit_id == buyer.id:
+        errors.append({"path": "course_id", "message": _("A unit cannot buy seats on its own course.")})
+    _check_participants(data.participants, data.seats if isinstance(data.seats, int) else 0, errors)
+    return errors, side
+
+
+def _quote(course: Course, data: PurchaseInput, errors: list[dict]) -> Quote | None:
+    if errors:
+        return None
+    try:
+        return quote(
+            course.price_unit,
+            [Rate(r.valid_from, r.amount) for r in course.rates],
+            start=data.start_date,
+            end=data.end_date,
+            seats=data.seats,
+            schedule=Schedule(course.hours_per_week, course.weekdays),
+        )
+    except PricingError as exc:
+        for e in exc.errors:
+            errors.append({"path": e.field if e.field in ("seats", "start_date", "end_date") else "start_date", "message": e.message_nb})
+        return None
+
+
+def assess(session: Session, *, buyer: Unit, side: Side, course: Course, amount: Decimal, start: dt.date, end: dt.date) -> dict[str, Any]:
+    from .. import rules
+
+    facts = facts_module.purchase_facts(
+        session, buyer_unit=buyer, side=side, course=course, amount=amount, start=start, end=end
+    )
+    from ..rulecheck.services import current_table
+
+    return {"facts": facts, "assessment": rules.evaluate(facts, current_table(session))}
+
+
+AGREEMENT_MISSING = "no_agreement"
+
+
+def preview(session: Session, data: PurchaseInput, *, today: dt.date) -> Preview:
+    course = session.get(Course, data.course_id)
+    budget = session.get(Budget, data.budget_id) if data.budget_id else None
+    buyer = session.get(Unit, data.buyer_unit_id)
+    errors, side = _validate(session, data, course, budget, buyer)
+    q = _quote(course, data, errors) if course else None
+    check = assessment = None
+    if q is not None and budget is not None:
+        check = budget_services.check(budget, q.total, on=today)
+        assessment = assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date)
+    if course is not None and data.seats and isinstance(data.seats, int) and course.seats_free < data.seats:
+        errors.append({"path": "seats", "message": _("Only %(n)d seats are free on this course.", n=course.seats_free)})
+    warning = _(
+        "No agreement registered in the portal covers this purchase. Check that it is made under a valid "
+        "agreement or documented as a direct award (see the rules assessment)."
+    )
+    return Preview(course, budget, side, q, check, assessment, warning, errors)
+
+
+def confirm(
+    session: Session, data: PurchaseInput, *, actor: Actor, now: dt.datetime, today: dt.date, override_reason: str | None = None
+) -> SeatPurchase:
+    """Reserve seats and money together. Raises ValidationFailed, Conflict or BudgetRefused; writes nothing then.
+
+    With ``override_reason`` a purchase refused only by a declared budget stop is stored as
+    ``awaiting_override`` (no seats, no money) for another budget owner to decide.
+    """
+    begin_write(session)
+    course = lock(session, Course, data.course_id)
+    budget = lock(session, Budget, data.budget_id) if data.budget_id else None
+    buyer = session.get(Unit, data.buyer_unit_id)
+    errors, side = _validate(session, data, course, budget, buyer)
+    q = _quote(course, data, errors) if course else None
+    if errors:
+        raise ValidationFailed(_("The purchase could not be made."), errors=errors)
+    if course.seats_free < data.seats:
+        raise Conflict(
+            _("Only %(n)d seats are free on %(course)s now: someone else was quicker.", n=course.seats_free, course=course.title)
+            if course.seats_free
+            else _("%(course)s is fully booked: there are no free seats left.", course=course.title)
+        )
+    check = budget_services.check(budget, q.total, on=today)
+    if not check.allowed:
+        if check.stopped_by is not None and override_reason:
+            return _store_awaiting_override(session, data, course, budget, side, q, actor=actor, now=now, reason=override_reason)
+        raise BudgetRefused(check.refusal, stopped=check.stopped_by is not None)
+    assessment = assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date)
+    purchase = _new_purchase(data, course, budget, side, q, assessment, PurchaseStatus.confirmed, actor, now)
+    session.add(purchase)
+    course.seats_confirmed = course.seats_confirmed + data.seats
+    session.flush()
+    budget_services.commit(session, budget, q.total, purchase_id=purchase.id, now=now)
+    session.flush()
+    audit.record(session, actor, "purchase.confirmed", purchase, at=now, after=_summary(purchase))
+    return purchase
+
+
+def _new_purchase(data, course, budget, side, q: Quote, assessment, status, actor: Actor, now) -> SeatPurchase:
+    return SeatPurchase(
+        course_id=course.id,
+        buyer_unit_id=data.buyer_unit_id,
+        side=side,
+        budget_id=budget.id,
+        seats=data.seats,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        amount=q.total,
+        breakdown=q.breakdown("nb"),
+        status=status,
+        assessment=assessment,
+        created_by_id=actor.user_id,
+        created_at=now,
+        updated_at=now,
+        participants=[
+            Participant(reference=p.reference.strip(), cefr_level=p.cefr_level or None, consent=p.consent, consent_date=p.consent_date)
+            for p in data.participants
+        ],
+    )
+
+
+def _summary(p: SeatPurchase) -> dict[str, Any]:
+    return {
+        "course_id": p.course_id, "buyer_unit_id": p.buyer_unit_id, "side": p.side, "budget_id": p.budget_id,
+        "seats": p.seats, "start_date": p.start_date, "end_date": p.end_date, "amount": p.amount, "status": p.status,
+    }
+
+
+def _store_awaiting_override(session, data, course, budget, side, q, *, actor, now, reason: str) -> SeatPurchase:
+    reason = reason.strip()
+    if len(reason) < 10 or len(reason) > 2000:
+        raise ValidationFailed(
+            _("The override request could not be sent."),
+            errors=[{"path": "override_reason", "message": _("Explain why the purchase cannot wait (10–2000 characters).")}],
+        )
+    purchase = _new_purchase(data, course, budget, side, q, None, PurchaseStatus.awaiting_override, actor, now)
+    purchase.override_reason = reason
+    session.add(purchase)
+    session.flush()
+    audit.record(session, actor, "purchase.override_requested", purchase, at=now, after={**_summary(purchase), "reason": reason})
+    return purchase
+
+
+def decide_override(
+    session: Session, purchase_id: int, *, approve: bool, note: str, actor: Actor, now: dt.datetime, today: dt.date
+) -> SeatPurchase:
+    """A second budget owner approves (seats and money are then reserved, ignoring the stop only) or refuses."""
+    begin_write(session)
+    purchase = lock(session, SeatPurchase, purchase_id)
+    if purchase is None:
+        raise NotFound(_("No such purchase."))
+    if purchase.status != PurchaseStatus.awaiting_override:
+        raise Conflict(_("This purchase is not waiting for an override decision."))
+    if purchase.created_by_id == actor.user_id:
+        raise PermissionDenied(_("Another person must decide an override you asked for (two-person rule)."))
+    if actor.unit_id != purchase.buyer_unit_id:
+        raise PermissionDenied(_("Only a budget owner at the buying unit can decide the override."))
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise ValidationFailed(_("The note is too long."), errors=[{"path": "note", "message": _("At most 2000 characters.")}])
+    if not approve:
+        purchase.status = PurchaseStatus.override_refused
+    else:
+        course = lock(session, Course, purchase.course_id)
+        budget = lock(session, Budget, purchase.budget_id)
+        if course.seats_free < purchase.seats:
+            raise Conflict(_("Only %(n)d seats are free on %(course)s now.", n=course.seats_free, course=course.title))
+        check = budget_services.check(budget, purchase.amount, on=today, override_stop=True)
+        if not check.allowed:
+            raise BudgetRefused(check.refusal, stopped=False)
+        purchase.assessment = assess(
+            session, buyer=purchase.buyer_unit, side=purchase.side, course=course, amount=purchase.amount,
+            start=purchase.start_date, end=purchase.end_date,
+        )
+        course.seats_confirmed = course.seats_confirmed + purchase.seats
+        budget_services.commit(session, budget, purchase.amount, purchase_id=purchase.id, now=now)
+        purchase.status = PurchaseStatus.confirmed
+    purchase.override_decided_by_id = actor.user_id
+    purchase.override_decided_at = now
+    purchase.override_decision_note = note or None
+    purchase.updated_at = now
+    session.flush()
+    audit.record(
+        session, actor, "purchase.override_approved" if approve else "purchase.override_refused", purchase, at=now,
+        before={"status": "awaiting_override"}, after={"status": purchase.status, "note": note},
+    )
+    return purchase
+
+
+def cancel(session: Session, purchase_id: int, *, reason: str, actor: Actor, now: dt.datetime) -> SeatPurchase:
+    """Give back the seats and the money of a confirmed purchase."""
+    begin_write(session)
+    purchase = lock(session, SeatPurchase, purchase_id)
+    if purchase is None:
+        raise NotFound(_("No such purchase."))
+    reason = (reason or "").strip()
+    if len(reason) < 3 or len(reason) > 2000:
+        raise ValidationFailed(_("The purchase was not cancelled."), errors=[{"path": "reason", "message": _("Give a reason (3–2000 characters).")}])
+    if purchase.status not in (PurchaseStatus.confirmed, PurchaseStatus.awaiting_override):
+        raise Conflict(_("Only a confirmed purchase or an open override request can be cancelled."))
+    before = purchase.status
+    if purchase.status == PurchaseStatus.confirmed:
+        course = lock(session, Course, purchase.course_id)
+        budget = lock(session, Budget, purchase.budget_id)
+        course.seats_confirmed = course.seats_confirmed - purchase.seats
+        budget_services.release(session, budget, purchase.amount, purchase_id=purchase.id, now=now)
+    purchase.status = PurchaseStatus.cancelled
+    purchase.cancel_reason = reason
+    purchase.updated_at = now
+    session.flush()
+    audit.record(session, actor, "purchase.cancelled", purchase, at=now, before={"status": before}, after={"status": purchase.status, "reason": reason})
+    return purchase
+
+
+def register_actual_cost(session: Session, purchase_id: int, *, amount: Any, actor: Actor, now: dt.datetime) -> SeatPurchase:
+    """Move the commitment to spent with the actual cost. A hard-stop budget still cannot be overdrawn."""
+    errors: list[dict] = []
+    actual = budget_services.parse_money(amount, "actual_amount", errors, allow_zero=True)
+    if errors:
+        raise ValidationFailed(_("The actual cost was not registered."), errors=errors)
+    begin_write(session)
+    purchase = lock(session, SeatPurchase, purchase_id)
+    if purchase is None:
+        raise NotFound(_("No such purchase."))
+    if purchase.status != PurchaseStatus.confirmed:
+        raise Conflict(_("Actual cost can only be registered on a confirmed purchase."))
+    budget = lock(session, Budget, purchase.budget_id)
+    extra = actual - purchase.amount
+    if extra > 0 and budget.stop_mode.value == "hard" and budget.remaining < extra:
+        raise BudgetRefused(
+            _("The actual cost is %(extra)s more than committed and the budget has only %(left)s left.",
+              extra=fmt_money(extra), left=fmt_money(budget.remaining)),
+            stopped=False,
+        )
+    budget_services.spend(session, budget, purchase.amount, actual, purchase_id=purchase.id, now=now)
+    purchase.actual_amount = actual
+    purchase.status = PurchaseStatus.completed
+    purchase.updated_at = now
+    session.flush()
+    audit.record(session, actor, "purchase.actual_cost_registered", purchase, at=now,
+                 before={"status": "confirmed", "amount": purchase.amount}, after={"status": "completed", "actual_amount": actual})
+    return purchase

@@ -1,0 +1,230 @@
+"""Buying a seat (preview → confirm), the purchase list and detail, and the follow-up actions."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from .. import clock
+from ..auth import permissions as perm
+from ..auth.access import current_principal, requires
+from ..budget.models import Budget
+from ..choices import options
+from ..courses.models import Course
+from ..db import get_session
+from ..errors import Conflict, DomainError, ValidationFailed
+from ..i18n import money
+from ..organisations.models import Unit, UnitKind
+from ..web import apply_errors, current_actor
+from . import services
+from .forms import ActualCostForm, OverrideDecisionForm, PurchaseForm, ReasonForm
+from .models import PurchaseStatus, SeatPurchase
+
+bp = Blueprint("purchases", __name__)
+
+
+def _budgets(unit_id: int) -> list[Budget]:
+    return get_session().scalars(select(Budget).where(Budget.unit_id == unit_id).order_by(Budget.year.desc(), Budget.line)).all()
+
+
+def _purchase_form(course: Course, unit: Unit) -> PurchaseForm:
+    form = PurchaseForm()
+    budgets = _budgets(unit.id)
+    form.budget_id.choices = options(
+        [(b.id, _("%(line)s %(year)s — remaining %(amount)s", line=b.line, year=b.year, amount=money(b.remaining))) for b in budgets] or [(None, _("No budget lines"))]
+    )
+    if request.method == "GET":
+        today = clock.today()
+        start = max(course.start_date, today)
+        form.start_date.data = start
+        form.end_date.data = min(course.end_date, dt.date(start.year, 12, 31))
+        same_year = [b for b in budgets if b.year == start.year]
+        form.budget_id.data = same_year[0].id if same_year else (budgets[0].id if budgets else None)
+    seats = form.seats.data if isinstance(form.seats.data, int) and 1 <= form.seats.data <= 50 else 1
+    while len(form.participants.entries) < seats:
+        form.participants.append_entry()
+    return form
+
+
+def _input(form: PurchaseForm, course: Course, unit: Unit) -> services.PurchaseInput:
+    entries = form.participants.entries[: form.seats.data or 0]
+    return services.PurchaseInput(
+        course_id=course.id, buyer_unit_id=unit.id, budget_id=form.budget_id.data, side=form.side.data or None,
+        seats=form.seats.data, start_date=form.start_date.data, end_date=form.end_date.data,
+        participants=[
+            services.ParticipantInput(
+                reference=(e.reference.data or "").strip(), cefr_level=e.cefr_level.data or None,
+                consent=bool(e.consent.data), consent_date=e.consent_date.data,
+            )
+            for e in entries
+        ],
+    )
+
+
+def _show_errors(form: PurchaseForm, errors: list[dict]) -> None:
+    for err in errors:
+        path = err["path"]
+        if path.startswith("participants["):
+            index = int(path[len("participants["):path.index("]")])
+            name = path.split(".")[-1]
+            if index < len(form.participants.entries):
+                sub = form.participants.entries[index].form._fields.get(name)
+                if sub is not None:
+                    sub.errors = list(sub.errors) + [err["message"]]
+                    continue
+        apply_errors(form, ValidationFailed("", errors=[err]))
+
+
+@bp.route("/courses/<int:course_id>/buy", methods=["GET", "POST"])
+@requires(perm.can_buy_seats)
+def buy(course_id: int):
+    session = get_session()
+    course = session.get(Course, course_id) or abort(404)
+    unit = session.get(Unit, current_principal().unit_id) or abort(403)
+    form = _purchase_form(course, unit)
+    preview = refusal = None
+    stopped = False
+    status = 200
+    if request.method == "POST" and form.validate_on_submit():
+        data = _input(form, course, unit)
+        action = request.form.get("action", "preview")
+        if action in ("confirm", "request_override"):
+            try:
+                purchase = services.confirm(
+                    session, data, actor=current_actor(), now=clock.now(), today=clock.today(),
+                    override_reason=form.override_reason.data if action == "request_override" else None,
+                )
+            except services.BudgetRefused as exc:
+                session.rollback()
+                refusal, stopped, status = exc.message, exc.stopped, 409
+            except ValidationFailed as exc:
+                session.rollback()
+                _show_errors(form, exc.errors)
+                return _render(form, course, unit, None, None, False), 422
+            except Conflict as exc:
+                session.rollback()
+                refusal, status = exc.message, 409
+            else:
+                session.commit()
+                if purchase.status == PurchaseStatus.awaiting_override:
+                    flash(_("The override request was sent to another budget owner at your unit."), "info")
+                else:
+                    flash(_("The purchase is confirmed: %(seats)d seat(s), %(amount)s.", seats=purchase.seats, amount=money(purchase.amount)), "success")
+                return redirect(url_for(".detail", purchase_id=purchase.id))
+        session.rollback()
+        preview = services.preview(session, data, today=clock.today())
+        if preview.errors and refusal is None:  # after a refusal its message says it all (409)
+            _show_errors(form, preview.errors)
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    return _render(form, course, unit, preview, refusal, stopped), status
+
+
+def _render(form, course, unit, preview, refusal, stopped):
+    return render_template(
+        "purchases/buy.html", form=form, course=course, unit=unit, preview=preview, refusal=refusal, stopped=stopped,
+        is_nav=unit.kind == UnitKind.nav_office,
+    )
+
+
+@bp.get("/purchases")
+@requires(perm.can_view_purchases)
+def index():
+    session = get_session()
+    unit_id = current_principal().unit_id
+    purchases = session.scalars(
+        select(SeatPurchase).join(Course, Course.id == SeatPurchase.course_id)
+        .where(or_(SeatPurchase.buyer_unit_id == unit_id, Course.provider_unit_id == unit_id))
+        .order_by(SeatPurchase.created_at.desc()).limit(200)
+    ).all()
+    return render_template("purchases/index.html", purchases=purchases, unit_id=unit_id)
+
+
+def _visible_purchase(purchase_id: int) -> SeatPurchase:
+    purchase = get_session().get(SeatPurchase, purchase_id) or abort(404)
+    unit_id = current_principal().unit_id
+    if unit_id not in (purchase.buyer_unit_id, purchase.course.provider_unit_id):
+        abort(404)
+    return purchase
+
+
+@bp.get("/purchases/<int:purchase_id>")
+@requires(perm.can_view_purchases)
+def detail(purchase_id: int):
+    purchase = _visible_purchase(purchase_id)
+    p = current_principal()
+    buyer_side = p.unit_id == purchase.buyer_unit_id
+    return render_template(
+        "purchases/detail.html", purchase=purchase, buyer_side=buyer_side,
+        can_cancel=buyer_side and perm.can_cancel_purchase(p) and purchase.status in (PurchaseStatus.confirmed, PurchaseStatus.awaiting_override),
+        can_register_cost=buyer_side and perm.can_manage_budget(p) and purchase.status == PurchaseStatus.confirmed,
+        can_decide_override=buyer_side and perm.can_manage_budget(p) and purchase.status == PurchaseStatus.awaiting_override
+        and purchase.created_by_id != p.user_id,
+        cancel_form=ReasonForm(formdata=None), cost_form=ActualCostForm(formdata=None), override_form=OverrideDecisionForm(formdata=None),
+    )
+
+
+def _buyer_purchase_or_403(purchase_id: int) -> SeatPurchase:
+    purchase = _visible_purchase(purchase_id)
+    if current_principal().unit_id != purchase.buyer_unit_id:
+        abort(403)
+    return purchase
+
+
+@bp.post("/purchases/<int:purchase_id>/cancel")
+@requires(perm.can_cancel_purchase)
+def cancel(purchase_id: int):
+    purchase = _buyer_purchase_or_403(purchase_id)
+    form = ReasonForm()
+    session = get_session()
+    try:
+        services.cancel(session, purchase.id, reason=form.reason.data or "", actor=current_actor(), now=clock.now())
+    except DomainError as exc:
+        session.rollback()
+        flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
+    else:
+        session.commit()
+        flash(_("The purchase was cancelled; the seats and the money are released."), "success")
+    return redirect(url_for(".detail", purchase_id=purchase.id))
+
+
+@bp.post("/purchases/<int:purchase_id>/actual-cost")
+@requires(perm.can_manage_budget)
+def actual_cost(purchase_id: int):
+    purchase = _buyer_purchase_or_403(purchase_id)
+    form = ActualCostForm()
+    session = get_session()
+    try:
+        services.register_actual_cost(session, purchase.id, amount=form.actual_amount.data, actor=current_actor(), now=clock.now())
+    except DomainError as exc:
+        session.rollback()
+        flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
+    else:
+        session.commit()
+        flash(_("The actual cost was registered."), "success")
+    return redirect(url_for(".detail", purchase_id=purchase.id))
+
+
+@bp.post("/purchases/<int:purchase_id>/override")
+@requires(perm.can_manage_budget)
+def decide_override(purchase_id: int):
+    purchase = _buyer_purchase_or_403(purchase_id)
+    form = OverrideDecisionForm()
+    session = get_session()
+    try:
+        services.decide_override(
+            session, purchase.id, approve=form.decision.data == "approve", note=form.note.data or "",
+            actor=current_actor(), now=clock.now(), today=clock.today(),
+        )
+    except DomainError as exc:
+        session.rollback()
+        if exc.status == 403:
+            abort(403)
+        flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
+    else:
+        session.commit()
+        flash(_("The decision was recorded."), "success")
+    return redirect(url_for(".detail", purchase_id=purchase.id))

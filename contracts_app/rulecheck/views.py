@@ -1,0 +1,241 @@
+"""Rules check page (Regelsjekk) for legal staff, saved scenarios, and the threshold periods admin page."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import clock
+from ..auth import permissions as perm
+from ..auth.access import current_principal, requires
+from ..choices import options
+from ..db import get_session
+from ..errors import DomainError, ValidationFailed
+from ..organisations.models import LegalEntity
+from ..rules import evaluate_document
+from ..rules.thresholds import KEY_RULES
+from ..web import current_actor
+from . import services
+from .facts_form import facts_from_form, form_data_from_facts
+from .forms import ImportForm, RulesCheckForm, ScenarioForm
+from .models import Scenario, ThresholdPeriod
+
+bp = Blueprint("rulecheck", __name__)
+
+
+def _entities() -> list[LegalEntity]:
+    return get_session().scalars(select(LegalEntity).order_by(LegalEntity.name)).all()
+
+
+def _form(data: dict | None = None) -> RulesCheckForm:
+    """The form from the request, or (with ``data``) pre-filled from a facts document and not validated."""
+    form = RulesCheckForm(formdata=None, data=data) if data is not None else RulesCheckForm()
+    choices = options([("", _("Choose…"))] + [(str(e.id), f"{e.name} ({e.org_number})") for e in _entities()] + [("other", _("Other (describe below)"))])
+    form.buyer_entity.choices = choices
+    form.supplier_entity.choices = choices
+    return form
+
+
+def _scenarios():
+    p = current_principal()
+    return get_session().scalars(
+        select(Scenario).where(Scenario.unit_id == p.unit_id).order_by(Scenario.updated_at.desc()).limit(50)
+    ).all()
+
+
+def _assess(form: RulesCheckForm):
+    """Build facts from the form and run the engine. Returns (facts, assessment or None, errors)."""
+    entities = {str(e.id): e for e in _entities()}
+    try:
+        extra = json.loads(request.form.get("extra_facts") or "{}")
+    except ValueError:
+        extra = {}
+    if not isinstance(extra, dict):
+        extra = {}
+    facts, bad_lines = facts_from_form(form, entities, extra)
+    if bad_lines:
+        form.related_purchases.errors = list(form.related_purchases.errors) + [
+            _("Lines %(lines)s could not be read. Write: date; amount; yes/no.", lines=", ".join(bad_lines))
+        ]
+    code, body = evaluate_document(facts, services.current_table(get_session()))
+    if code != 0:
+        return facts, None, body["errors"]
+    return facts, body, []
+
+
+@bp.route("/regelsjekk", methods=["GET", "POST"])
+@requires(perm.can_use_rules_check)
+def index():
+    session = get_session()
+    scenario = None
+    extra: dict = {}
+    if request.method == "GET" and request.args.get("scenario", type=int):
+        scenario = session.get(Scenario, request.args.get("scenario", type=int))
+        if scenario is None or scenario.unit_id != current_principal().unit_id:
+            abort(404)
+        data, extra = form_data_from_facts(scenario.facts, {e.org_number: e for e in _entities()})
+        form = _form(data=data)
+    else:
+        form = _form()
+    facts = assessment = None
+    engine_errors: list = []
+    if request.method == "POST" and form.validate_on_submit():
+        facts, assessment, engine_errors = _assess(form)
+        action = request.form.get("action", "assess")
+        if action == "export" and not engine_errors:
+            return Response(
+                json.dumps(facts, ensure_ascii=False, indent=2), mimetype="application/json",
+                headers={"Content-Disposition": 'attachment; filename="regelsjekk-fakta.json"'},
+            )
+        if action == "save":
+            try:
+                saved = services.save_scenario(
+                    session, name=request.form.get("scenario_name", ""), facts=facts, actor=current_actor(), now=clock.now(),
+                    scenario_id=request.form.get("scenario_id", type=int),
+                )
+            except ValidationFailed as exc:
+                session.rollback()
+                engine_errors = exc.errors
+            else:
+                session.commit()
+                flash(_("The scenario %(name)s was saved.", name=saved.name), "success")
+                return redirect(url_for(".index", scenario=saved.id))
+    elif request.method == "GET" and scenario is not None:
+        facts, assessment, engine_errors = _assess_data(form, scenario.facts)
+    status = 422 if (form.errors or engine_errors) and request.method == "POST" else 200
+    return render_template(
+        "rulecheck/index.html", form=form, facts=facts, assessment=assessment, engine_errors=engine_errors,
+        scenarios=_scenarios(), scenario=scenario, scenario_form=ScenarioForm(formdata=None, name=scenario.name if scenario else ""),
+        import_form=ImportForm(formdata=None), extra=extra, lang=str(get_locale() or "nb"),
+    ), status
+
+
+def _assess_data(form, facts):
+    code, body = evaluate_document(facts, services.current_table(get_session()))
+    return (facts, body, []) if code == 0 else (facts, None, body["errors"])
+
+
+@bp.post("/regelsjekk/vurdering")
+@requires(perm.can_use_rules_check)
+def live_assessment():
+    """The assessment panel alone, for the page's live update while the user fills in the form."""
+    form = _form()
+    if not form.validate_on_submit():
+        return render_template("rulecheck/_assessment.html", assessment=None, engine_errors=[], form=form, lang=str(get_locale() or "nb"))
+    _facts, assessment, engine_errors = _assess(form)
+    return render_template("rulecheck/_assessment.html", assessment=assessment, engine_errors=engine_errors, form=form, lang=str(get_locale() or "nb"))
+
+
+@bp.post("/regelsjekk/import")
+@requires(perm.can_use_rules_check)
+def import_facts():
+    imp = ImportForm()
+    if not imp.validate_on_submit():
+        abort(400)
+    raw = imp.facts_file.data.read() if imp.facts_file.data else (imp.facts_text.data or "").encode()
+    try:
+        facts = json.loads(raw.decode("utf-8"))
+        if not isinstance(facts, dict) or "cases" in facts:
+            raise ValueError
+    except (ValueError, UnicodeDecodeError):
+        flash(_("The file is not a facts document (one JSON object as described in the rules engine contract)."), "error")
+        return redirect(url_for(".index"))
+    data, extra = form_data_from_facts(facts, {e.org_number: e for e in _entities()})
+    form = _form(data=data)
+    _facts, assessment, engine_errors = _assess_data(form, facts)
+    flash(_("The facts were imported. Check the form and the assessment."), "info")
+    return render_template(
+        "rulecheck/index.html", form=form, facts=facts, assessment=assessment, engine_errors=engine_errors,
+        scenarios=_scenarios(), scenario=None, scenario_form=ScenarioForm(formdata=None), import_form=ImportForm(formdata=None),
+        extra=extra, lang=str(get_locale() or "nb"),
+    )
+
+
+@bp.get("/regelsjekk/scenarier/<int:scenario_id>.json")
+@requires(perm.can_use_rules_check)
+def export_scenario(scenario_id: int):
+    scenario = get_session().get(Scenario, scenario_id)
+    if scenario is None or scenario.unit_id != current_principal().unit_id:
+        abort(404)
+    return Response(
+        json.dumps(scenario.facts, ensure_ascii=False, indent=2), mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="scenario-{scenario.id}.json"'},
+    )
+
+
+# --- threshold periods ------------------------------------------------------------------------------------
+
+
+@bp.route("/admin/thresholds", methods=["GET", "POST"])
+@requires(perm.can_manage_thresholds)
+def thresholds():
+    import datetime as dt
+
+    session = get_session()
+    errors: list[dict] = []
+    if request.method == "POST":
+        def _d(name):
+            value = request.form.get(name) or ""
+            try:
+                return dt.date.fromisoformat(value) if value else None
+            except ValueError:
+                errors.append({"path": name, "message": _("Enter a date as dd.mm.yyyy.")})
+                return None
+
+        data = {
+            "key": request.form.get("key"), "value_nok": request.form.get("value_nok"), "status": request.form.get("status"),
+            "effective_from": _d("effective_from"), "last_verified": _d("last_verified"),
+            "source": request.form.get("source"), "note": request.form.get("note"),
+        }
+        if not errors:
+            try:
+                services.add_period(session, data, actor=current_actor(), now=clock.now())
+            except DomainError as exc:
+                session.rollback()
+                errors = exc.errors or [{"path": "", "message": exc.message}]
+            else:
+                session.commit()
+                flash(_("The threshold period was added."), "success")
+                return redirect(url_for(".thresholds"))
+    periods = session.scalars(
+        select(ThresholdPeriod).order_by(ThresholdPeriod.key, ThresholdPeriod.effective_from)
+    ).all()
+    table = services.current_table(session)
+    return render_template(
+        "rulecheck/thresholds.html", periods=periods, keys=KEY_RULES, errors=errors, form_values=request.form,
+        table_id=table.id, in_database=bool(periods),
+    ), 422 if errors else 200
+
+
+@bp.post("/admin/thresholds/<int:period_id>/activate")
+@requires(perm.can_manage_thresholds)
+def activate_threshold(period_id: int):
+    import datetime as dt
+
+    session = get_session()
+    try:
+        start = dt.date.fromisoformat(request.form.get("effective_from") or "")
+    except ValueError:
+        start = None
+    try:
+        services.activate(session, period_id, effective_from=start, actor=current_actor(), now=clock.now())
+    except ValidationFailed as exc:
+        session.rollback()
+        flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
+        return redirect(url_for(".thresholds"))
+    session.commit()
+    flash(_("The period is active from %(date)s.", date=start.strftime("%d.%m.%Y")), "success")
+    return redirect(url_for(".thresholds"))
+
+
+@bp.post("/admin/thresholds/load")
+@requires(perm.can_manage_thresholds)
+def load_thresholds():
+    session = get_session()
+    added = services.load_shipped(session, actor=current_actor(), now=clock.now())
+    session.commit()
+    flash(_("%(n)d threshold periods were loaded from the shipped table.", n=added), "success")
+    return redirect(url_for(".thresholds"))

@@ -1,0 +1,263 @@
+"""Benchmark: confirmed seat purchases per second and latency with concurrent HTTP clients.
+
+For each database (SQLite file, and PostgreSQL when a server can be had) it:
+1. migrates an empty database and seeds it with the real services for organisations and users, then bulk
+   inserts 10 000 courses and 100 000 earlier purchases (consistent seat and budget ledgers);
+2. serves the app with gunicorn on 127.0.0.1 (4 workers);
+3. runs 20 client threads, each an advisor at its own Nav office with its own budget line, that buy one seat
+   on a random course through the real purchase form (preview skipped, confirm posted) for a fixed time;
+4. prints purchases per second and p50/p95/p99 latency, and checks the ledgers afterwards.
+
+Usage:  .venv/bin/python scripts/bench_purchases.py [--seconds 15] [--clients 20] [--db sqlite,postgresql]
+PostgreSQL: CONTRACTS_BENCH_PG_URL, or a throwaway server started here (needs root and Debian's postgresql).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PASSWORD = "bench-passord-1"
+START, END = dt.date(2026, 1, 5), dt.date(2026, 12, 18)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_postgres():
+    """A throwaway PostgreSQL on 127.0.0.1 (as in .ci/run). Returns (url, stop) or (None, None)."""
+    if os.environ.get("CONTRACTS_BENCH_PG_URL"):
+        return os.environ["CONTRACTS_BENCH_PG_URL"], lambda: None
+    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
+    if not bins or os.geteuid() != 0:
+        return None, None
+    pgbin = bins[-1].parent
+    tmp = tempfile.mkdtemp(prefix="bench-pg.")
+    shutil.chown(tmp, "postgres", "postgres")
+    port = free_port()
+    run = lambda *a: subprocess.run(["runuser", "-u", "postgres", "--", *a], check=True, capture_output=True)  # noqa: E731
+    run(str(pgbin / "initdb"), "-D", f"{tmp}/data", "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+    run(str(pgbin / "pg_ctl"), "-D", f"{tmp}/data", "-l", f"{tmp}/log", "-w", "-o",
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {tmp} -c max_connections=200", "start")
+    subprocess.run([str(pgbin / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "bench"], check=True)
+
+    def stop():
+        subprocess.run(["runuser", "-u", "postgres", "--", str(pgbin / "pg_ctl"), "-D", f"{tmp}/data", "-m", "fast", "-w", "stop"],
+                       capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/bench", stop
+
+
+def seed(url: str, n_courses: int, n_purchases: int, n_offices: int) -> dict:
+    from sqlalchemy import insert, select, text, update
+    from stdnum.no import orgnr
+
+    from contracts_app import create_app, migrate
+    from contracts_app.auth.models import Membership, User
+    from contracts_app.auth.services import hash_password
+    from contracts_app.budget.models import Budget
+    from contracts_app.courses.models import Course, CourseRate
+    from contracts_app.db import get_session
+    from contracts_app.organisations.models import LegalEntity, Unit
+    from contracts_app.purchases.models import SeatPurchase
+
+    migrate.upgrade(url)
+    app = create_app({"ENV": "testing", "DATABASE_URL": url, "SECRET_KEY": "bench"})
+    rng = random.Random(2026)
+    now = dt.datetime(2026, 11, 26, 8, tzinfo=dt.timezone.utc)
+    numbers = (str(n) for n in range(960000000, 999999999) if orgnr.is_valid(str(n)))
+    with app.app_context():
+        s = get_session()
+        state = LegalEntity(name="Arbeids- og velferdsetaten", org_number="889640782", legal_type="state",
+                            is_contracting_authority=True, is_central_government=True, is_demo=False)
+        s.add(state)
+        munis = [LegalEntity(name=f"Benchkommune {i}", org_number=next(numbers), legal_type="municipality",
+                             is_contracting_authority=True, is_central_government=False, is_demo=True,
+                             municipality_number=f"{9000 + i}") for i in range(10)]
+        s.add_all(munis)
+        s.flush()
+        offices = [Unit(name=f"Nav Bench {i}", kind="nav_office", legal_entity_id=state.id, municipal_entity_id=munis[i % 10].id,
+                        municipality_number=munis[i % 10].municipality_number, is_active=True) for i in range(n_offices)]
+        providers = [Unit(name=f"Voksenopplæring {i}", kind="adult_education", legal_entity_id=munis[i % 10].id,
+                          municipality_number=munis[i % 10].municipality_number, is_active=True) for i in range(50)]
+        s.add_all(offices + providers)
+        s.flush()
+        pw = hash_password(PASSWORD)
+        users = [User(email=f"advisor{i}@bench.no", name=f"Advisor {i}", password_hash=pw, created_at=now, is_active=True) for i in range(n_offices)]
+        s.add_all(users)
+        s.flush()
+        s.add_all([Membership(user_id=u.id, unit_id=o.id, role="advisor") for u, o in zip(users, offices)])
+        budgets = [Budget(unit_id=o.id, year=2026, line="Tiltaksmidler opplæring", side="state", amount=Decimal("1000000000"),
+                          committed=Decimal(0), spent=Decimal(0), warning_pct=Decimal(85), stop_mode="hard", created_at=now)
+                   for o in offices]
+        s.add_all(budgets)
+        s.flush()
+        course_rows = [dict(provider_unit_id=providers[i % 50].id, title=f"Norskkurs {i}", kind="norwegian_training",
+                            cefr_min="A1", cefr_max="B1", format="in_person", municipality_number=providers[i % 50].municipality_number,
+                            start_date=START, end_date=END, rolling_start=True, hours_per_week=Decimal(8),
+                            teaching_weekdays="0,1,2,3,4", part_time=True, total_seats=1000, seats_held=0, seats_confirmed=0,
+                            price_unit="per_hour", is_active=True, created_at=now, updated_at=now) for i in range(n_courses)]
+        s.execute(insert(Course), course_rows)
+        course_ids = s.scalars(select(Course.id).order_by(Course.id)).all()
+        s.execute(insert(CourseRate), [dict(course_id=c, valid_from=dt.date(2026, 1, 1), amount=Decimal(60)) for c in course_ids])
+        seats = dict.fromkeys(course_ids, 0)
+        committed = dict.fromkeys(range(n_offices), Decimal(0))
+        rows = []
+        for _ in range(n_purchases):
+            o = rng.randrange(n_offices)
+            c = rng.choice(course_ids)
+            start = START + dt.timedelta(days=rng.randrange(0, 300))
+            seats[c] += 1
+            committed[o] += Decimal("960.00")
+            rows.append(dict(course_id=c, buyer_unit_id=offices[o].id, side="state", budget_id=budgets[o].id, seats=1,
+                             start_date=start, end_date=start + dt.timedelta(days=13), amount=Decimal("960.00"), breakdown=[],
+                             status="confirmed", created_by_id=users[o].id, created_at=now, updated_at=now))
+        for i in range(0, len(rows), 10000):
+            s.execute(insert(SeatPurchase), rows[i:i + 10000])
+        for c, n in seats.items():
+            if n:
+                s.execute(update(Course).where(Course.id == c).values(seats_confirmed=n))
+        for o, amount in committed.items():
+            s.execute(update(Budget).where(Budget.id == budgets[o].id).values(committed=amount))
+        s.commit()
+        if url.startswith("postgresql"):
+            s.execute(text("ANALYZE"))
+            s.commit()
+        result = {"course_ids": course_ids, "budgets": [b.id for b in budgets], "emails": [u.email for u in users]}
+    app.extensions["contracts_db"].engine.dispose()
+    return result
+
+
+class Client:
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookie = ""
+
+    def post(self, path: str, form: dict) -> int:
+        body = urllib.parse.urlencode(form)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": self.cookie}
+        self.conn.request("POST", path, body=body, headers=headers)
+        resp = self.conn.getresponse()
+        resp.read()
+        cookie = resp.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        return resp.status
+
+
+def run(url: str, label: str, args) -> dict:
+    t0 = time.perf_counter()
+    data = seed(url, args.courses, args.purchases, args.clients)
+    seed_s = time.perf_counter() - t0
+    port = free_port()
+    env = {**os.environ, "CONTRACTS_DATABASE_URL": url, "CONTRACTS_SECRET_KEY": "bench-secret", "CONTRACTS_ENV": "production",
+           "CONTRACTS_SECURE_COOKIES": "false", "CONTRACTS_WTF_CSRF_ENABLED": "false"}
+    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+                               "--access-logfile", "/dev/null", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+    try:
+        for _ in range(200):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        clients = []
+        for email in data["emails"]:
+            c = Client(port)
+            assert c.post("/login", {"email": email, "password": PASSWORD}) == 302, "login failed"
+            clients.append(c)
+        latencies: list[list[float]] = [[] for _ in clients]
+        statuses: list[dict] = [{} for _ in clients]
+        deadline = time.perf_counter() + args.seconds
+        barrier = threading.Barrier(len(clients))
+
+        def worker(i: int) -> None:
+            rng = random.Random(i)
+            barrier.wait()
+            while time.perf_counter() < deadline:
+                course = rng.choice(data["course_ids"])
+                start = dt.date(2026, 3, 2) + dt.timedelta(weeks=rng.randrange(0, 30))
+                form = {"seats": "1", "start_date": start.isoformat(), "end_date": (start + dt.timedelta(days=4)).isoformat(),
+                        "budget_id": str(data["budgets"][i]), "participants-0-reference": f"B{i}-{rng.randrange(10**4)}",
+                        "action": "confirm"}
+                t = time.perf_counter()
+                status = clients[i].post(f"/courses/{course}/buy", form)
+                latencies[i].append(time.perf_counter() - t)
+                statuses[i][status] = statuses[i].get(status, 0) + 1
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(clients))]
+        began = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - began
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    lat = sorted(x for xs in latencies for x in xs)
+    total = {}
+    for st in statuses:
+        for k, v in st.items():
+            total[k] = total.get(k, 0) + v
+    q = statistics.quantiles(lat, n=100) if len(lat) > 2 else [0] * 99
+    return {"database": label, "seed_seconds": round(seed_s, 1), "clients": len(clients), "workers": args.workers,
+            "seconds": round(elapsed, 1), "confirmed": total.get(302, 0), "statuses": total,
+            "purchases_per_second": round(total.get(302, 0) / elapsed, 1),
+            "p50_ms": round(q[49] * 1000, 1), "p95_ms": round(q[94] * 1000, 1), "p99_ms": round(q[98] * 1000, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--courses", type=int, default=10000)
+    parser.add_argument("--purchases", type=int, default=100000)
+    parser.add_argument("--db", default="sqlite,postgresql")
+    args = parser.parse_args()
+    results = []
+    for which in args.db.split(","):
+        if which == "sqlite":
+            tmp = tempfile.mkdtemp(prefix="bench-sqlite.")
+            results.append(run(f"sqlite:///{tmp}/bench.sqlite3", "SQLite", args))
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif which == "postgresql":
+            url, stop = start_postgres()
+            if url is None:
+                print("PostgreSQL: no server (set CONTRACTS_BENCH_PG_URL, or run as root with Debian's postgresql)")
+                continue
+            try:
+                results.append(run(url, "PostgreSQL", args))
+            finally:
+                stop()
+    print(f"{'database':12} {'purchases/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  statuses")
+    for r in results:
+        print(f"{r['database']:12} {r['purchases_per_second']:>12} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8}  {r['statuses']}")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""Seat purchases: price, seats and money reserved together, budget stops, override, cancel, actual cost."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from contracts_app.audit import Actor, AuditEvent
+from contracts_app.budget import services as budget_services
+from contracts_app.budget.models import Budget, BudgetEntry
+from contracts_app.courses.models import Course
+from contracts_app.errors import Conflict, PermissionDenied, ValidationFailed
+from contracts_app.purchases import services
+from contracts_app.purchases.models import PurchaseStatus, SeatPurchase
+
+from .conftest import login
+from .factories import buy, make_budget, make_course, make_user
+
+
+def _counts(db, world):
+    course = db.get(Course, world.course.id)
+    budget = db.get(Budget, world.budget.id)
+    db.refresh(course)
+    db.refresh(budget)
+    return course.seats_confirmed, budget.committed, db.scalar(select(func.count()).select_from(SeatPurchase))
+
+
+def test_world_purchase_reserved_seat_and_money_together(db, world):
+    course, budget, purchase = world.course, world.budget, world.purchase
+    db.refresh(course), db.refresh(budget)
+    # 2 March – 19 June 2026: 80 weekdays less 2, 3, 6 April, 1, 14 and 25 May = 74 days × 1.6 h × 60 kr.
+    assert purchase.amount == Decimal("7104.00")  # 74 teaching days × 1,6 t × 60 kr
+    assert course.seats_confirmed == 1 and course.seats_free == 9
+    assert budget.committed == purchase.amount and budget.remaining == Decimal("500000") - purchase.amount
+    assert purchase.assessment["assessment"]["verdict"] == "below_scope"
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "purchase.confirmed")).after["seats"] == 1
+
+
+def test_price_breakdown_is_stored_and_human_readable(world):
+    assert any("60,00" in line and "=" in line for line in world.purchase.breakdown)
+
+
+def test_advisor_buys_through_preview_and_confirm_and_sees_budget_go_down(client, db, world):
+    login(client, "advisor@test.no")
+    data = {"seats": "1", "start_date": "2026-03-02", "end_date": "2026-06-19", "budget_id": str(world.budget.id),
+            "participants-0-reference": "NAV-TV-7"}
+    preview = client.post(f"/courses/{world.course.id}/buy", data={**data, "action": "preview"})
+    assert preview.status_code == 200
+    text = preview.get_data(as_text=True)
+    assert "7\xa0104,00" in text and 'value="confirm"' in text
+    before = db.get(Budget, world.budget.id).remaining
+    confirm = client.post(f"/courses/{world.course.id}/buy", data={**data, "action": "confirm"})
+    assert confirm.status_code == 302
+    db.expire_all()
+    assert db.get(Budget, world.budget.id).remaining == before - Decimal("7104.00")
+
+
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"seats": "0"}, "seats"),
+        ({"seats": "-1"}, "seats"),
+        ({"seats": "tre"}, "seats"),
+        ({"end_date": "2026-03-01"}, "end_date"),
+        ({"start_date": "2026-01-05"}, "start_date"),
+        ({"end_date": "2027-01-10"}, "end_date"),
+        ({"participants-0-reference": "12345678901"}, "participants-0-reference"),
+        ({"participants-0-reference": "Ola Nordmann"}, "participants-0-reference"),
+        ({"participants-0-reference": ""}, "participants"),
+        ({"budget_id": "999999"}, "budget_id"),
+        ({"participants-0-consent": "y"}, "participants-0-consent_date"),
+    ],
+    ids=["zero", "negative", "text", "end-before-start", "before-course", "over-year-end", "fnr", "name-with-space",
+         "no-reference", "unknown-budget", "consent-without-date"],
+)
+def test_bad_purchase_input_gives_field_errors_and_writes_nothing(client, db, world, change, field):
+    login(client, "advisor@test.no")
+    data = {"seats": "1", "start_date": "2026-03-02", "end_date": "2026-06-19", "budget_id": str(world.budget.id),
+            "participants-0-reference": "NAV-TV-8", **change}
+    before = _counts(db, world)
+    response = client.post(f"/courses/{world.course.id}/buy", data={**data, "action": "confirm"})
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert 'id="error-summary"' in text
+    if field != "participants":
+        assert f'id="{field}-error"' in text
+    assert _counts(db, world) == before
+
+
+def test_more_seats_than_free_is_refused(db, world):
+    with pytest.raises(Conflict, match="9"):
+        buy(db, world.course, world.budget, world.users["advisor"], seats=10)
+    db.rollback()
+
+
+def test_hard_stop_refuses_a_purchase_beyond_the_remaining_amount(db, world):
+    small = make_budget(db, world.nav_office, line="Liten linje", amount="5000")
+    with pytest.raises(services.BudgetRefused, match="hard"):
+        buy(db, world.course, small, world.users["advisor"])
+
+
+def test_warn_only_budget_allows_overdraft_with_a_warning(db, world):
+    small = make_budget(db, world.nav_office, line="Varsel", amount="5000", stop_mode="warn")
+    check = budget_services.check(small, Decimal("7104.00"), on=dt.date(2026, 3, 2))
+    assert check.allowed and ("overskredet" in check.warning or "overdrawn" in check.warning)
+    purchase = buy(db, world.course, small, world.users["advisor"])
+    assert purchase.status == PurchaseStatus.confirmed and small.remaining < 0
+
+
+def test_warning_level_warns_in_preview(db, world):
+    budget = make_budget(db, world.nav_office, line="Nesten brukt", amount="8000")
+    check = budget_services.check(budget, Decimal("7104.00"), on=dt.date(2026, 3, 2))
+    assert check.allowed and check.warning and "85" in check.warning
+
+
+def test_declared_stop_refuses_with_who_and_why_and_override_needs_a_second_budget_owner(db, world, clock):
+    owner = world.users["budget_owner"]
+    budget_services.declare_stop(db, world.budget, reason="Tiltaksstopp fra direktoratet", starts_on=dt.date(2026, 3, 1),
+                                 ends_on=None, actor=Actor(owner.id, world.nav_office.id), now=clock.now())
+    db.commit()
+    with pytest.raises(services.BudgetRefused) as info:
+        buy(db, world.course, world.budget, world.users["advisor"])
+    assert info.value.stopped and "Tiltaksstopp fra direktoratet" in info.value.message and owner.name in info.value.message
+    db.rollback()
+    # the advisor asks for an override with a reason: nothing is reserved yet
+    pending = buy(db, world.course, world.budget, world.users["advisor"], override_reason="Deltakeren får jobb med kurset")
+    assert pending.status == PurchaseStatus.awaiting_override
+    db.commit()
+    db.refresh(world.course)
+    assert world.course.seats_confirmed == 1
+    # the person who asked cannot decide; a budget owner at the unit can
+    with pytest.raises(PermissionDenied):
+        services.decide_override(db, pending.id, approve=True, note="", actor=Actor(world.users["advisor"].id, world.nav_office.id),
+                                 now=clock.now(), today=clock.today())
+    db.rollback()
+    decided = services.decide_override(db, pending.id, approve=True, note="Viktig for jobb", actor=Actor(owner.id, world.nav_office.id),
+                                       now=clock.now(), today=clock.today())
+    assert decided.status == PurchaseStatus.confirmed
+    db.refresh(world.course)
+    assert world.course.seats_confirmed == 2
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "purchase.override_approved")).actor_id == owner.id
+
+
+def test_lifting_a_stop_is_audited_and_purchases_work_again(db, world, clock):
+    actor = Actor(world.users["budget_owner"].id, world.nav_office.id)
+    stop = budget_services.declare_stop(db, world.budget, reason="Midlertidig stopp", starts_on=dt.date(2026, 3, 1),
+                                        ends_on=None, actor=actor, now=clock.now())
+    budget_services.lift_stop(db, stop, reason="Nye midler tildelt", actor=actor, now=clock.now())
+    assert buy(db, world.course, world.budget, world.users["advisor"]).status == PurchaseStatus.confirmed
+    assert db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "budget.stop_lifted")) == 1
+
+
+def test_cancel_releases_seats_and_money(db, world, clock):
+    services.cancel(db, world.purchase.id, reason="Deltakeren fikk jobb", actor=Actor(world.users["advisor"].id, world.nav_office.id), now=clock.now())
+    db.refresh(world.course), db.refresh(world.budget)
+    assert world.course.seats_confirmed == 0 and world.budget.committed == 0
+    kinds = [e.kind.value for e in db.scalars(select(BudgetEntry).where(BudgetEntry.purchase_id == world.purchase.id))]
+    assert kinds == ["commit", "release"]
+    with pytest.raises(Conflict):
+        services.cancel(db, world.purchase.id, reason="igjen", actor=Actor(world.users["advisor"].id, world.nav_office.id), now=clock.now())
+
+
+def test_actual_cost_moves_the_commitment_to_spent(db, world, clock):
+    actor = Actor(world.users["budget_owner"].id, world.nav_office.id)
+    services.register_actual_cost(db, world.purchase.id, amount="7000,00", actor=actor, now=clock.now())
+    db.refresh(world.budget)
+    assert world.budget.committed == 0 and world.budget.spent == Decimal("7000.00")
+    assert db.get(SeatPurchase, world.purchase.id).status == PurchaseStatus.completed
+
+
+@pytest.mark.parametrize("amount", ["-1", "abc", "1e20", "12,345", "1000000000000"])
+def test_bad_actual_cost_is_refused(db, world, clock, amount):
+    with pytest.raises(ValidationFailed):
+        services.register_actual_cost(db, world.purchase.id, amount=amount, actor=Actor(world.users["budget_owner"].id, world.nav_office.id), now=clock.now())
+
+
+def test_split_purchase_warning_when_seats_add_up(db, world):
+    """Many single seats from the same provider for the same need add up (VAL-06)."""
+    expensive = make_course(db, world.adult_education, title="Intensivkurs", price_unit="per_seat",
+                            rates=[__import__("contracts_app.courses.pricing", fromlist=["Rate"]).Rate(dt.date(2026, 1, 1), Decimal("40000"))])
+    big = make_budget(db, world.nav_office, line="Stor", amount="1000000")
+    assessments = [buy(db, expensive, big, world.users["advisor"], refs=[f"A-{i}"]).assessment["assessment"] for i in range(3)]
+    assert assessments[0]["verdict"] == "below_scope"
+    assert assessments[2]["verdict"] == "procurement_required"
+    assert "VAL-06" in {w["rule_id"] for w in assessments[2]["warnings"]}
+
+
+def test_purchases_are_visible_only_to_buyer_and_provider(client, db, world):
+    login(client, "legal@test.no")
+    assert client.get(f"/purchases/{world.purchase.id}").status_code == 403
+    other_unit_user = make_user(db, "other@test.no")
+    from contracts_app.auth import services as auth_services
+    from contracts_app.auth.models import Role
+    from contracts_app.audit import SYSTEM
+    from .factories import make_unit
+
+    elsewhere = make_unit(db, world.municipality, name="Annen enhet")
+    auth_services.add_membership(db, other_unit_user, role=Role.advisor, unit=elsewhere, actor=SYSTEM, now=dt.datetime.now(dt.timezone.utc))
+    db.commit()
+    other = client.application.test_client()
+    login(other, "other@test.no")
+    assert other.get(f"/purchases/{world.purchase.id}").status_code == 404
+    provider = client.application.test_client()
+    login(provider, "coordinator@test.no")
+    page = provider.get(f"/purchases/{world.purchase.id}").get_data(as_text=True)
+    assert "REF-0" not in page  # participant references are for the buyer only
+
+
+def test_budget_page_shows_forecast_and_chart(client, db, world):
+    login(client, "budget@test.no")
+    page = client.get(f"/budgets/{world.budget.id}").get_data(as_text=True)
+    assert "<svg" in page and "7\xa0104,00" in page
+
+
+def test_course_seats_cannot_be_set_below_what_is_sold(db, world, clock):
+    from contracts_app.courses import services as course_services
+    from contracts_app.courses.pricing import Rate
+
+    data = {k: getattr(world.course, k) for k in course_services.COURSE_FIELDS}
+    data.update(kind=world.course.kind.value, format=world.course.format.value, price_unit=world.course.price_unit.value,
+                teaching_weekdays=list(world.course.weekdays), total_seats=0,
+                rates=[Rate(r.valid_from, r.amount) for r in world.course.rates])
+    with pytest.raises(ValidationFailed) as info:
+        course_services.update_course(db, world.course.id, data, actor=Actor(None), now=clock.now())
+    assert "total_seats" in {e["path"] for e in info.value.errors}
