@@ -241,3 +241,25 @@ def test_threshold_admin_page_adds_a_period(client, db, world, clock):
     bad = client.post("/admin/thresholds", data={"key": "national", "value_nok": "1500000", "status": "active",
                                                  "effective_from": "2019-01-01", "source": "x" * 5})
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize("count,expected", [(1, 1), (3, 3), (None, 1)])
+def test_a_related_entry_may_sum_several_purchases(count, expected):
+    """The app sends earlier purchases as monthly sums with a count (optional field, default 1)."""
+    facts = copy.deepcopy(NAV_SEAT)
+    entry = {"value_nok": 180000, "date": "2025-12-01", "same_need": True}
+    if count is not None:
+        entry["count"] = count
+    facts["related_purchases"] = [entry]
+    result = rules.evaluate(facts)
+    assert result["aggregated_value_nok"] == "240000.00" and result["verdict"] == "procurement_required"
+    assert f" {expected} " in next(r["message_en"] for r in result["reasons"] if r["rule_id"] == "VAL-03")
+
+
+@pytest.mark.parametrize("count", [0, -1, 1.5, "3", True])
+def test_a_bad_count_is_an_input_error(count):
+    facts = copy.deepcopy(NAV_SEAT)
+    facts["related_purchases"] = [{"value_nok": 1, "date": "2025-12-01", "same_need": True, "count": count}]
+    with pytest.raises(rules.FactsError) as info:
+        rules.evaluate(facts)
+    assert info.value.errors[0]["path"] == "related_purchases[0].count"

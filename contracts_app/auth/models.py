@@ -34,8 +34,9 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column()
     last_login_at: Mapped[Optional[dt.datetime]] = mapped_column()
 
+    # Every request needs the memberships and their units (active unit, roles): load them with the user.
     memberships: Mapped[list["Membership"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", order_by="Membership.id"
+        back_populates="user", cascade="all, delete-orphan", order_by="Membership.id", lazy="selectin"
     )
 
     # Flask-Login protocol
@@ -83,7 +84,7 @@ class Membership(Base):
     role: Mapped[Role] = mapped_column(Enum(Role, name="role", native_enum=False, validate_strings=True, length=40))
 
     user: Mapped[User] = relationship(back_populates="memberships")
-    unit: Mapped[Optional[Unit]] = relationship()
+    unit: Mapped[Optional[Unit]] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<Membership user={self.user_id} unit={self.unit_id} {self.role.value}>"

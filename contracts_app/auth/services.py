@@ -17,8 +17,16 @@ from ..organisations.models import Unit
 from .models import LoginThrottle, Membership, Role, User
 
 _hasher = PasswordHasher()
-# Verified against when the login name is unknown, so both paths cost the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_dummy_hash: str | None = None
+
+
+def _dummy() -> str:
+    """A hash to verify against when the login name is unknown, so both paths cost the same time.
+    Made on first use, not at import, so command-line start-up stays fast."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("not-a-real-password")
+    return _dummy_hash
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -121,7 +129,7 @@ def authenticate(
     user = session.scalar(select(User).where(User.email == login)) if login else None
     ok = False
     try:
-        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "") and user is not None
+        ok = _hasher.verify(user.password_hash if user else _dummy(), password or "") and user is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if ok and user.is_active:

@@ -66,7 +66,9 @@ class Budget(Base):
     created_at: Mapped[dt.datetime] = mapped_column()
 
     unit: Mapped[Unit] = relationship()
-    stops: Mapped[list["BudgetStop"]] = relationship(back_populates="budget", order_by="BudgetStop.declared_at")
+    stops: Mapped[list["BudgetStop"]] = relationship(
+        back_populates="budget", order_by="BudgetStop.declared_at", lazy="selectin"
+    )
 
     @property
     def used(self) -> Decimal:

@@ -86,7 +86,6 @@ from itertools import chain
 from types import MappingProxyType
 from typing import Mapping, Sequence
 
-import holidays
 from babel.numbers import format_decimal
 
 __all__ = [
@@ -652,6 +651,8 @@ def quote(
 @lru_cache(maxsize=256)
 def _holidays_of_year(year: int) -> Mapping[int, tuple[str, str]]:
     """Norwegian official public holidays of ``year``: ordinal → (bokmål name, English name)."""
+    import holidays  # imported on first use: it is slow to import and most processes never price anything
+
     nb = holidays.Norway(years=year, language="no", include_sundays=False)
     en = holidays.Norway(years=year, language="en_US", include_sundays=False)
     return MappingProxyType({day.toordinal(): ("; ".join(nb.get_list(day)), "; ".join(en.get_list(day))) for day in nb})

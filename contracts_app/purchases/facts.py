@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..courses.models import Course, CourseKind
@@ -62,22 +62,32 @@ def purchase_facts(
 ) -> dict[str, Any]:
     from .models import PurchaseStatus, SeatPurchase
 
+    from ..rules.dates import add_months
+
     buyer = buyer_unit.entity_for_side(side)
     supplier = course.provider_unit.legal_entity
-    window_start = start - dt.timedelta(days=365)
+    # Only earlier purchases inside the engine's aggregation window (12 calendar months up to the reference
+    # date) for the same need (the same kind of course) can count. They are summed per month in the
+    # database, with the number of purchases in each sum, so a busy office does not send the engine
+    # hundreds of rows for every purchase.
+    window_start = add_months(start, -12)
+    month = func.extract("year", SeatPurchase.start_date) * 100 + func.extract("month", SeatPurchase.start_date)
     earlier = session.execute(
-        select(SeatPurchase.amount, SeatPurchase.start_date, Course.kind)
+        select(func.sum(SeatPurchase.amount), func.max(SeatPurchase.start_date), func.count())
         .join(Course, Course.id == SeatPurchase.course_id)
         .join(Unit, Unit.id == Course.provider_unit_id)
         .where(
             SeatPurchase.buyer_unit_id == buyer_unit.id,
             SeatPurchase.side == side,
             Unit.legal_entity_id == supplier.id,
+            Course.kind == course.kind,
             SeatPurchase.status.in_([PurchaseStatus.confirmed, PurchaseStatus.completed]),
             SeatPurchase.start_date >= window_start,
             SeatPurchase.start_date <= start,
             SeatPurchase.id != (exclude_purchase_id or 0),
         )
+        .group_by(month)
+        .order_by(month)
     ).all()
     months = max(1, (end.year - start.year) * 12 + end.month - start.month + 1)
     facts: dict[str, Any] = {
@@ -93,7 +103,8 @@ def purchase_facts(
             "value": {"base_nok": str(amount), "duration_months": months},
         },
         "related_purchases": [
-            {"value_nok": str(a), "date": d.isoformat(), "same_need": kind == course.kind} for a, d, kind in earlier
+            {"value_nok": str(total), "date": _as_date(last).isoformat(), "same_need": True, "count": n}
+            for total, last, n in earlier
         ],
     }
     if buyer_unit.kind == UnitKind.nav_office:
@@ -105,3 +116,8 @@ def purchase_facts(
         if course.kind in MEASURE_CODES:
             facts["nav"]["measure_code"] = MEASURE_CODES[course.kind]
     return facts
+
+
+def _as_date(value) -> dt.date:
+    """max() of a date column comes back as a string on SQLite."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])

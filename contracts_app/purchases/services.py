@@ -223,6 +223,9 @@ def confirm(
     With ``override_reason`` a purchase refused only by a declared budget stop is stored as
     ``awaiting_override`` (no seats, no money) for another budget owner to decide.
     """
+    # The rules assessment only reads, and is advisory: make it before taking the locks, so the locked part
+    # (count, check, write) is as short as possible.
+    assessment = _assessment_before_locking(session, data)
     begin_write(session)
     course = lock(session, Course, data.course_id)
     budget = lock(session, Budget, data.budget_id) if data.budget_id else None
@@ -242,7 +245,8 @@ def confirm(
         if check.stopped_by is not None and override_reason:
             return _store_awaiting_override(session, data, course, budget, side, q, actor=actor, now=now, reason=override_reason)
         raise BudgetRefused(check.refusal, stopped=check.stopped_by is not None)
-    assessment = assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date)
+    if assessment is None or assessment["facts"]["contract"]["value"]["base_nok"] != str(q.total):
+        assessment = assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date)
     purchase = _new_purchase(data, course, budget, side, q, assessment, PurchaseStatus.confirmed, actor, now)
     session.add(purchase)
     course.seats_confirmed = course.seats_confirmed + data.seats
@@ -251,6 +255,20 @@ def confirm(
     session.flush()
     audit.record(session, actor, "purchase.confirmed", purchase, at=now, after=_summary(purchase))
     return purchase
+
+
+def _assessment_before_locking(session: Session, data: PurchaseInput) -> dict[str, Any] | None:
+    """The assessment from a plain read, or None when the input is not valid yet (confirm then refuses it)."""
+    if session.info.get("wrote"):
+        return None
+    course = session.get(Course, data.course_id)
+    budget = session.get(Budget, data.budget_id) if data.budget_id else None
+    buyer = session.get(Unit, data.buyer_unit_id)
+    errors, side = _validate(session, data, course, budget, buyer)
+    q = _quote(course, data, errors) if course and not errors else None
+    if errors or q is None:
+        return None
+    return assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date)
 
 
 def _new_purchase(data, course, budget, side, q: Quote, assessment, status, actor: Actor, now) -> SeatPurchase:

@@ -90,6 +90,8 @@ class RelatedPurchase:
     value_nok: Decimal | None
     date: date | None
     same_need: bool | None
+    # How many purchases this entry sums (optional, default 1): callers may send monthly sums.
+    count: int = 1
 
 
 @frozen

@@ -141,7 +141,7 @@ def fmt_en(value: Any) -> str:
 
 
 #: Rendered findings kept per rule (values repeat across a batch: same thresholds, prices, dates).
-_FINDING_CACHE_LIMIT = 2048
+_FINDING_CACHE_LIMIT = 8192
 
 
 class _Entry:

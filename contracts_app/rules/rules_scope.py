@@ -17,7 +17,7 @@ from .facts import Facts, Party
 from .registry import INFO, MET, NOT_MET, UNKNOWN, Finding, Rule, register
 
 PUBLIC_LEGAL_TYPES = frozenset({"state", "municipality", "county_municipality", "public_body"})
-COST_BASED_PRICING = frozenset({"own_costs_each", "cost_reimbursement"})
+COST_BASED_PRICING = frozenset({"cost_reimbursement"})  # "own_costs_each" means no payment at all
 
 
 def is_public(party: Party) -> bool:

@@ -106,7 +106,7 @@ def compute_aggregate(facts: Facts, estimate: Estimate) -> Aggregate:
         if purchase.value_nok is None:
             unknown_values.append(f"related_purchases[{i}].value_nok")
             continue
-        counted += 1
+        counted += purchase.count
         total += purchase.value_nok
         if purchase.same_need is True and day is not None:
             certain += purchase.value_nok

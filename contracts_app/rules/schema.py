@@ -466,9 +466,11 @@ def _related(v: Any, errors: list) -> tuple[F.RelatedPurchase, ...]:
         value = g("value_nok")
         day = g("date")
         same_need = g("same_need")
-        # Fast path: the usual shape (an int amount, a cached date string, a boolean).
+        count = g("count")
+        # Fast path: the usual shape (an int amount, a cached date string, a boolean, no count).
         if (
-            type(value) is int
+            count is None
+            and type(value) is int
             and value in _int_decimals
             and type(day) is str
             and day in _dates
@@ -484,7 +486,12 @@ def _related(v: Any, errors: list) -> tuple[F.RelatedPurchase, ...]:
         if same_need is not None and same_need is not True and same_need is not False:
             errors.append(error(prefix + "same_need", "boolean"))
             same_need = None
-        out.append(build(value, day, same_need))
+        if count is None:
+            count = 1
+        elif type(count) is not int or not 1 <= count <= 1_000_000:
+            errors.append(error(prefix + "count", "integer"))
+            count = 1
+        out.append(build(value, day, same_need, count))
     return tuple(out)
 
 

@@ -1,0 +1,288 @@
+"""THR-01…11: threshold boundaries, dated periods, and the ThresholdTable API."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from contracts_app.rules import FactsError, ThresholdTable, ThresholdTableError, evaluate, evaluate_document
+from facts_factory import ids, make_facts, plain, run
+
+SHIPPED = ThresholdTable.shipped()
+
+
+def _regime(facts: dict) -> tuple[str, str | None]:
+    result = evaluate(facts)
+    return result["verdict"], result["regime"]
+
+
+@pytest.mark.parametrize(
+    ("value", "verdict"),
+    [(99_999, "below_scope"), (100_000, "procurement_required"), ("99999.99", "below_scope"), ("99999.995", "procurement_required")],
+)
+def test_lower_limit_is_equal_to_or_above(value, verdict):
+    result = run({"contract.value.base_nok": value})
+    assert result["verdict"] == verdict
+    assert "THR-01" in ids(result)
+
+
+@pytest.mark.parametrize(
+    ("category", "central", "value", "regime", "rule"),
+    [
+        # national threshold 1 300 000 (THR-03)
+        ("goods", False, 1_299_999, "part_I", "THR-03"),
+        ("goods", False, 1_300_000, "part_I_II", "THR-03"),
+        ("services_ordinary", True, 1_299_999, "part_I", "THR-03"),
+        ("services_ordinary", True, 1_300_000, "part_I_II", "THR-03"),
+        # EEA central government 1 490 000 (THR-04)
+        ("goods", True, 1_489_999, "part_I_II", "THR-03"),
+        ("goods", True, 1_490_000, "part_I_III", "THR-04"),
+        # EEA other authorities 2 300 000 (THR-05)
+        ("services_ordinary", False, 2_299_999, "part_I_II", "THR-03"),
+        ("services_ordinary", False, 2_300_000, "part_I_III", "THR-05"),
+        # works 57 800 000 (THR-06)
+        ("works", False, 1_299_999, "part_I", "THR-03"),
+        ("works", True, 1_300_000, "part_I_II", "THR-06"),
+        ("works", False, 57_799_999, "part_I_II", "THR-06"),
+        ("works", False, 57_800_000, "part_I_III", "THR-06"),
+        # special services (THR-07/08)
+        ("special_services", True, 1_299_999, "part_I", "THR-08"),
+        ("special_services", True, 1_300_000, "part_I_II", "THR-08"),
+        ("special_services", False, 7_799_999, "part_I_II", "THR-08"),
+        ("special_services", False, 7_800_000, "part_I_II_plus_III_special", "THR-08"),
+        # health and social services (THR-07/09): no part II
+        ("health_social_services", True, 1_300_000, "part_I", "THR-09"),
+        ("health_social_services", False, 7_799_999, "part_I", "THR-09"),
+        ("health_social_services", False, 7_800_000, "part_I_VI", "THR-09"),
+    ],
+)
+def test_regime_boundaries(category, central, value, regime, rule):
+    result = evaluate(
+        plain({"contract.category": category, "buyer.is_central_government": central, "contract.value.base_nok": value})
+    )
+    assert result["verdict"] == "procurement_required"
+    assert result["regime"] == regime
+    assert ids(result)[-1] == rule or rule in ids(result)
+
+
+@pytest.mark.parametrize(
+    ("day", "central", "value", "regime"),
+    [
+        # 2023: central 1 400 000, other 2 200 000 (THR-04/05 previous periods)
+        ("2023-06-01", True, 1_399_999, "part_I_II"),
+        ("2023-06-01", True, 1_400_000, "part_I_III"),
+        ("2023-06-01", False, 2_199_999, "part_I_II"),
+        ("2023-06-01", False, 2_200_000, "part_I_III"),
+        # the last day of a period and the first day of the next
+        ("2024-03-13", True, 1_400_000, "part_I_III"),
+        ("2024-03-14", True, 1_400_000, "part_I_II"),
+        ("2024-03-13", False, 2_299_999, "part_I_III"),
+        ("2024-03-14", False, 2_299_999, "part_I_II"),
+        # 2020–2022: the central EEA threshold equalled the national threshold (1 300 000)
+        ("2021-05-05", True, 1_300_000, "part_I_III"),
+        ("2021-05-05", False, 2_049_999, "part_I_II"),
+        ("2021-05-05", False, 2_050_000, "part_I_III"),
+    ],
+)
+def test_dated_eea_thresholds(day, central, value, regime):
+    facts = plain(
+        {"reference_date": day, "contract.category": "goods", "buyer.is_central_government": central, "contract.value.base_nok": value}
+    )
+    assert _regime(facts) == ("procurement_required", regime)
+
+
+@pytest.mark.parametrize(
+    ("day", "value", "regime"),
+    [("2018-04-05", 1_099_999, "part_I"), ("2018-04-06", 1_299_999, "part_I"), ("2022-03-22", 7_200_000, "part_I_II_plus_III_special"), ("2022-03-23", 7_200_000, "part_I_II")],
+)
+def test_dated_national_and_special_thresholds(day, value, regime):
+    facts = plain({"reference_date": day, "contract.category": "special_services", "contract.value.base_nok": value})
+    assert _regime(facts) == ("procurement_required", regime)
+
+
+def test_2018_national_threshold_was_1_1_million():
+    facts = plain({"reference_date": "2018-04-05", "contract.category": "special_services", "contract.value.base_nok": 1_100_000})
+    with pytest.raises(FactsError) as info:
+        evaluate(facts)
+    # 1 100 000 reaches the national threshold of that day; the regime then needs an EEA figure the
+    # shipped table does not have before 2020-02-13, so the engine asks for it instead of guessing.
+    assert info.value.errors[0]["path"] == "reference_date"
+    assert "eea_special_health_social" in info.value.errors[0]["message_en"]
+
+
+def test_reference_date_before_the_table_is_an_input_error():
+    code, body = evaluate_document(make_facts({"reference_date": "2016-12-31"}))
+    assert code == 2
+    assert body["errors"][0]["path"] == "reference_date"
+    assert "no threshold table" in body["errors"][0]["message_en"].lower()
+
+
+def test_category_unknown_above_national_threshold_leaves_regime_open():
+    result = evaluate(plain({"contract.category": None, "contract.value.base_nok": 2_000_000}))
+    assert result["verdict"] == "procurement_required"
+    assert result["regime"] is None
+    assert "contract.category" in result["missing_facts"]
+
+
+def test_category_unknown_below_national_threshold_is_part_i_for_every_category():
+    result = evaluate(plain({"contract.category": None, "contract.value.base_nok": 1_000_000}))
+    assert result["regime"] == "part_I"
+    assert "contract.category" not in result["missing_facts"]
+
+
+@pytest.mark.parametrize(("value", "regime", "missing"), [(1_400_000, "part_I_II", False), (1_600_000, None, True), (2_300_000, "part_I_III", False)])
+def test_central_government_unknown_matters_only_between_the_two_eea_thresholds(value, regime, missing):
+    result = evaluate(plain({"contract.category": "goods", "buyer.is_central_government": None, "contract.value.base_nok": value}))
+    assert result["regime"] == regime
+    assert ("buyer.is_central_government" in result["missing_facts"]) is missing
+
+
+def test_thr10_warns_in_2026_when_the_value_reaches_a_2024_eea_threshold():
+    result = evaluate(plain({"contract.category": "goods", "contract.value.base_nok": 2_500_000}))
+    assert "THR-10" in ids(result, "warnings")
+    before = evaluate(plain({"reference_date": "2025-12-31", "contract.category": "goods", "contract.value.base_nok": 2_500_000}))
+    assert "THR-10" not in ids(before, "warnings")
+    below = evaluate(plain({"contract.category": "goods", "contract.value.base_nok": 2_000_000}))
+    assert "THR-10" not in ids(below, "warnings")
+
+
+# --- ThresholdTable API -------------------------------------------------------------------------
+
+
+def _rows() -> list[dict]:
+    return SHIPPED.as_rows()
+
+
+def test_shipped_table_is_loaded_once_and_lookups_are_cached():
+    assert ThresholdTable.shipped() is SHIPPED
+    assert SHIPPED.lookup(date(2026, 3, 2)) is SHIPPED.lookup(date(2026, 3, 2))
+
+
+@pytest.mark.parametrize(
+    ("day", "key", "value"),
+    [
+        ("2017-01-01", "lower_limit", "100000"),
+        ("2017-01-01", "national", "1100000"),
+        ("2018-04-06", "national", "1300000"),
+        ("2020-02-13", "eea_goods_services_central", "1300000"),
+        ("2022-03-23", "eea_goods_services_central", "1400000"),
+        ("2024-03-14", "eea_goods_services_central", "1490000"),
+        ("2022-03-22", "eea_goods_services_other", "2050000"),
+        ("2023-01-01", "eea_goods_services_other", "2200000"),
+        ("2026-01-01", "eea_goods_services_other", "2300000"),
+        ("2021-01-01", "eea_works", "51500000"),
+        ("2023-01-01", "eea_works", "56000000"),
+        ("2025-01-01", "eea_works", "57800000"),
+        ("2021-01-01", "eea_special_health_social", "7200000"),
+        ("2022-03-23", "eea_special_health_social", "7800000"),
+        ("2026-03-02", "small_lot", "750000"),
+        ("2026-03-02", "protocol_trigger", "100000"),
+    ],
+)
+def test_shipped_values(day, key, value):
+    assert getattr(SHIPPED.lookup(date.fromisoformat(day)), key) == Decimal(value)
+
+
+def test_shipped_table_has_the_pending_prop147_row_and_no_guessed_2026_values():
+    rows = _rows()
+    pending = [r for r in rows if r["status"] == "pending"]
+    assert [r["key"] for r in pending] == ["lower_limit_prop147"]
+    assert pending[0]["value_nok"] == "300000" and pending[0]["effective_from"] is None
+    assert all(r["value_nok"] is not None for r in rows)
+    assert not any(r["effective_from"] and r["effective_from"] >= "2025-01-01" for r in rows)
+    assert SHIPPED.lookup(date(2030, 1, 1)).lower_limit == Decimal(100000)
+
+
+def test_before_2017_nothing_is_in_force():
+    assert SHIPPED.lookup(date(2016, 12, 31)).lower_limit is None
+
+
+def test_effective_from_is_the_latest_start_among_the_rows_used():
+    assert SHIPPED.lookup(date(2026, 3, 2)).effective_from == date(2024, 3, 14)
+    assert SHIPPED.lookup(date(2019, 1, 1)).effective_from == date(2018, 4, 6)
+
+
+def test_from_rows_accepts_date_objects_decimals_and_strings():
+    rows = [
+        {"key": "lower_limit", "value_nok": Decimal("100000"), "effective_from": date(2017, 1, 1), "effective_to": None,
+         "source": "s", "last_verified": date(2026, 1, 5), "status": "active", "note": ""},
+        {"key": "national", "value_nok": 1300000, "effective_from": "2017-01-01", "effective_to": None,
+         "source": "s", "last_verified": None, "status": "active", "note": ""},
+    ]
+    table = ThresholdTable.from_rows(rows)
+    day = table.lookup(date(2026, 1, 1))
+    assert day.lower_limit == Decimal(100000) and day.national == Decimal(1300000)
+    assert day.eea_works is None
+
+
+def test_activating_prop147_is_data_and_switches_the_lower_limit_to_thr02():
+    rows = _rows()
+    for row in rows:
+        if row["key"] == "lower_limit":
+            row["effective_to"] = "2026-06-30"
+        if row["key"] == "lower_limit_prop147":
+            row.update(status="active", effective_from="2026-07-01")
+    table = ThresholdTable.from_rows(rows)
+    assert table.id != SHIPPED.id
+    before = evaluate(make_facts({"reference_date": "2026-06-30", "contract.value.base_nok": 250_000}), table)
+    after = evaluate(make_facts({"reference_date": "2026-07-01", "contract.value.base_nok": 250_000}), table)
+    assert before["verdict"] == "procurement_required" and "THR-01" in ids(before)
+    assert after["verdict"] == "below_scope" and "THR-02" in ids(after)
+    at_limit = evaluate(make_facts({"reference_date": "2026-07-01", "contract.value.base_nok": 300_000}), table)
+    assert at_limit["verdict"] == "procurement_required"
+    assert "Prop. 147 L" in at_limit["obligations"][0]["message"]
+
+
+def test_adding_a_2026_period_is_data_and_removes_the_thr10_warning():
+    rows = _rows()
+    for row in rows:
+        if row["key"] == "eea_goods_services_other" and row["effective_to"] is None:
+            row["effective_to"] = "2026-05-31"
+    rows.append({"key": "eea_goods_services_other", "value_nok": "2600000", "effective_from": "2026-06-01",
+                 "effective_to": None, "source": "FOA § 5-3 (test)", "last_verified": "2026-06-01", "status": "active", "note": ""})
+    table = ThresholdTable.from_rows(rows)
+    facts = plain({"reference_date": "2026-06-01", "contract.category": "goods", "contract.value.base_nok": 2_500_000})
+    result = evaluate(facts, table)
+    assert result["regime"] == "part_I_II"
+    assert "THR-10" not in ids(result, "warnings")
+    assert result["ruleset"]["thresholds_effective_from"] == "2026-06-01"
+    assert result["ruleset"]["table_id"] == table.id
+
+
+def test_table_id_ignores_pending_rows_and_notes():
+    rows = _rows()
+    rows[0]["note"] = "reviewed again"
+    rows.append({"key": "eea_works", "value_nok": "60000000", "effective_from": None, "effective_to": None,
+                 "source": "", "last_verified": None, "status": "pending", "note": "2026 value, not yet in force"})
+    assert ThresholdTable.from_rows(rows).id == SHIPPED.id
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"status": "enabled"}, "status"),
+        ({"value_nok": None}, "value_nok"),
+        ({"value_nok": "-1"}, "value_nok"),
+        ({"value_nok": "abc"}, "value_nok"),
+        ({"value_nok": True}, "value_nok"),
+        ({"effective_from": None}, "effective_from"),
+        ({"effective_from": "01.01.2017"}, "effective_from"),
+        ({"effective_to": "2016-01-01"}, "effective_to"),
+        ({"key": ""}, "key"),
+    ],
+)
+def test_invalid_rows_are_rejected(change, message):
+    rows = _rows()
+    rows[0].update(change)
+    with pytest.raises(ThresholdTableError, match=message):
+        ThresholdTable.from_rows(rows)
+
+
+def test_overlapping_active_periods_are_rejected():
+    rows = _rows()
+    rows.append({"key": "national", "value_nok": "1400000", "effective_from": "2025-01-01", "effective_to": None,
+                 "source": "", "last_verified": None, "status": "active", "note": ""})
+    with pytest.raises(ThresholdTableError, match="overlap"):
+        ThresholdTable.from_rows(rows)
