@@ -1,0 +1,14 @@
+"""`make bench`: every benchmark the issues ask for, one after the other (see docs/benchmarks.md)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+for script, args in (("bench_rules.py", []), ("bench_purchases.py", [])):
+    print(f"== {script} {' '.join(args)}", flush=True)
+    result = subprocess.run([sys.executable, str(HERE / script), *args])
+    if result.returncode:
+        sys.exit(result.returncode)
