@@ -1,11 +1,15 @@
 """Small helpers shared by the HTML views."""
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
 from flask_wtf import FlaskForm
 
 from .audit import Actor
 from .auth.access import current_principal
 from .errors import ValidationFailed
+
+T = TypeVar("T")
 
 
 def current_actor() -> Actor:
@@ -47,3 +51,41 @@ def error_list(form: FlaskForm) -> list[tuple[str, str, str]]:
 
     walk(form)
     return out
+
+
+def save_form(form: FlaskForm, action: Callable[[], T]) -> T | None:
+    """Run the service behind a validated form: commit and return its result, or roll back and put the
+    service's field errors on the form (returns None; the view re-renders the form with the user's input)."""
+    from .db import get_session
+
+    session = get_session()
+    try:
+        result = action()
+    except ValidationFailed as exc:
+        session.rollback()
+        apply_errors(form, exc)
+        return None
+    session.commit()
+    return result
+
+
+def run_action(action: Callable[[], object], success: str) -> bool:
+    """Run a one-button action (cancel, lift, decide …): commit and flash ``success``, or roll back and flash
+    the refusal. Returns whether it succeeded."""
+    from flask import flash
+
+    from .db import get_session
+    from .errors import DomainError
+
+    session = get_session()
+    try:
+        action()
+    except DomainError as exc:
+        session.rollback()
+        if exc.status == 403:
+            raise
+        flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
+        return False
+    session.commit()
+    flash(success, "success")
+    return True

@@ -28,7 +28,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import uuid
 from decimal import Decimal
 from pathlib import Path
 

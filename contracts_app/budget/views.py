@@ -9,9 +9,8 @@ from .. import clock
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..db import begin_write, get_session, lock
-from ..errors import DomainError, ValidationFailed
 from ..purchases.models import PurchaseStatus, SeatPurchase
-from ..web import apply_errors, current_actor
+from ..web import current_actor, run_action, save_form
 from . import services
 from .forecast import forecast, monthly_consumption
 from .forms import BudgetForm, LiftForm, StopForm
@@ -49,15 +48,9 @@ def new():
     if request.method == "GET":
         form.year.data = clock.today().year
     if form.validate_on_submit():
-        try:
-            budget = services.create_budget(
-                session, {**_form_data(form), "unit_id": current_principal().unit_id}, actor=current_actor(), now=clock.now()
-            )
-        except ValidationFailed as exc:
-            session.rollback()
-            apply_errors(form, exc)
-        else:
-            session.commit()
+        budget = save_form(form, lambda: services.create_budget(
+            session, {**_form_data(form), "unit_id": current_principal().unit_id}, actor=current_actor(), now=clock.now()))
+        if budget is not None:
             flash(_("The budget line was created."), "success")
             return redirect(url_for(".detail", budget_id=budget.id))
     return render_template("budget/form.html", form=form, budget=None), 422 if form.errors else 200
@@ -71,16 +64,14 @@ def edit(budget_id: int):
     form = BudgetForm(obj=budget) if request.method == "GET" else BudgetForm()
     if request.method == "GET":
         form.side.data, form.stop_mode.data, form.amount.data = budget.side.value, budget.stop_mode.value, str(budget.amount)
+
+    def update():
+        begin_write(session)  # lock before checking the amount against what is committed
+        return services.update_budget(session, lock(session, Budget, budget_id), _form_data(form),
+                                      actor=current_actor(), now=clock.now())
+
     if form.validate_on_submit():
-        try:
-            begin_write(session)
-            locked = lock(session, Budget, budget_id)
-            services.update_budget(session, locked, _form_data(form), actor=current_actor(), now=clock.now())
-        except ValidationFailed as exc:
-            session.rollback()
-            apply_errors(form, exc)
-        else:
-            session.commit()
+        if save_form(form, update) is not None:
             flash(_("The changes were saved."), "success")
             return redirect(url_for(".detail", budget_id=budget_id))
     return render_template("budget/form.html", form=form, budget=budget), 422 if form.errors else 200
@@ -118,15 +109,11 @@ def declare_stop(budget_id: int):
     if not form.validate_on_submit():
         flash(" ".join(m for errs in form.errors.values() for m in errs), "error")
         return redirect(url_for(".detail", budget_id=budget.id))
-    try:
-        services.declare_stop(session, budget, reason=form.reason.data, starts_on=form.starts_on.data,
-                              ends_on=form.ends_on.data, actor=current_actor(), now=clock.now())
-    except ValidationFailed as exc:
-        session.rollback()
-        flash(" ".join(e["message"] for e in exc.errors), "error")
-    else:
-        session.commit()
-        flash(_("The budget stop is declared. New purchases against this budget are refused."), "success")
+    run_action(
+        lambda: services.declare_stop(session, budget, reason=form.reason.data, starts_on=form.starts_on.data,
+                                      ends_on=form.ends_on.data, actor=current_actor(), now=clock.now()),
+        _("The budget stop is declared. New purchases against this budget are refused."),
+    )
     return redirect(url_for(".detail", budget_id=budget.id))
 
 
@@ -139,12 +126,8 @@ def lift_stop(budget_id: int, stop_id: int):
     if stop is None or stop.budget_id != budget.id:
         abort(404)
     form = LiftForm()
-    try:
-        services.lift_stop(session, stop, reason=form.reason.data or "", actor=current_actor(), now=clock.now())
-    except DomainError as exc:
-        session.rollback()
-        flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
-    else:
-        session.commit()
-        flash(_("The budget stop was lifted."), "success")
+    run_action(
+        lambda: services.lift_stop(session, stop, reason=form.reason.data or "", actor=current_actor(), now=clock.now()),
+        _("The budget stop was lifted."),
+    )
     return redirect(url_for(".detail", budget_id=budget.id))

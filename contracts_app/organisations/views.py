@@ -10,8 +10,7 @@ from ..auth import permissions as perm
 from ..choices import options
 from ..auth.access import requires
 from ..db import get_session
-from ..errors import ValidationFailed
-from ..web import apply_errors, current_actor
+from ..web import current_actor, save_form
 from . import services
 from .forms import LegalEntityForm, UnitForm
 from .models import LegalEntity, LegalType, Unit
@@ -44,13 +43,8 @@ def new_entity():
     session = get_session()
     form = LegalEntityForm()
     if form.validate_on_submit():
-        try:
-            entity = services.create_entity(session, _entity_form_data(form), actor=current_actor(), now=clock.now())
-        except ValidationFailed as exc:
-            session.rollback()
-            apply_errors(form, exc)
-        else:
-            session.commit()
+        entity = save_form(form, lambda: services.create_entity(session, _entity_form_data(form), actor=current_actor(), now=clock.now()))
+        if entity is not None:
             flash(_("%(name)s was registered.", name=entity.name), "success")
             return redirect(url_for(".index"))
     return render_template("organisations/entity_form.html", form=form, entity=None), 422 if form.errors else 200
@@ -65,13 +59,7 @@ def edit_entity(entity_id: int):
     if not form.is_submitted():
         form.legal_type.data = entity.legal_type.value
     if form.validate_on_submit():
-        try:
-            services.update_entity(session, entity, _entity_form_data(form), actor=current_actor(), now=clock.now())
-        except ValidationFailed as exc:
-            session.rollback()
-            apply_errors(form, exc)
-        else:
-            session.commit()
+        if save_form(form, lambda: services.update_entity(session, entity, _entity_form_data(form), actor=current_actor(), now=clock.now())) is not None:
             flash(_("The changes were saved."), "success")
             return redirect(url_for(".index"))
     return render_template("organisations/entity_form.html", form=form, entity=entity), 422 if form.errors else 200
@@ -108,13 +96,8 @@ def new_unit():
     session = get_session()
     form = _unit_form()
     if form.validate_on_submit():
-        try:
-            unit = services.create_unit(session, _unit_form_data(form), actor=current_actor(), now=clock.now())
-        except ValidationFailed as exc:
-            session.rollback()
-            apply_errors(form, exc)
-        else:
-            session.commit()
+        unit = save_form(form, lambda: services.create_unit(session, _unit_form_data(form), actor=current_actor(), now=clock.now()))
+        if unit is not None:
             flash(_("%(name)s was registered.", name=unit.name), "success")
             return redirect(url_for(".index"))
     return render_template("organisations/unit_form.html", form=form, unit=None), 422 if form.errors else 200
@@ -127,13 +110,7 @@ def edit_unit(unit_id: int):
     unit = session.get(Unit, unit_id) or abort(404)
     form = _unit_form(unit)
     if form.validate_on_submit():
-        try:
-            services.update_unit(session, unit, _unit_form_data(form), actor=current_actor(), now=clock.now())
-        except ValidationFailed as exc:
-            session.rollback()
-            apply_errors(form, exc)
-        else:
-            session.commit()
+        if save_form(form, lambda: services.update_unit(session, unit, _unit_form_data(form), actor=current_actor(), now=clock.now())) is not None:
             flash(_("The changes were saved."), "success")
             return redirect(url_for(".index"))
     return render_template("organisations/unit_form.html", form=form, unit=unit), 422 if form.errors else 200

@@ -17,7 +17,7 @@ from ..db import get_session
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..i18n import money
 from ..organisations.models import Unit, UnitKind
-from ..web import apply_errors, current_actor
+from ..web import apply_errors, current_actor, run_action
 from . import services
 from .forms import ActualCostForm, OverrideDecisionForm, PurchaseForm, ReasonForm
 from .models import PurchaseStatus, SeatPurchase
@@ -179,15 +179,10 @@ def _buyer_purchase_or_403(purchase_id: int) -> SeatPurchase:
 def cancel(purchase_id: int):
     purchase = _buyer_purchase_or_403(purchase_id)
     form = ReasonForm()
-    session = get_session()
-    try:
-        services.cancel(session, purchase.id, reason=form.reason.data or "", actor=current_actor(), now=clock.now())
-    except DomainError as exc:
-        session.rollback()
-        flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
-    else:
-        session.commit()
-        flash(_("The purchase was cancelled; the seats and the money are released."), "success")
+    run_action(
+        lambda: services.cancel(get_session(), purchase.id, reason=form.reason.data or "", actor=current_actor(), now=clock.now()),
+        _("The purchase was cancelled; the seats and the money are released."),
+    )
     return redirect(url_for(".detail", purchase_id=purchase.id))
 
 
@@ -196,15 +191,11 @@ def cancel(purchase_id: int):
 def actual_cost(purchase_id: int):
     purchase = _buyer_purchase_or_403(purchase_id)
     form = ActualCostForm()
-    session = get_session()
-    try:
-        services.register_actual_cost(session, purchase.id, amount=form.actual_amount.data, actor=current_actor(), now=clock.now())
-    except DomainError as exc:
-        session.rollback()
-        flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
-    else:
-        session.commit()
-        flash(_("The actual cost was registered."), "success")
+    run_action(
+        lambda: services.register_actual_cost(get_session(), purchase.id, amount=form.actual_amount.data,
+                                              actor=current_actor(), now=clock.now()),
+        _("The actual cost was registered."),
+    )
     return redirect(url_for(".detail", purchase_id=purchase.id))
 
 
@@ -213,18 +204,14 @@ def actual_cost(purchase_id: int):
 def decide_override(purchase_id: int):
     purchase = _buyer_purchase_or_403(purchase_id)
     form = OverrideDecisionForm()
-    session = get_session()
     try:
-        services.decide_override(
-            session, purchase.id, approve=form.decision.data == "approve", note=form.note.data or "",
-            actor=current_actor(), now=clock.now(), today=clock.today(),
+        run_action(
+            lambda: services.decide_override(
+                get_session(), purchase.id, approve=form.decision.data == "approve", note=form.note.data or "",
+                actor=current_actor(), now=clock.now(), today=clock.today(),
+            ),
+            _("The decision was recorded."),
         )
-    except DomainError as exc:
-        session.rollback()
-        if exc.status == 403:
-            abort(403)
-        flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
-    else:
-        session.commit()
-        flash(_("The decision was recorded."), "success")
+    except DomainError:  # the two-person rule or another unit: not allowed at all
+        abort(403)
     return redirect(url_for(".detail", purchase_id=purchase.id))
