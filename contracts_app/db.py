@@ -178,5 +178,5 @@ def lock(session: Session, model, ident):
 
     stmt = select(model).where(model.id == ident).execution_options(populate_existing=True)
     if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=model)  # only this row, not the eagerly joined ones
     return session.scalars(stmt).one_or_none()

@@ -95,7 +95,7 @@ class Course(Base):
     created_at: Mapped[dt.datetime] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column()
 
-    provider_unit: Mapped[Unit] = relationship()
+    provider_unit: Mapped[Unit] = relationship(lazy="joined")
     rates: Mapped[list["CourseRate"]] = relationship(
         back_populates="course", cascade="all, delete-orphan", order_by="CourseRate.valid_from"
     )

@@ -92,7 +92,8 @@ class Unit(Base):
     email: Mapped[Optional[str]] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    legal_entity: Mapped[LegalEntity] = relationship(back_populates="units", foreign_keys=[legal_entity_id])
+    # Nearly every use of a unit needs its legal person (rules facts, labels): load it in the same query.
+    legal_entity: Mapped[LegalEntity] = relationship(back_populates="units", foreign_keys=[legal_entity_id], lazy="joined")
     municipal_entity: Mapped[Optional[LegalEntity]] = relationship(foreign_keys=[municipal_entity_id])
 
     def entity_for_side(self, side: Side | None) -> LegalEntity:

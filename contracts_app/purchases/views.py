@@ -32,9 +32,11 @@ def _budgets(unit_id: int) -> list[Budget]:
 def _purchase_form(course: Course, unit: Unit) -> PurchaseForm:
     form = PurchaseForm()
     budgets = _budgets(unit.id)
-    form.budget_id.choices = options(
-        [(b.id, _("%(line)s %(year)s — remaining %(amount)s", line=b.line, year=b.year, amount=money(b.remaining))) for b in budgets] or [(None, _("No budget lines"))]
-    )
+    if request.method == "GET" or request.form.get("action", "preview") == "preview":
+        labels = [(b.id, _("%(line)s %(year)s — remaining %(amount)s", line=b.line, year=b.year, amount=money(b.remaining))) for b in budgets]
+    else:  # confirming: the choices only validate the posted id, nobody sees them
+        labels = [(b.id, b.line) for b in budgets]
+    form.budget_id.choices = options(labels or [(None, _("No budget lines"))])
     if request.method == "GET":
         today = clock.today()
         start = max(course.start_date, today)

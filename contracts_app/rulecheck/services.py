@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -29,18 +29,26 @@ def current_table(session: Session) -> ThresholdTable:
     Tables are cached by their rows, so the per-date lookup cache inside a table survives between requests
     and a change by an administrator is seen at once.
     """
-    rows = session.scalars(select(ThresholdPeriod).order_by(ThresholdPeriod.id)).all()
-    if not rows:
+    # Periods are only ever added, activated or closed, so this small summary changes whenever the table
+    # does; reading it is one cheap query instead of loading every row on every assessment.
+    version = tuple(session.execute(
+        select(
+            func.count(), func.max(ThresholdPeriod.id), func.count(ThresholdPeriod.effective_to),
+            func.max(ThresholdPeriod.effective_to), func.count(ThresholdPeriod.effective_from),
+            func.sum(case((ThresholdPeriod.status == "active", 1), else_=0)),
+        )
+    ).one())
+    if version[0] == 0:
         return ThresholdTable.shipped()
-    key = tuple(
-        (r.key, r.value_nok, r.effective_from, r.effective_to, r.status, r.source, r.last_verified, r.note) for r in rows
-    )
     with _cache_lock:
-        table = _cache.get(key)
-        if table is None:
+        table = _cache.get(version)
+    if table is None:
+        rows = session.scalars(select(ThresholdPeriod).order_by(ThresholdPeriod.id)).all()
+        table = ThresholdTable.from_rows(r.as_row() for r in rows)
+        with _cache_lock:
             if len(_cache) > 32:
                 _cache.clear()
-            table = _cache[key] = ThresholdTable.from_rows(r.as_row() for r in rows)
+            _cache[version] = table
     return table
 
 
