@@ -68,7 +68,8 @@ def test_admin_pages_are_accessible_and_form_errors_are_announced(page, live_ser
     page.get_by_label("Organisasjonsnummer").fill("974760674")
     page.get_by_role("button", name="Lagre").click()
     summary = page.locator("#error-summary")
-    assert summary.is_visible()
+    summary.wait_for()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
     assert page.evaluate("document.activeElement.id") == "error-summary"
     assert page.get_by_label("Navn").input_value() == "Feilby kommune"
     assert_accessible(axe, page)

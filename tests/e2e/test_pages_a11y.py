@@ -1,0 +1,55 @@
+"""The rules check page updates live and, like the other working pages, passes axe-core (WCAG 2.1 A/AA)."""
+from __future__ import annotations
+
+import pytest
+
+from .conftest import assert_accessible, log_in
+
+
+def test_rules_check_shows_the_verdict_live_and_is_accessible(page, live_server, axe):
+    log_in(page, live_server, "jurist.nav@demo.no")
+    page.goto(live_server + "/regelsjekk")
+    assert_accessible(axe, page)
+    # The cooperation questions appear only when a cooperation is claimed.
+    assert page.locator("#buyer_task").is_hidden()
+    page.get_by_label("Det påberopes samarbeid", exact=False).check()
+    assert page.locator("#buyer_task").is_visible()
+    page.get_by_label("Det påberopes samarbeid", exact=False).uncheck()
+    page.get_by_label("Skjæringsdato").fill("2026-03-02")
+    page.get_by_label("Kjøper", exact=True).select_option(label="Arbeids- og velferdsetaten (889640782)")
+    page.get_by_label("Leverandør", exact=True).select_option(label="Fjordvik kommune (demo) (991000100)")
+    page.get_by_label("Verdi for den faste avtaleperioden", exact=False).fill("60000")
+    page.get_by_label("Verdi for den faste avtaleperioden", exact=False).press("Tab")
+    page.locator("#assessment [data-verdict='below_scope']").wait_for(timeout=10000)
+    page.get_by_label("Tidligere kjøp av samme slag", exact=False).fill(
+        "2025-10-01; 60000; ja\n2025-11-01; 60000; ja\n2026-01-10; 60000; ja")
+    page.get_by_label("Tidligere kjøp av samme slag", exact=False).press("Tab")
+    page.locator("#assessment [data-verdict='procurement_required']").wait_for(timeout=10000)
+    assert "VAL-06" in page.locator("#assessment").inner_text()
+    assert_accessible(axe, page)
+
+
+@pytest.mark.parametrize(
+    "email,path",
+    [
+        ("jurist.fjordvik@demo.no", "/admin/thresholds"),
+        ("koordinator.fjordvik@demo.no", "/courses/new"),
+        ("koordinator.fjordvik@demo.no", "/purchases"),
+        ("budsjett.fjordvik@demo.no", "/budgets/new"),
+    ],
+)
+def test_working_pages_are_accessible(page, live_server, axe, email, path):
+    log_in(page, live_server, email)
+    page.goto(live_server + path)
+    assert page.locator("h1").count() == 1
+    assert_accessible(axe, page)
+
+
+def test_course_form_errors_are_announced_and_accessible(page, live_server, axe):
+    log_in(page, live_server, "koordinator.fjordvik@demo.no")
+    page.goto(live_server + "/courses/new")
+    page.get_by_role("button", name="Lagre").click()
+    page.locator("#error-summary").wait_for()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert_accessible(axe, page)
