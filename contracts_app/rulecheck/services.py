@@ -36,8 +36,9 @@ def current_table(session: Session) -> ThresholdTable:
             func.count(), func.max(ThresholdPeriod.id), func.count(ThresholdPeriod.effective_to),
             func.max(ThresholdPeriod.effective_to), func.count(ThresholdPeriod.effective_from),
             func.sum(case((ThresholdPeriod.status == "active", 1), else_=0)),
+            func.sum(ThresholdPeriod.value_nok), func.max(ThresholdPeriod.effective_from),
         )
-    ).one())
+    ).one()) + (str(session.get_bind().url),)
     if version[0] == 0:
         return ThresholdTable.shipped()
     with _cache_lock:
