@@ -38,7 +38,7 @@ def current_table(session: Session) -> ThresholdTable:
             func.sum(case((ThresholdPeriod.status == "active", 1), else_=0)),
             func.sum(ThresholdPeriod.value_nok), func.max(ThresholdPeriod.effective_from),
         )
-    ).one()) + (str(session.get_bind().url),)
+    ).one()) + (str(session.get_bind().engine.url),)
     if version[0] == 0:
         return ThresholdTable.shipped()
     with _cache_lock:
