@@ -35,8 +35,6 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_LOCKOUT_MINUTES": 15,
     # Cookies only over HTTPS. None → on in production, off otherwise (the dev server speaks plain HTTP).
     "SECURE_COOKIES": None,
-    # Run APScheduler inside the web process (development convenience only; see README).
-    "SCHEDULER_IN_PROCESS": False,
 }
 
 DEV_SECRET_KEY = "development-only-not-secret"  # noqa: S105 - never used in production (checked below)
