@@ -1,6 +1,7 @@
 """Small helpers shared by the HTML views."""
 from __future__ import annotations
 
+import re
 from typing import Callable, TypeVar
 
 from flask_wtf import FlaskForm
@@ -17,14 +18,34 @@ def current_actor() -> Actor:
     return Actor(p.user_id, p.unit_id) if p else Actor(None, None)
 
 
+_LIST_PATH = re.compile(r"^(\w+)\[(\d+)\](?:\.(\w+))?$")
+
+
 def apply_errors(form: FlaskForm, exc: ValidationFailed) -> None:
-    """Show a service's field errors on the form fields they name (others at the top of the form)."""
+    """Show a service's field errors on the fields they name: ``name``, or ``name[i].sub`` for a row of a
+    list of sub-forms (on the row's field when it has one, else on the list). Others go to the top."""
     for err in exc.errors:
-        field = form._fields.get(err.get("path", ""))
-        if field is not None:
-            field.errors = list(field.errors) + [err["message"]]
+        path, message = err.get("path", ""), err["message"]
+        field = form._fields.get(path)
+        match = _LIST_PATH.match(path) if field is None else None
+        if match and match.group(1) in form._fields:
+            rows = form._fields[match.group(1)]
+            index, sub = int(match.group(2)), match.group(3)
+            entries = getattr(rows, "entries", [])
+            target = entries[index].form._fields.get(sub) if sub and index < len(entries) and hasattr(entries[index], "form") else None
+            if target is not None:
+                target.errors = list(target.errors) + [message]
+                # FieldList keeps a snapshot of its rows' errors from validation: refresh it, so the form
+                # as a whole reports the error too (status 422, error summary).
+                per_row = [entry.errors for entry in entries]
+                kept = [e for e in (rows.errors or []) if isinstance(e, str)]
+                rows.errors = (per_row if any(per_row) else []) + kept
+            else:
+                rows.errors = list(rows.errors or []) + [message]
+        elif field is not None:
+            field.errors = list(field.errors) + [message]
         else:
-            form.form_errors.append(err["message"])
+            form.form_errors.append(message)
 
 
 def error_list(form: FlaskForm) -> list[tuple[str, str, str]]:

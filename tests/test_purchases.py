@@ -225,3 +225,23 @@ def test_course_seats_cannot_be_set_below_what_is_sold(db, world, clock):
     with pytest.raises(ValidationFailed) as info:
         course_services.update_course(db, world.course.id, data, actor=Actor(None), now=clock.now())
     assert "total_seats" in {e["path"] for e in info.value.errors}
+
+
+@pytest.mark.parametrize(
+    "rate,field_id",
+    [("0", "rates-0-amount-error"), ("-5", "rates-0-amount-error"), ("", "rates-error")],
+    ids=["zero-rate", "negative-rate", "no-rate"],
+)
+def test_course_rate_errors_show_on_the_rate_row_and_nothing_is_stored(client, db, world, rate, field_id):
+    login(client, "coordinator@test.no")
+    before = db.scalar(select(func.count()).select_from(Course))
+    response = client.post("/courses/new", data={
+        "title": "Nytt kurs", "kind": "norwegian_training", "format": "in_person", "start_date": "2026-08-17",
+        "end_date": "2026-12-18", "hours_per_week": "8", "teaching_weekdays": ["0", "1", "2"], "total_seats": "12",
+        "price_unit": "per_hour", "rates-0-valid_from": "2026-08-01", "rates-0-amount": rate,
+    })
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert 'id="error-summary"' in text and (f'id="{field_id}"' in text)
+    assert 'value="Nytt kurs"' in text
+    assert db.scalar(select(func.count()).select_from(Course)) == before

@@ -11,9 +11,8 @@ from sqlalchemy import select
 from .. import clock
 from ..choices import options
 from ..db import get_session
-from ..errors import ValidationFailed
 from ..organisations.models import Unit
-from ..web import apply_errors, current_actor
+from ..web import current_actor, save_form
 from . import permissions as perm
 from . import services
 from .access import public, requires
@@ -120,20 +119,11 @@ def new_user():
     db = get_session()
     form = UserForm()
     if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                db,
-                email=form.email.data,
-                name=form.name.data,
-                password=form.password.data,
-                actor=current_actor(),
-                now=clock.now(),
-            )
-        except ValidationFailed as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
+        user = save_form(form, lambda: services.create_user(
+            db, email=form.email.data, name=form.name.data, password=form.password.data, actor=current_actor(),
+            now=clock.now(),
+        ))
+        if user is not None:
             flash(_("%(name)s was created. Now give the user a unit and a role.", name=user.name), "success")
             return redirect(url_for(".user", user_id=user.id))
     return render_template("auth/user_new.html", form=form), 422 if form.errors else 200
@@ -154,15 +144,10 @@ def user(user_id: int):
     form = _membership_form()
     if form.validate_on_submit():
         unit = db.get(Unit, form.unit_id.data) if form.unit_id.data else None
-        try:
-            services.add_membership(
-                db, target, role=Role(form.role.data), unit=unit, actor=current_actor(), now=clock.now()
-            )
-        except ValidationFailed as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
+        added = save_form(form, lambda: services.add_membership(
+            db, target, role=Role(form.role.data), unit=unit, actor=current_actor(), now=clock.now()
+        ))
+        if added is not None:
             flash(_("The role was added."), "success")
             return redirect(url_for(".user", user_id=target.id))
     return render_template("auth/user.html", target=target, form=form), 422 if form.errors else 200

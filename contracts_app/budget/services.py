@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..audit import Actor
 from ..clock import OSLO
-from ..courses.pricing import MONEY_MAX, round_money
+from ..money import parse_amount
 from ..errors import Conflict, ValidationFailed
 from ..i18n import date as fmt_date
 from ..i18n import money as fmt_money
@@ -29,24 +29,18 @@ BUDGET_FIELDS = ["unit_id", "year", "line", "side", "amount", "warning_pct", "st
 
 def parse_money(value: Any, path: str, errors: list[dict], *, allow_zero: bool = False) -> Decimal | None:
     """An amount in NOK with at most two decimals, > 0 (or ≥ 0), not absurdly large. Errors go to ``errors``."""
-    text = str(value if value is not None else "").strip().replace(" ", "").replace("\xa0", "").replace(",", ".")
-    try:
-        amount = Decimal(text)
-    except (InvalidOperation, ValueError):
-        amount = None
-    if amount is None or not amount.is_finite():
-        errors.append({"path": path, "message": _("Enter an amount in kroner, for example 12500 or 12500,50.")})
+    amount, problem = parse_amount(value)
+    if problem is None and amount == 0 and not allow_zero:
+        problem = "negative"
+    if problem is not None:
+        errors.append({"path": path, "message": {
+            "not_a_number": _("Enter an amount in kroner, for example 12500 or 12500,50."),
+            "too_large": _("The amount is too large."),
+            "too_many_decimals": _("An amount has at most two decimals (øre)."),
+            "negative": _("The amount must be greater than zero."),
+        }[problem]})
         return None
-    if abs(amount) > MONEY_MAX:
-        errors.append({"path": path, "message": _("The amount is too large.")})
-        return None
-    if amount != amount.quantize(Decimal("0.01")):
-        errors.append({"path": path, "message": _("An amount has at most two decimals (øre).")})
-        return None
-    if amount < 0 or (amount == 0 and not allow_zero):
-        errors.append({"path": path, "message": _("The amount must be greater than zero.")})
-        return None
-    return round_money(amount)
+    return amount
 
 
 def _budget_errors(session: Session, data: dict, budget_id: int | None) -> list[dict]:

@@ -88,6 +88,8 @@ from typing import Mapping, Sequence
 
 from babel.numbers import format_decimal
 
+from ..money import MONEY_MAX, ORE, round_money
+
 __all__ = [
     "MAX_PERIOD_YEARS",
     "MAX_SEATS",
@@ -104,9 +106,6 @@ __all__ = [
     "validate_rates",
 ]
 
-ORE = Decimal("0.01")
-#: Largest amount accepted or produced: fits ``Numeric(14, 2)``.
-MONEY_MAX = Decimal("999999999999.99")
 MAX_SEATS = 1000
 MAX_HOURS_PER_WEEK = Decimal(60)
 MAX_PERIOD_YEARS = 5
@@ -116,13 +115,6 @@ _CTX = Context(prec=60, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, Divis
 _HOURS_PLACES = Decimal("0.000001")
 _NBSP = "\u00a0"
 _NB_LOCALE = "nb_NO"
-
-
-def round_money(x: Decimal) -> Decimal:
-    """Round to whole øre, half up — the one rounding rule for money (same rule as ``rules.money.to_ore``)."""
-    if not isinstance(x, Decimal):
-        raise TypeError(f"round_money needs a Decimal, not {type(x).__name__}")
-    return x.quantize(ORE, rounding=ROUND_HALF_UP)
 
 
 class PriceUnit(str, enum.Enum):

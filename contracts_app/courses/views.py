@@ -11,9 +11,8 @@ from .. import clock
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..db import get_session
-from ..errors import ValidationFailed
 from ..organisations.models import Unit
-from ..web import apply_errors, current_actor
+from ..web import current_actor, save_form
 from . import queries, services
 from .forms import CourseForm, CourseSearchForm
 from .models import Course
@@ -74,17 +73,6 @@ def _form_data(form: CourseForm) -> dict:
     }
 
 
-def _apply_rate_errors(form: CourseForm, exc: ValidationFailed) -> None:
-    """Rate errors come as ``rates[i].amount``; show them on the rates block."""
-    other = []
-    for err in exc.errors:
-        if err["path"].startswith("rates"):
-            form.rates.errors = list(form.rates.errors or []) + [err["message"]]
-        else:
-            other.append(err)
-    apply_errors(form, ValidationFailed(exc.message, errors=other))
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @requires(perm.can_manage_courses)
 def new():
@@ -95,13 +83,8 @@ def new():
     if request.method == "GET":
         form.municipality_number.data = unit.municipality_number
     if form.validate_on_submit():
-        try:
-            course = services.create_course(session, unit, _form_data(form), actor=current_actor(), now=clock.now())
-        except ValidationFailed as exc:
-            session.rollback()
-            _apply_rate_errors(form, exc)
-        else:
-            session.commit()
+        course = save_form(form, lambda: services.create_course(session, unit, _form_data(form), actor=current_actor(), now=clock.now()))
+        if course is not None:
             flash(_("The course %(title)s was created.", title=course.title), "success")
             return redirect(url_for(".detail", course_id=course.id))
     return render_template("courses/form.html", form=form, course=None), 422 if form.errors else 200
@@ -122,13 +105,7 @@ def edit(course_id: int):
         for entry, rate in zip(form.rates.entries, course.rates):
             entry.valid_from.data, entry.amount.data = rate.valid_from, rate.amount
     if form.validate_on_submit():
-        try:
-            services.update_course(session, course.id, _form_data(form), actor=current_actor(), now=clock.now())
-        except ValidationFailed as exc:
-            session.rollback()
-            _apply_rate_errors(form, exc)
-        else:
-            session.commit()
+        if save_form(form, lambda: services.update_course(session, course.id, _form_data(form), actor=current_actor(), now=clock.now())) is not None:
             flash(_("The changes were saved."), "success")
             return redirect(url_for(".detail", course_id=course.id))
     return render_template("courses/form.html", form=form, course=course), 422 if form.errors else 200

@@ -65,20 +65,6 @@ def _input(form: PurchaseForm, course: Course, unit: Unit) -> services.PurchaseI
     )
 
 
-def _show_errors(form: PurchaseForm, errors: list[dict]) -> None:
-    for err in errors:
-        path = err["path"]
-        if path.startswith("participants["):
-            index = int(path[len("participants["):path.index("]")])
-            name = path.split(".")[-1]
-            if index < len(form.participants.entries):
-                sub = form.participants.entries[index].form._fields.get(name)
-                if sub is not None:
-                    sub.errors = list(sub.errors) + [err["message"]]
-                    continue
-        apply_errors(form, ValidationFailed("", errors=[err]))
-
-
 @bp.route("/courses/<int:course_id>/buy", methods=["GET", "POST"])
 @requires(perm.can_buy_seats)
 def buy(course_id: int):
@@ -103,7 +89,7 @@ def buy(course_id: int):
                 refusal, stopped, status = exc.message, exc.stopped, 409
             except ValidationFailed as exc:
                 session.rollback()
-                _show_errors(form, exc.errors)
+                apply_errors(form, exc)
                 return _render(form, course, unit, None, None, False), 422
             except Conflict as exc:
                 session.rollback()
@@ -118,7 +104,7 @@ def buy(course_id: int):
         session.rollback()
         preview = services.preview(session, data, today=clock.today())
         if preview.errors and refusal is None:  # after a refusal its message says it all (409)
-            _show_errors(form, preview.errors)
+            apply_errors(form, ValidationFailed("", errors=preview.errors))
             status = 422
     elif request.method == "POST":
         status = 422

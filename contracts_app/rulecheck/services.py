@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
@@ -14,6 +13,7 @@ from .. import audit
 from ..audit import Actor
 from ..clock import OSLO
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..money import parse_amount
 from ..rules.thresholds import KEY_RULES, ThresholdTable, ThresholdTableError
 from .models import Scenario, ThresholdPeriod
 
@@ -87,13 +87,10 @@ def _parse(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict]]:
     if key not in KEY_RULES:
         errors.append({"path": "key", "message": _("Choose which threshold this is.")})
     out["key"] = key
-    try:
-        value = Decimal(str(data.get("value_nok")).replace(" ", "").replace("\xa0", "").replace(",", "."))
-        if not value.is_finite() or value <= 0 or value > Decimal("999999999999") or value != value.quantize(Decimal("0.01")):
-            raise InvalidOperation
-        out["value_nok"] = value
-    except (InvalidOperation, ValueError):
+    value, problem = parse_amount(data.get("value_nok"))
+    if problem is not None or value == 0:
         errors.append({"path": "value_nok", "message": _("Enter the amount in NOK excluding VAT, above zero.")})
+    out["value_nok"] = value
     for name in ("effective_from", "last_verified"):
         value = data.get(name)
         out[name] = value if isinstance(value, dt.date) or value is None else None

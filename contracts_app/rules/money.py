@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-ORE = Decimal("0.01")
+from ..money import MONEY_MAX, ORE
+
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 EIGHTY = Decimal(80)
 TWENTY = Decimal(20)
 FORTY_EIGHT = 48
 
-#: Largest amount accepted on input: fits ``Numeric(14, 2)`` in the database and keeps every sum
-#: well inside the default 28-digit decimal context (so quantize never raises).
-MAX_AMOUNT = Decimal("999999999999.99")
+#: Largest amount accepted on input (the product's limit): keeps every sum well inside the default
+#: 28-digit decimal context, so quantize never raises.
+MAX_AMOUNT = MONEY_MAX
 
 
 # Rounded values and output strings by value: amounts repeat across a batch and quantize() is one of
@@ -29,7 +30,8 @@ _str_cache: dict[Decimal, str] = {}
 
 
 def to_ore(value: Decimal) -> Decimal:
-    """Round to whole øre, half up — the one rounding rule of the product."""
+    """:func:`contracts_app.money.round_money` (the one rounding rule), cached because the engine rounds
+    the same few values over and over."""
     found = _ore_cache.get(value)
     if found is None:
         found = value.quantize(ORE, ROUND_HALF_UP)
