@@ -35,6 +35,10 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_LOCKOUT_MINUTES": 15,
     # Cookies only over HTTPS. None → on in production, off otherwise (the dev server speaks plain HTTP).
     "SECURE_COOKIES": None,
+    # Working days a capacity request holds its seats before the provider must answer (never past the
+    # offer's request deadline), and that a waiting-list entry has to take freed seats.
+    "HOLD_WORKING_DAYS": 5,
+    "WAITLIST_OFFER_WORKING_DAYS": 2,
 }
 
 DEV_SECRET_KEY = "development-only-not-secret"  # noqa: S105 - never used in production (checked below)
@@ -53,6 +57,10 @@ def load(app, overrides: dict | None = None, *, default_env: str = "development"
     env = str(cfg["ENV"])
     if env not in ENVIRONMENTS:
         raise ConfigError(f"CONTRACTS_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    for key in ("HOLD_WORKING_DAYS", "WAITLIST_OFFER_WORKING_DAYS"):
+        value = cfg.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 30:
+            raise ConfigError(f"CONTRACTS_{key} must be a whole number of working days from 1 to 30, not {value!r}")
     if cfg["DEFAULT_LOCALE"] not in LOCALES:
         raise ConfigError(f"CONTRACTS_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
     if not cfg.get("SECRET_KEY"):

@@ -1,9 +1,11 @@
 """Imports every model module so that ``Base.metadata`` is complete (for Alembic and tests)."""
 from .audit import AuditEvent  # noqa: F401
 from .auth.models import LoginThrottle, Membership, User  # noqa: F401
+from .capacity.models import CapacityOffer, CapacityRequest, OfferEntity, RequestParticipant  # noqa: F401
 from .budget.models import Budget, BudgetEntry, BudgetStop  # noqa: F401
 from .courses.models import Course, CourseRate  # noqa: F401
 from .db import Base
+from .notifications.models import Notification  # noqa: F401
 from .organisations.models import LegalEntity, Unit  # noqa: F401
 from .purchases.models import Participant, SeatPurchase  # noqa: F401
 from .rulecheck.models import Scenario, ThresholdPeriod  # noqa: F401

@@ -5,6 +5,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from contracts_app.db import UTCDateTime, make_engine
+from contracts_app.migrate import managed_by_models
 from contracts_app.models import metadata
 
 config = context.config
@@ -24,6 +25,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=True,
         render_item=render_item,
+        include_object=managed_by_models,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -47,6 +49,7 @@ def _run(connection) -> None:
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table
         compare_type=True,
         render_item=render_item,
+        include_object=managed_by_models,
     )
     with context.begin_transaction():
         context.run_migrations()

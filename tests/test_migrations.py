@@ -38,7 +38,7 @@ def _diff(url: str) -> list:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+            return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True, "include_object": migrate.managed_by_models}), metadata)
     finally:
         engine.dispose()
 

@@ -803,3 +803,17 @@ def _count(n: int, words: tuple[str, str]) -> str:
 
 def _date(day: date) -> str:
     return f"{day.day:02d}.{day.month:02d}.{day.year:04d}"
+
+
+def is_public_holiday(day: date) -> bool:
+    """Whether ``day`` is a Norwegian official public holiday (ordinary Sundays are not)."""
+    return day.toordinal() in _holidays_of_year(day.year)
+
+
+def add_working_days(day: date, n: int) -> date:
+    """The ``n``-th working day after ``day`` (Monday–Friday, not a public holiday); ``day`` itself if n is 0."""
+    while n > 0:
+        day = date.fromordinal(day.toordinal() + 1)
+        if day.weekday() < 5 and not is_public_holiday(day):
+            n -= 1
+    return day

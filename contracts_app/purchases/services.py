@@ -61,6 +61,12 @@ class PurchaseInput:
     start_date: dt.date | None
     end_date: dt.date | None
     participants: list[ParticipantInput] = field(default_factory=list)
+    # A price per the course's price unit agreed for this purchase (a capacity offer's lower price); None =
+    # the course's dated rates.
+    unit_price: Decimal | None = None
+    # Seats already held in the course's ledger for this purchase (an accepted capacity request): confirming
+    # moves them from held to confirmed instead of taking free seats.
+    held_seats: int = 0
 
 
 @dataclass
@@ -75,7 +81,7 @@ class Preview:
     errors: list[dict]
 
 
-def _check_participants(participants: list[ParticipantInput], seats: int, errors: list[dict]) -> None:
+def check_participants(participants: list[ParticipantInput], seats: int, errors: list[dict]) -> None:
     if len(participants) != seats:
         errors.append({"path": "participants", "message": _("Give one participant reference per seat.")})
     seen = set()
@@ -104,7 +110,7 @@ def _check_participants(participants: list[ParticipantInput], seats: int, errors
             errors.append({"path": f"participants[{i}].consent_date", "message": _("Give the date consent was given.")})
 
 
-def _validate(session: Session, data: PurchaseInput, course: Course | None, budget: Budget | None, buyer: Unit | None) -> tuple[list[dict], Side | None]:
+def validate_purchase(session: Session, data: PurchaseInput, course: Course | None, budget: Budget | None, buyer: Unit | None) -> tuple[list[dict], Side | None]:
     errors: list[dict] = []
     if course is None or not course.is_active:
         errors.append({"path": "course_id", "message": _("The course is not available.")})
@@ -160,17 +166,20 @@ def _validate(session: Session, data: PurchaseInput, course: Course | None, budg
         errors.append({"path": "side", "message": _("This budget line belongs to the other side of the Nav office.")})
     if course.provider_unit_id == buyer.id:
         errors.append({"path": "course_id", "message": _("A unit cannot buy seats on its own course.")})
-    _check_participants(data.participants, data.seats if isinstance(data.seats, int) else 0, errors)
+    check_participants(data.participants, data.seats if isinstance(data.seats, int) else 0, errors)
     return errors, side
 
 
-def _quote(course: Course, data: PurchaseInput, errors: list[dict]) -> Quote | None:
+def quote_purchase(course: Course, data: PurchaseInput, errors: list[dict]) -> Quote | None:
     if errors:
         return None
     try:
+        rates = [Rate(r.valid_from, r.amount) for r in course.rates]
+        if data.unit_price is not None:
+            rates = [Rate(min(course.start_date, data.start_date), data.unit_price)]
         return quote(
             course.price_unit,
-            [Rate(r.valid_from, r.amount) for r in course.rates],
+            rates,
             start=data.start_date,
             end=data.end_date,
             seats=data.seats,
@@ -200,8 +209,8 @@ def preview(session: Session, data: PurchaseInput, *, today: dt.date) -> Preview
     course = session.get(Course, data.course_id)
     budget = session.get(Budget, data.budget_id) if data.budget_id else None
     buyer = session.get(Unit, data.buyer_unit_id)
-    errors, side = _validate(session, data, course, budget, buyer)
-    q = _quote(course, data, errors) if course else None
+    errors, side = validate_purchase(session, data, course, budget, buyer)
+    q = quote_purchase(course, data, errors) if course else None
     check = assessment = None
     if q is not None and budget is not None:
         check = budget_services.check(budget, q.total, on=today)
@@ -230,11 +239,11 @@ def confirm(
     course = lock(session, Course, data.course_id)
     budget = lock(session, Budget, data.budget_id) if data.budget_id else None
     buyer = session.get(Unit, data.buyer_unit_id)
-    errors, side = _validate(session, data, course, budget, buyer)
-    q = _quote(course, data, errors) if course else None
+    errors, side = validate_purchase(session, data, course, budget, buyer)
+    q = quote_purchase(course, data, errors) if course else None
     if errors:
         raise ValidationFailed(_("The purchase could not be made."), errors=errors)
-    if course.seats_free < data.seats:
+    if course.seats_free + data.held_seats < data.seats:
         raise Conflict(
             _("Only %(n)d seats are free on %(course)s now: someone else was quicker.", n=course.seats_free, course=course.title)
             if course.seats_free
@@ -249,6 +258,7 @@ def confirm(
         assessment = assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date)
     purchase = _new_purchase(data, course, budget, side, q, assessment, PurchaseStatus.confirmed, actor, now)
     session.add(purchase)
+    course.seats_held = course.seats_held - data.held_seats
     course.seats_confirmed = course.seats_confirmed + data.seats
     session.flush()
     budget_services.commit(session, budget, q.total, purchase_id=purchase.id, now=now)
@@ -264,8 +274,8 @@ def _assessment_before_locking(session: Session, data: PurchaseInput) -> dict[st
     course = session.get(Course, data.course_id)
     budget = session.get(Budget, data.budget_id) if data.budget_id else None
     buyer = session.get(Unit, data.buyer_unit_id)
-    errors, side = _validate(session, data, course, budget, buyer)
-    q = _quote(course, data, errors) if course and not errors else None
+    errors, side = validate_purchase(session, data, course, budget, buyer)
+    q = quote_purchase(course, data, errors) if course and not errors else None
     if errors or q is None:
         return None
     return assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date)

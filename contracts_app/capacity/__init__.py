@@ -1,0 +1,1 @@
+"""The free-capacity marketplace: providers publish free seats, other services search, request and wait for them."""

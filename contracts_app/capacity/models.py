@@ -1,0 +1,197 @@
+"""Capacity offers (free seats a provider publishes on one of its courses), who may see them, and requests.
+
+Seat accounting. The course's seat ledger (``course.seats_held`` / ``seats_confirmed``) is the truth for the
+course as a whole; an offer keeps its own ledger of what it promised: ``seats_offered`` ≥ ``seats_held``
+(requests waiting for an answer, or waiting-list entries offered the seats) + ``seats_taken`` (accepted).
+Every hold is counted in both ledgers under the course row lock. A request can only hold seats that are
+free in both: the offer's unpromised seats and the course's free seats (a direct purchase may have taken
+seats the offer promised; then the offer shows fewer).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Optional
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    Boolean,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..budget.models import Budget
+from ..courses.models import Course
+from ..db import Base
+from ..organisations.models import LegalEntity, Side, Unit
+
+
+class OfferStatus(str, enum.Enum):
+    published = "published"  # visible and requestable
+    paused = "paused"  # visible to the provider only; no new requests; holds stay
+    withdrawn = "withdrawn"  # ended by the provider; open requests ended
+    filled = "filled"  # every offered seat was taken
+    expired = "expired"  # the request deadline or the period has passed
+
+
+class Visibility(str, enum.Enum):
+    all_public = "all_public"  # every public service using the portal
+    named = "named"  # only the named organisations
+
+
+class RequestStatus(str, enum.Enum):
+    held = "held"  # seats held until the provider answers or the hold expires
+    waiting = "waiting"  # on the offer's waiting list
+    offered = "offered"  # first in line: seats held for a limited time for the requester to take
+    accepted = "accepted"  # turned into a confirmed seat purchase
+    declined = "declined"  # the provider said no (with a reason)
+    withdrawn = "withdrawn"  # the requester took it back
+    expired = "expired"  # the hold or the waiting-list offer ran out, or the offer ended
+
+
+OPEN_REQUEST_STATUSES = (RequestStatus.held, RequestStatus.waiting, RequestStatus.offered)
+HOLDING_STATUSES = (RequestStatus.held, RequestStatus.offered)
+
+
+def _enum(cls, name, length=40):
+    return Enum(cls, name=name, native_enum=False, validate_strings=True, length=length)
+
+
+class CapacityOffer(Base):
+    __tablename__ = "capacity_offer"
+    __table_args__ = (
+        CheckConstraint("seats_offered > 0", name="seats_offered_positive"),
+        CheckConstraint("seats_held >= 0 AND seats_taken >= 0 AND seats_held + seats_taken <= seats_offered",
+                        name="seats_within_offer"),
+        CheckConstraint("period_end >= period_start", name="period_end_after_start"),
+        CheckConstraint("request_deadline <= period_end", name="deadline_within_period"),
+        CheckConstraint("unit_price IS NULL OR unit_price > 0", name="unit_price_positive"),
+        # Search: published offers by start; the provider's own list.
+        Index("ix_capacity_offer_status_start", "status", "period_start"),
+        Index("ix_capacity_offer_status_price", "status", "seat_price"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    # The provider unit (the course's); kept here so lists and access checks need no join.
+    provider_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    seats_offered: Mapped[int] = mapped_column(Integer)
+    seats_held: Mapped[int] = mapped_column(Integer, default=0)
+    seats_taken: Mapped[int] = mapped_column(Integer, default=0)
+    # When the offered seats can be used, and the last day requests are accepted.
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    request_deadline: Mapped[dt.date] = mapped_column(Date)
+    # A price per the course's price unit for this offer (lower than the course's); null = the course's rates.
+    unit_price: Mapped[Optional[Decimal]] = mapped_column(Numeric(14, 2))
+    # What one seat costs for the whole offer period, computed when published: what search sorts and
+    # filters on ("maximum price"), comparable across price units.
+    seat_price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, "offer_visibility"))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(200))
+    contact_phone: Mapped[Optional[str]] = mapped_column(String(40))
+    notes: Mapped[Optional[str]] = mapped_column(Text)
+    status: Mapped[OfferStatus] = mapped_column(_enum(OfferStatus, "offer_status"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column()
+
+    course: Mapped[Course] = relationship(lazy="joined")
+    provider_unit: Mapped[Unit] = relationship()
+    visible_to: Mapped[list["OfferEntity"]] = relationship(cascade="all, delete-orphan", order_by="OfferEntity.legal_entity_id")
+
+    @property
+    def seats_unpromised(self) -> int:
+        """Seats of the offer nobody holds or has taken."""
+        return self.seats_offered - self.seats_held - self.seats_taken
+
+    @property
+    def seats_available(self) -> int:
+        """Seats a new request can hold now: free in the offer and in the course."""
+        return max(0, min(self.seats_unpromised, self.course.seats_free))
+
+    def __repr__(self) -> str:
+        return f"<CapacityOffer {self.id} course={self.course_id} {self.seats_taken}+{self.seats_held}/{self.seats_offered} {self.status.value}>"
+
+
+class OfferEntity(Base):
+    """An organisation (legal entity) that may see and request a ``named`` offer."""
+
+    __tablename__ = "capacity_offer_entity"
+
+    offer_id: Mapped[int] = mapped_column(ForeignKey("capacity_offer.id", ondelete="CASCADE"), primary_key=True)
+    legal_entity_id: Mapped[int] = mapped_column(ForeignKey("legal_entity.id"), primary_key=True, index=True)
+
+    legal_entity: Mapped[LegalEntity] = relationship()
+
+
+class CapacityRequest(Base):
+    __tablename__ = "capacity_request"
+    __table_args__ = (
+        CheckConstraint("seats > 0", name="seats_positive"),
+        CheckConstraint("end_date >= start_date", name="end_after_start"),
+        CheckConstraint("status <> 'waiting' OR position IS NOT NULL", name="waiting_has_position"),
+        Index("ix_capacity_request_offer_status", "offer_id", "status"),
+        Index("ix_capacity_request_requester_status", "requester_unit_id", "status"),
+        Index("ix_capacity_request_status_expires", "status", "hold_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("capacity_offer.id"))
+    requester_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id"))
+    side: Mapped[Side] = mapped_column(Enum(Side, name="side", native_enum=False, validate_strings=True, length=20))
+    seats: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    # The offer's price when requested (null = the course's rates); the price quoted then.
+    unit_price: Mapped[Optional[Decimal]] = mapped_column(Numeric(14, 2))
+    quoted_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    message: Mapped[Optional[str]] = mapped_column(Text)
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "capacity_request_status"))
+    # Place on the waiting list (lower first); kept after leaving it only for the history.
+    position: Mapped[Optional[int]] = mapped_column(Integer)
+    # Until when held seats (held or offered) are kept.
+    hold_expires_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    answer_reason: Mapped[Optional[str]] = mapped_column(Text)
+    purchase_id: Mapped[Optional[int]] = mapped_column(ForeignKey("seat_purchase.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column()
+    answered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    answered_at: Mapped[Optional[dt.datetime]] = mapped_column()
+
+    offer: Mapped[CapacityOffer] = relationship()
+    requester_unit: Mapped[Unit] = relationship()
+    budget: Mapped[Budget] = relationship()
+    participants: Mapped[list["RequestParticipant"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="RequestParticipant.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<CapacityRequest {self.id} offer={self.offer_id} seats={self.seats} {self.status.value}>"
+
+
+class RequestParticipant(Base):
+    """A pseudonymous participant reference on a request; visible only to the requester and the provider."""
+
+    __tablename__ = "capacity_request_participant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("capacity_request.id", ondelete="CASCADE"), index=True)
+    reference: Mapped[str] = mapped_column(String(40))
+    cefr_level: Mapped[Optional[str]] = mapped_column(String(2))
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    anonymised_at: Mapped[Optional[dt.datetime]] = mapped_column()
+
+    request: Mapped[CapacityRequest] = relationship(back_populates="participants")

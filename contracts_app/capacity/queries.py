@@ -1,0 +1,129 @@
+"""Searching published capacity offers, and the full-text index over courses it uses.
+
+Full text. PostgreSQL: ``to_tsvector('norwegian', …)`` over the course's texts, with a GIN expression index
+(``ix_course_fulltext``, migration 0004): Norwegian stemming, case-insensitive, and each word also matches
+as a prefix (``norsk`` finds "norskkurs"). SQLite: an FTS5 table ``course_fts`` (rowid = course id, kept in
+step by triggers) with the ``unicode61`` tokenizer without diacritic folding (æ, ø, å stay letters of their
+own; upper and lower case match) and prefix queries, since SQLite has no Norwegian stemmer. The expression
+below must stay identical to the one in the migration, or PostgreSQL cannot use the index (a test checks
+the plan).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, case, exists, func, literal_column, or_, select, text
+from sqlalchemy.orm import Session
+
+from ..courses.models import CEFR_LEVELS, Course
+from ..organisations.models import Unit
+from .models import CapacityOffer, OfferEntity, OfferStatus, Visibility
+from .services import unit_entity_ids
+
+PAGE_SIZE = 20
+
+# The indexed document of a course (PostgreSQL); the migration creates the index on exactly this.
+PG_DOCUMENT = (
+    "to_tsvector('norwegian'::regconfig, coalesce(course.title, '') || ' ' || coalesce(course.description, '') || ' ' || "
+    "coalesce(course.target_groups, '') || ' ' || coalesce(course.location, '') || ' ' || coalesce(course.language_support, ''))"
+)
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def words(q: str) -> list[str]:
+    """The search words: letters and digits only (so nothing in ``q`` is query syntax), at most 8."""
+    return [w.lower() for w in _WORD.findall(q or "")][:8]
+
+
+def fulltext_condition(session: Session, q: str):
+    """A WHERE condition on ``course.id`` matching every word of ``q`` (as a word or a word prefix)."""
+    ws = words(q)
+    if not ws:
+        return None
+    if session.get_bind().dialect.name == "postgresql":
+        tsquery = " & ".join(f"{w}:*" for w in ws)
+        return literal_column(PG_DOCUMENT).op("@@")(func.to_tsquery("norwegian", tsquery))
+    match = " AND ".join(f'"{w}"*' for w in ws)
+    return Course.id.in_(select(literal_column("rowid")).select_from(text("course_fts")).where(text("course_fts MATCH :fts").bindparams(fts=match)))
+
+
+@dataclass
+class OfferFilters:
+    q: str = ""
+    kind: str = ""
+    level: str = ""
+    municipality: str = ""
+    county: str = ""
+    fmt: str = ""
+    part_time: bool = False
+    start_from: dt.date | None = None
+    start_to: dt.date | None = None
+    max_price: Decimal | None = None
+    min_seats: int | None = None
+    sort: str = "start"
+    page: int = 1
+
+
+def _available_seats():
+    """SQL for the seats a new request can hold: free in the offer and in the course."""
+    offer_free = CapacityOffer.seats_offered - CapacityOffer.seats_held - CapacityOffer.seats_taken
+    course_free = Course.total_seats - Course.seats_held - Course.seats_confirmed
+    return case((offer_free < course_free, offer_free), else_=course_free)
+
+
+def visible_condition(unit: Unit):
+    """Offers the unit may see: open to all, its own, or naming one of the legal persons it acts for."""
+    return or_(
+        CapacityOffer.visibility == Visibility.all_public,
+        CapacityOffer.provider_unit_id == unit.id,
+        exists().where(OfferEntity.offer_id == CapacityOffer.id, OfferEntity.legal_entity_id.in_(sorted(unit_entity_ids(unit)))),
+    )
+
+
+def search(session: Session, unit: Unit, f: OfferFilters, *, today: dt.date) -> tuple[Select, Select]:
+    """(page query of (offer, available seats), count query) for published offers open for requests."""
+    conds = [
+        CapacityOffer.status == OfferStatus.published,
+        CapacityOffer.request_deadline >= today,
+        Course.is_active.is_(True),
+        visible_condition(unit),
+    ]
+    ft = fulltext_condition(session, f.q)
+    if ft is not None:
+        conds.append(ft)
+    if f.kind:
+        conds.append(Course.kind == f.kind)
+    if f.level in CEFR_LEVELS:
+        i = CEFR_LEVELS.index(f.level)
+        conds.append(or_(Course.cefr_min.is_(None), Course.cefr_min.in_(CEFR_LEVELS[: i + 1])))
+        conds.append(or_(Course.cefr_max.is_(None), Course.cefr_max.in_(CEFR_LEVELS[i:])))
+    if f.municipality:
+        conds.append(Course.municipality_number == f.municipality)
+    elif f.county:
+        conds.append(Course.municipality_number.like(f"{f.county}%"))
+    if f.fmt:
+        conds.append(Course.format == f.fmt)
+    if f.part_time:
+        conds.append(Course.part_time.is_(True))
+    # Start window: the offer's seats can be used at some day inside [start_from, start_to].
+    if f.start_from:
+        conds.append(CapacityOffer.period_end >= f.start_from)
+    if f.start_to:
+        conds.append(CapacityOffer.period_start <= f.start_to)
+    if f.max_price is not None:
+        conds.append(CapacityOffer.seat_price <= f.max_price)
+    available = _available_seats()
+    conds.append(available >= (f.min_seats or 1))
+    where = and_(*conds)
+    base = select(CapacityOffer, available.label("available")).join(Course, Course.id == CapacityOffer.course_id).where(where)
+    if f.sort == "price":
+        base = base.order_by(CapacityOffer.seat_price, CapacityOffer.period_start, CapacityOffer.id)
+    else:
+        base = base.order_by(CapacityOffer.period_start, CapacityOffer.seat_price, CapacityOffer.id)
+    page = max(1, f.page)
+    count = select(func.count()).select_from(CapacityOffer).join(Course, Course.id == CapacityOffer.course_id).where(where)
+    return base.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE), count
