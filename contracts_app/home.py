@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,7 +28,45 @@ def root():
 def index():
     principal = current_principal()
     unit = get_session().get(Unit, principal.unit_id) if principal.unit_id else None
-    return render_template("home.html", principal=principal, unit=unit)
+    return render_template("home.html", principal=principal, unit=unit, waiting_for_me=_waiting_for(principal))
+
+
+def _waiting_for(principal) -> list[dict]:
+    """What awaits the user at their unit: requests to answer, requests about to expire, seats to take."""
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from . import clock
+    from .capacity.models import CapacityOffer, CapacityRequest, RequestStatus
+    from .capacity.services import end_of_day
+
+    if principal.unit_id is None:
+        return []
+    session = get_session()
+    out = []
+
+    def count(*conds) -> int:
+        return session.scalar(select(func.count()).select_from(CapacityRequest).join(
+            CapacityOffer, CapacityOffer.id == CapacityRequest.offer_id).where(*conds)) or 0
+
+    if perm.can_publish_capacity(principal):
+        n = count(CapacityOffer.provider_unit_id == principal.unit_id, CapacityRequest.status == RequestStatus.held)
+        if n:
+            out.append({"text": ngettext("%(num)d request awaits your answer", "%(num)d requests await your answer", n),
+                        "url": url_for("capacity.requests_index"), "key": "to_answer"})
+    if perm.can_buy_seats(principal):
+        tomorrow = end_of_day(clock.today() + dt.timedelta(days=1))
+        n = count(CapacityRequest.requester_unit_id == principal.unit_id, CapacityRequest.status == RequestStatus.held,
+                  CapacityRequest.hold_expires_at <= tomorrow)
+        if n:
+            out.append({"text": ngettext("%(num)d of your requests expires by tomorrow", "%(num)d of your requests expire by tomorrow", n),
+                        "url": url_for("capacity.requests_index"), "key": "expiring"})
+        n = count(CapacityRequest.requester_unit_id == principal.unit_id, CapacityRequest.status == RequestStatus.offered)
+        if n:
+            out.append({"text": ngettext("%(num)d waiting-list offer of seats to take", "%(num)d waiting-list offers of seats to take", n),
+                        "url": url_for("capacity.requests_index"), "key": "to_take"})
+    return out
 
 
 @bp.get("/healthz")

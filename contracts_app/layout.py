@@ -85,6 +85,8 @@ def unit_kind_label(value) -> str:
 NAVIGATION = [
     (_l("Home"), "home.index", perm.authenticated),
     (_l("Courses"), "courses.index", perm.authenticated),
+    (_l("Free seats"), "capacity.index", perm.authenticated),
+    (_l("Requests"), "capacity.requests_index", perm.can_view_purchases),
     (_l("Purchases"), "purchases.index", perm.can_view_purchases),
     (_l("Budgets"), "budget.index", perm.can_manage_budget),
     (_l("Organisations"), "organisations.index", perm.can_manage_organisations),
@@ -93,6 +95,27 @@ NAVIGATION = [
     (_l("Thresholds"), "rulecheck.thresholds", perm.can_manage_thresholds),
     (_l("Audit log"), "admin.audit_log", perm.can_view_audit),
 ]
+
+
+def _unread(principal) -> int:
+    if principal is None:
+        return 0
+    from .db import get_session
+    from .notifications.services import unread_count
+
+    return unread_count(get_session(), principal.user_id)
+
+
+CAPACITY_STATUS = {
+    "published": _l("Published"), "paused": _l("Paused"), "withdrawn": _l("Withdrawn"), "filled": _l("Filled"),
+    "expired": _l("Expired"), "held": _l("Seats held, awaiting answer"), "waiting": _l("On the waiting list"),
+    "offered": _l("Seats offered from the waiting list"), "accepted": _l("Accepted"), "declined": _l("Declined"),
+    "withdrawn_request": _l("Withdrawn"),
+}
+
+
+def capacity_status_label(value) -> str:
+    return str(CAPACITY_STATUS.get(getattr(value, "value", value), value))
 
 
 def layout_context() -> dict:
@@ -124,10 +147,12 @@ def layout_context() -> dict:
         "course_format_label": course_format_label,
         "price_unit_label": price_unit_label,
         "status_label": status_label,
+        "capacity_status_label": capacity_status_label,
         "side_label": side_label,
         "legal_type_label": legal_type_label,
         "unit_kind_label": unit_kind_label,
         "navigation": nav,
+        "unread_notifications": _unread(principal),
         "principal": principal,
         "unit_switch_form": unit_form,
         "language_form": lang_form,

@@ -57,6 +57,22 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
     "purchases.cancel": (("POST",), ADVISOR | BUDGET),
     "purchases.actual_cost": (("POST",), BUDGET),
     "purchases.decide_override": (("POST",), BUDGET),
+    "capacity.index": (("GET",), ALL),
+    "capacity.offer_detail": (("GET",), ALL),
+    "capacity.new_offer": (("GET", "POST"), PROVIDER),
+    "capacity.edit_offer": (("GET", "POST"), PROVIDER),
+    "capacity.offer_status": (("POST",), PROVIDER),
+    "capacity.new_request": (("GET", "POST"), ADVISOR),
+    "capacity.requests_index": (("GET",), ADVISOR | BUDGET | PROVIDER),
+    "capacity.request_detail": (("GET",), ADVISOR | BUDGET | PROVIDER),
+    "capacity.accept": (("POST",), PROVIDER),
+    "capacity.decline": (("POST",), PROVIDER),
+    "capacity.move": (("POST",), PROVIDER),
+    "capacity.withdraw": (("POST",), ADVISOR),
+    "capacity.take": (("POST",), ADVISOR),
+    "notifications.inbox": (("GET",), ALL),
+    "notifications.mark_read": (("POST",), ALL),
+    "notifications.mark_all_read": (("POST",), ALL),
     "budget.index": (("GET",), BUDGET),
     "budget.new": (("GET", "POST"), BUDGET),
     "budget.edit": (("GET", "POST"), BUDGET),
@@ -66,9 +82,30 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
 }
 
 
-def _url(app, endpoint: str, world) -> str:
+def _capacity_samples(db, world) -> dict:
+    """An offer by the world's adult education and a held request on it from the Nav office (municipal side)."""
+    from contracts_app.capacity import services as capacity_services
+
+    from .factories import make_budget, make_offer, request_input
+
+    offer = make_offer(db, world.course, world.users["provider_coordinator"], seats=2)
+    budget = make_budget(db, world.nav_office, line="Kommunale midler", side="municipal")
+    req = capacity_services.request_seats(db, request_input(offer, budget), actor=capacity_services.Actor(
+        world.users["advisor"].id, world.nav_office.id), now=capacity_services_now())
+    db.commit()
+    return {"offer_id": offer.id, "request_id": req.id, "notification_id": 1}
+
+
+def capacity_services_now():
+    from contracts_app import clock
+
+    return clock.now()
+
+
+def _url(app, endpoint: str, world, extra: dict | None = None) -> str:
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     samples = {
+        **(extra or {}),
         "entity_id": world.municipality.id,
         "unit_id": world.adult_education.id,
         "user_id": world.users["advisor"].id,
@@ -97,9 +134,10 @@ CASES = [(endpoint, method, role) for endpoint, (methods, _) in MATRIX.items() f
 
 
 @pytest.mark.parametrize("endpoint,method,role", CASES, ids=[f"{e}-{m}-{r or 'anonymous'}" for e, m, r in CASES])
-def test_route_answers_per_role(app, client, world, endpoint, method, role):
+def test_route_answers_per_role(app, client, db, world, endpoint, method, role):
     methods, allowed = MATRIX[endpoint]
-    url = _url(app, endpoint, world)
+    extra = _capacity_samples(db, world) if endpoint.startswith(("capacity.", "notifications.")) else {}
+    url = _url(app, endpoint, world, extra)
     if role is not None:
         assert login(client, world.users[role].email).status_code == 302
     response = client.open(url, method=method, data={}, headers={"Accept": "text/html"})

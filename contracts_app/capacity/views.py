@@ -1,0 +1,407 @@
+"""Free seats: search, offer pages, publishing, requests and answers.
+
+Access: everybody logged in may search and read the offers visible to their unit; advisors request; the
+provider unit's coordinators publish and answer. A request (with its participant references) is visible
+only to the requesting unit and the offer's provider unit — anyone else gets 404, as if it did not exist.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import clock
+from ..audit import AuditEvent
+from ..auth import permissions as perm
+from ..auth.access import current_principal, requires
+from ..budget import services as budget_services
+from ..budget.models import Budget
+from ..choices import options
+from ..courses.models import Course
+from ..courses.pricing import PricingError
+from ..db import get_session
+from ..errors import Conflict, DomainError, ValidationFailed
+from ..i18n import money
+from ..organisations.models import LegalEntity, Unit, UnitKind
+from ..purchases import services as purchase_services
+from ..web import apply_errors, current_actor, run_action, save_form
+from . import queries, services
+from .forms import MoveForm, OfferForm, OfferSearchForm, ReasonForm, RequestForm, StatusForm
+from .models import CapacityOffer, CapacityRequest, OfferStatus, RequestStatus
+
+bp = Blueprint("capacity", __name__)
+
+
+def _unit() -> Unit | None:
+    p = current_principal()
+    return get_session().get(Unit, p.unit_id) if p.unit_id else None
+
+
+def _visible_offer(offer_id: int) -> CapacityOffer:
+    offer = get_session().get(CapacityOffer, offer_id) or abort(404)
+    if not (perm.is_admin(current_principal()) or services.visible_to(offer, _unit())):
+        abort(404)
+    return offer
+
+
+def _own_offer(offer_id: int) -> CapacityOffer:
+    offer = get_session().get(CapacityOffer, offer_id) or abort(404)
+    if offer.provider_unit_id != current_principal().unit_id:
+        abort(404 if not services.visible_to(offer, _unit()) else 403)
+    return offer
+
+
+def _visible_request(request_id: int) -> CapacityRequest:
+    req = get_session().get(CapacityRequest, request_id) or abort(404)
+    if current_principal().unit_id not in (req.requester_unit_id, req.offer.provider_unit_id):
+        abort(404)
+    return req
+
+
+# --- search ---------------------------------------------------------------------------------------------
+
+@bp.get("/capacity")
+@requires(perm.authenticated)
+def index():
+    session = get_session()
+    form = OfferSearchForm(request.args)
+    form.validate()
+    unit = _unit()
+    rows, total, page = [], 0, max(1, request.args.get("page", 1, type=int) or 1)
+    if unit is not None:
+        ok = lambda f: None if f.errors else f.data  # noqa: E731 - an invalid filter is ignored (and shown)
+        filters = queries.OfferFilters(
+            q=(ok(form.q) or "").strip(), kind=form.kind.data or "", level=form.level.data or "",
+            municipality=(ok(form.municipality) or "").strip(), county=(ok(form.county) or "").strip(),
+            fmt=form.format.data or "", part_time=form.part_time.data == "1", start_from=ok(form.start_from),
+            start_to=ok(form.start_to), max_price=ok(form.max_price), min_seats=ok(form.min_seats),
+            sort=form.sort.data or "start", page=page,
+        )
+        stmt, count = queries.search(session, unit, filters, today=clock.today())
+        total = session.scalar(count) or 0
+        rows = [{"offer": o, "available": a, "period_price": _period_price(o, filters.start_from)} for o, a in session.execute(stmt).all()]
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("capacity/index.html", form=form, rows=rows, total=total, page=page,
+                           pages=max(1, -(-total // queries.PAGE_SIZE)), args=args, unit=unit)
+
+
+def _period_price(offer: CapacityOffer, start_from: dt.date | None):
+    """Price of one seat from the wanted start (or the offer's start) to the end of the offer's period."""
+    start = max(offer.period_start, start_from or offer.period_start, clock.today())
+    if start > offer.period_end:
+        return None
+    if start == offer.period_start:
+        return {"start": start, "end": offer.period_end, "amount": offer.seat_price}
+    try:
+        return {"start": start, "end": offer.period_end, "amount": services.price_for(offer.course, offer.unit_price, start, offer.period_end).total}
+    except PricingError:
+        return None
+
+
+# --- offers ---------------------------------------------------------------------------------------------
+
+@bp.get("/capacity/offers/<int:offer_id>")
+@requires(perm.authenticated)
+def offer_detail(offer_id: int):
+    offer = _visible_offer(offer_id)
+    p = current_principal()
+    own = offer.provider_unit_id == p.unit_id
+    requests = []
+    if own:
+        requests = get_session().scalars(
+            select(CapacityRequest).where(CapacityRequest.offer_id == offer.id).order_by(CapacityRequest.created_at.desc(), CapacityRequest.id.desc())
+        ).all()
+    waiting = sorted((r for r in requests if r.status == RequestStatus.waiting), key=lambda r: (r.position, r.id))
+    mine = get_session().scalars(
+        select(CapacityRequest).where(CapacityRequest.offer_id == offer.id, CapacityRequest.requester_unit_id == p.unit_id)
+        .order_by(CapacityRequest.id.desc())
+    ).all() if not own and p.unit_id else []
+    return render_template(
+        "capacity/offer.html", offer=offer, own=own, requests=requests, waiting=waiting, mine=mine,
+        can_manage=own and perm.can_publish_capacity(p), can_request=not own and perm.can_buy_seats(p) and offer.status == OfferStatus.published,
+        status_form=StatusForm(formdata=None), move_form=MoveForm(formdata=None),
+    )
+
+
+def _entity_choices(form: OfferForm) -> None:
+    entities = get_session().scalars(select(LegalEntity).order_by(LegalEntity.name)).all()
+    form.entity_ids.choices = options((e.id, f"{e.name} ({e.org_number})") for e in entities)
+
+
+def _offer_input(form: OfferForm, course_id: int | None) -> services.OfferInput:
+    return services.OfferInput(
+        course_id=course_id, seats_offered=form.seats_offered.data, period_start=form.period_start.data,
+        period_end=form.period_end.data, request_deadline=form.request_deadline.data, unit_price=(form.unit_price.data or "").strip(),
+        visibility=form.visibility.data, entity_ids=list(form.entity_ids.data or []), contact_name=form.contact_name.data or "",
+        contact_email=form.contact_email.data or "", contact_phone=form.contact_phone.data or "", notes=form.notes.data or "",
+    )
+
+
+@bp.route("/courses/<int:course_id>/offers/new", methods=["GET", "POST"])
+@requires(perm.can_publish_capacity)
+def new_offer(course_id: int):
+    session = get_session()
+    course = session.get(Course, course_id) or abort(404)
+    p = current_principal()
+    if course.provider_unit_id != p.unit_id:
+        abort(403)
+    form = OfferForm()
+    _entity_choices(form)
+    if request.method == "GET":
+        today = clock.today()
+        form.period_start.data = max(course.start_date, today)
+        form.period_end.data = course.end_date
+        form.request_deadline.data = min(course.end_date, today + dt.timedelta(days=14))
+        form.seats_offered.data = max(0, course.seats_free - services.promised_elsewhere(session, course.id)) or None
+        form.contact_name.data, form.contact_email.data = current_user.name, current_user.email
+    if form.validate_on_submit():
+        offer = save_form(form, lambda: services.publish_offer(session, p.unit_id, _offer_input(form, course.id),
+                                                                actor=current_actor(), now=clock.now()))
+        if offer is not None:
+            flash(_("The free seats are published."), "success")
+            return redirect(url_for(".offer_detail", offer_id=offer.id))
+    return render_template("capacity/offer_form.html", form=form, course=course, offer=None,
+                           room=max(0, course.seats_free - services.promised_elsewhere(session, course.id))), 422 if request.method == "POST" else 200
+
+
+@bp.route("/capacity/offers/<int:offer_id>/edit", methods=["GET", "POST"])
+@requires(perm.can_publish_capacity)
+def edit_offer(offer_id: int):
+    session = get_session()
+    offer = _own_offer(offer_id)
+    form = OfferForm(obj=offer if request.method == "GET" else None)
+    _entity_choices(form)
+    if request.method == "GET":
+        form.unit_price.data = "" if offer.unit_price is None else str(offer.unit_price)
+        form.visibility.data = offer.visibility.value
+        form.entity_ids.data = [e.legal_entity_id for e in offer.visible_to]
+    if form.validate_on_submit():
+        saved = save_form(form, lambda: services.update_offer(session, offer.id, _offer_input(form, offer.course_id),
+                                                               actor=current_actor(), now=clock.now()))
+        if saved is not None:
+            flash(_("The offer is saved."), "success")
+            return redirect(url_for(".offer_detail", offer_id=offer.id))
+    room = max(0, offer.course.seats_free - services.promised_elsewhere(session, offer.course_id, offer.id))
+    return render_template("capacity/offer_form.html", form=form, course=offer.course, offer=offer, room=room), \
+        422 if request.method == "POST" else 200
+
+
+@bp.post("/capacity/offers/<int:offer_id>/status")
+@requires(perm.can_publish_capacity)
+def offer_status(offer_id: int):
+    offer = _own_offer(offer_id)
+    form = StatusForm()
+    messages = {"pause": _("The offer is paused."), "resume": _("The offer is published again."), "withdraw": _("The offer is withdrawn.")}
+    action = form.action.data if form.action.data in messages else "pause"
+    run_action(lambda: services.change_offer_status(get_session(), offer.id, action, reason=form.reason.data or "",
+                                                    actor=current_actor(), now=clock.now()), messages[action])
+    return redirect(url_for(".offer_detail", offer_id=offer.id))
+
+
+# --- requests -------------------------------------------------------------------------------------------
+
+def _budgets(unit_id: int) -> list[Budget]:
+    return get_session().scalars(select(Budget).where(Budget.unit_id == unit_id).order_by(Budget.year.desc(), Budget.line)).all()
+
+
+def _request_form(offer: CapacityOffer, unit: Unit) -> RequestForm:
+    form = RequestForm()
+    budgets = _budgets(unit.id)
+    form.budget_id.choices = options(
+        [(b.id, _("%(line)s %(year)s — remaining %(amount)s", line=b.line, year=b.year, amount=money(b.remaining))) for b in budgets]
+        or [(None, _("No budget lines"))]
+    )
+    if request.method == "GET":
+        start = max(offer.period_start, clock.today())
+        form.start_date.data = start
+        form.end_date.data = min(offer.period_end, dt.date(start.year, 12, 31))
+        same_year = [b for b in budgets if b.year == start.year]
+        form.budget_id.data = same_year[0].id if same_year else (budgets[0].id if budgets else None)
+    seats = form.seats.data if isinstance(form.seats.data, int) and 1 <= form.seats.data <= 50 else 1
+    while len(form.participants.entries) < seats:
+        form.participants.append_entry()
+    return form
+
+
+def _request_input(form: RequestForm, offer: CapacityOffer, unit: Unit) -> services.RequestInput:
+    entries = form.participants.entries[: form.seats.data or 0]
+    return services.RequestInput(
+        offer_id=offer.id, requester_unit_id=unit.id, budget_id=form.budget_id.data, side=form.side.data or None,
+        seats=form.seats.data, start_date=form.start_date.data, end_date=form.end_date.data, message=form.message.data or "",
+        participants=[purchase_services.ParticipantInput(
+            reference=(e.reference.data or "").strip(), cefr_level=e.cefr_level.data or None, consent=bool(e.consent.data),
+            consent_date=e.consent_date.data) for e in entries],
+    )
+
+
+@bp.route("/capacity/offers/<int:offer_id>/request", methods=["GET", "POST"])
+@requires(perm.can_buy_seats)
+def new_request(offer_id: int):
+    session = get_session()
+    offer = _visible_offer(offer_id)
+    unit = _unit() or abort(403)
+    form = _request_form(offer, unit)
+    preview = refusal = None
+    status = 200
+    if request.method == "POST" and form.validate_on_submit():
+        data = _request_input(form, offer, unit)
+        if request.form.get("action") == "send":
+            try:
+                req = services.request_seats(session, data, actor=current_actor(), now=clock.now())
+            except ValidationFailed as exc:
+                session.rollback()
+                apply_errors(form, exc)
+                status = 422
+            except (Conflict, DomainError) as exc:
+                session.rollback()
+                if exc.status == 404:
+                    abort(404)
+                refusal, status = exc.message, 409
+            else:
+                session.commit()
+                if req.status == RequestStatus.held:
+                    flash(_("The request is sent and %(n)d seat(s) are held for you until the provider answers.", n=req.seats), "success")
+                else:
+                    flash(_("The offer is full: your request is number %(n)d on the waiting list.", n=req.position), "info")
+                return redirect(url_for(".request_detail", request_id=req.id))
+        else:
+            errors, side, budget, q = services.request_errors(session, data, offer, clock.today())
+            if errors:
+                apply_errors(form, ValidationFailed("", errors=errors))
+                status = 422
+            else:
+                preview = {"quote": q, "budget": budget, "check": budget_services.check(budget, q.total, on=clock.today()), "side": side}
+            session.rollback()
+    elif request.method == "POST":
+        status = 422
+    return render_template("capacity/request_form.html", form=form, offer=offer, unit=unit, preview=preview, refusal=refusal,
+                           is_nav=unit.kind == UnitKind.nav_office), status
+
+
+@bp.get("/capacity/requests")
+@requires(perm.can_view_purchases)
+def requests_index():
+    session = get_session()
+    unit_id = current_principal().unit_id
+    incoming = session.scalars(
+        select(CapacityRequest).join(CapacityOffer, CapacityOffer.id == CapacityRequest.offer_id)
+        .where(CapacityOffer.provider_unit_id == unit_id).order_by(CapacityRequest.created_at.desc(), CapacityRequest.id.desc()).limit(200)
+    ).all()
+    mine = session.scalars(
+        select(CapacityRequest).where(CapacityRequest.requester_unit_id == unit_id)
+        .order_by(CapacityRequest.created_at.desc(), CapacityRequest.id.desc()).limit(200)
+    ).all()
+    offers = session.scalars(
+        select(CapacityOffer).where(CapacityOffer.provider_unit_id == unit_id).order_by(CapacityOffer.created_at.desc()).limit(200)
+    ).all()
+    return render_template("capacity/requests.html", incoming=incoming, mine=mine, offers=offers)
+
+
+@bp.get("/capacity/requests/<int:request_id>")
+@requires(perm.can_view_purchases)
+def request_detail(request_id: int):
+    req = _visible_request(request_id)
+    p = current_principal()
+    provider = p.unit_id == req.offer.provider_unit_id
+    history = get_session().scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "capacity_request", AuditEvent.object_id == str(req.id)).order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    blocked = getattr(request, "_agreement_block", None)
+    return render_template(
+        "capacity/request.html", req=req, offer=req.offer, provider=provider, history=history, blocked=blocked,
+        purchase=services.purchase_of(get_session(), req), now=clock.now(),
+        can_answer=provider and perm.can_publish_capacity(p) and req.status in (RequestStatus.held, RequestStatus.waiting, RequestStatus.offered),
+        can_withdraw=not provider and perm.can_buy_seats(p) and req.status in (RequestStatus.held, RequestStatus.waiting, RequestStatus.offered),
+        reason_form=ReasonForm(formdata=None), move_form=MoveForm(formdata=None),
+        history_label=lambda action: str(HISTORY.get(action, action)), url_endpoints=set(current_app.view_functions),
+    )
+
+
+HISTORY = {
+    "capacity.request_created": _l("Request sent"),
+    "capacity.request_accepted": _l("Accepted: the purchase is confirmed"),
+    "capacity.request_declined": _l("Declined"),
+    "capacity.request_withdrawn": _l("Withdrawn by the requester"),
+    "capacity.request_expired": _l("Expired"),
+    "capacity.waitlist_offered": _l("Seats offered from the waiting list"),
+    "capacity.request_taken": _l("The requester took the offered seats"),
+}
+
+
+def _provider_request(request_id: int) -> CapacityRequest:
+    req = _visible_request(request_id)
+    if current_principal().unit_id != req.offer.provider_unit_id:
+        abort(403)
+    return req
+
+
+def _requester_request(request_id: int) -> CapacityRequest:
+    req = _visible_request(request_id)
+    if current_principal().unit_id != req.requester_unit_id:
+        abort(403)
+    return req
+
+
+@bp.post("/capacity/requests/<int:request_id>/accept")
+@requires(perm.can_publish_capacity)
+def accept(request_id: int):
+    session = get_session()
+    req = _provider_request(request_id)
+    try:
+        services.accept(session, req.id, actor=current_actor(), now=clock.now())
+    except services.AgreementRequired as exc:
+        session.rollback()
+        request._agreement_block = {"message": exc.message, "buyer": exc.buyer, "provider": exc.provider, "assessment": exc.assessment}
+        return request_detail(req.id), 409
+    except DomainError as exc:
+        session.rollback()
+        if exc.status == 403:
+            abort(403)
+        flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
+        return redirect(url_for(".request_detail", request_id=req.id))
+    session.commit()
+    flash(_("The request is accepted: the purchase is confirmed and the requester's budget is committed."), "success")
+    return redirect(url_for(".request_detail", request_id=req.id))
+
+
+@bp.post("/capacity/requests/<int:request_id>/decline")
+@requires(perm.can_publish_capacity)
+def decline(request_id: int):
+    req = _provider_request(request_id)
+    form = ReasonForm()
+    run_action(lambda: services.decline(get_session(), req.id, reason=form.reason.data or "", actor=current_actor(), now=clock.now()),
+               _("The request is declined and the seats are released."))
+    return redirect(url_for(".request_detail", request_id=req.id))
+
+
+@bp.post("/capacity/requests/<int:request_id>/move")
+@requires(perm.can_publish_capacity)
+def move(request_id: int):
+    req = _provider_request(request_id)
+    form = MoveForm()
+    run_action(lambda: services.move_in_waiting_list(get_session(), req.id, form.position.data, reason=form.reason.data or "",
+                                                     actor=current_actor(), now=clock.now()),
+               _("The waiting list is changed."))
+    return redirect(url_for(".offer_detail", offer_id=req.offer_id))
+
+
+@bp.post("/capacity/requests/<int:request_id>/withdraw")
+@requires(perm.can_buy_seats)
+def withdraw(request_id: int):
+    req = _requester_request(request_id)
+    run_action(lambda: services.withdraw(get_session(), req.id, actor=current_actor(), now=clock.now()),
+               _("The request is withdrawn."))
+    return redirect(url_for(".request_detail", request_id=req.id))
+
+
+@bp.post("/capacity/requests/<int:request_id>/take")
+@requires(perm.can_buy_seats)
+def take(request_id: int):
+    req = _requester_request(request_id)
+    run_action(lambda: services.take_offered(get_session(), req.id, actor=current_actor(), now=clock.now()),
+               _("You took the seats: they are held for you until the provider answers."))
+    return redirect(url_for(".request_detail", request_id=req.id))
