@@ -65,6 +65,7 @@ def make_agreement(db, world, *, state: S = S.draft, kind: str = "cooperation", 
             if step == "period":
                 data.update(period)
             services.save_step(db, a.id, step, data, expected_version=a.version, actor=drafter(world), now=now)
+    db.commit()  # like the view; the test's outer transaction still rolls everything back
     if state == S.draft:
         return a
     path = {
@@ -76,6 +77,7 @@ def make_agreement(db, world, *, state: S = S.draft, kind: str = "cooperation", 
     for target in path:
         move(db, world, a, target)
     assert a.status == state
+    db.commit()
     return a
 
 
