@@ -1,4 +1,8 @@
 """Imports every model module so that ``Base.metadata`` is complete (for Alembic and tests)."""
+from .agreements.models import (  # noqa: F401
+    Agreement, AgreementDocument, AgreementOption, AgreementParty, AgreementSignature, AgreementVersion, ReviewComment,
+    ReviewDecision,
+)
 from .audit import AuditEvent  # noqa: F401
 from .auth.models import LoginThrottle, Membership, User  # noqa: F401
 from .capacity.models import CapacityOffer, CapacityRequest, OfferEntity, RequestParticipant  # noqa: F401

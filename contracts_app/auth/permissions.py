@@ -79,3 +79,13 @@ def can_view_purchases(p: Principal) -> bool:
 
 def can_cancel_purchase(p: Principal) -> bool:
     return p.has(Role.advisor) or p.has(Role.budget_owner)
+
+
+def can_view_agreements(p: Principal) -> bool:
+    """Everyone sees the agreements of their own unit (scoped per agreement in the views); admin sees all."""
+    return bool(p.roles)
+
+
+def can_draft_agreements(p: Principal) -> bool:
+    """Provider coordinators, budget owners and legal reviewers of a party's unit decide and document agreements."""
+    return p.has(Role.provider_coordinator) or p.has(Role.budget_owner) or p.has(Role.legal_reviewer)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from .. import audit
 from ..audit import Actor
@@ -79,6 +79,7 @@ class Preview:
     assessment: dict[str, Any] | None
     agreement_warning: str | None
     errors: list[dict]
+    agreement: Any = None  # the covering agreement (agreements.services.covering_agreement), when there is one
 
 
 def check_participants(participants: list[ParticipantInput], seats: int, errors: list[dict]) -> None:
@@ -217,11 +218,24 @@ def preview(session: Session, data: PurchaseInput, *, today: dt.date) -> Preview
         assessment = assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date)
     if course is not None and data.seats and isinstance(data.seats, int) and course.seats_free < data.seats:
         errors.append({"path": "seats", "message": _("Only %(n)d seats are free on this course.", n=course.seats_free)})
-    warning = _(
+    covering = _covering(course, buyer, side, data.start_date)
+    warning = None if covering is not None else _(
         "No agreement registered in the portal covers this purchase. Check that it is made under a valid "
         "agreement or documented as a direct award (see the rules assessment)."
     )
-    return Preview(course, budget, side, q, check, assessment, warning, errors)
+    return Preview(course, budget, side, q, check, assessment, warning, errors, covering)
+
+
+def _covering(course: Course | None, buyer: Unit | None, side: Side | None, on: dt.date | None):
+    """The agreement the buyer's legal person has with the provider's on the start date, if any."""
+    from ..agreements.services import covering_agreement
+
+    if course is None or buyer is None or on is None or (buyer.kind == UnitKind.nav_office and side is None):
+        return None
+    return covering_agreement(
+        object_session(course), buyer_entity_id=buyer.entity_for_side(side).id,
+        provider_entity_id=course.provider_unit.legal_entity_id, on=on,
+    )
 
 
 def confirm(
@@ -257,6 +271,8 @@ def confirm(
     if assessment is None or assessment["facts"]["contract"]["value"]["base_nok"] != str(q.total):
         assessment = assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date)
     purchase = _new_purchase(data, course, budget, side, q, assessment, PurchaseStatus.confirmed, actor, now)
+    covering = _covering(course, buyer, side, data.start_date)
+    purchase.agreement_id = covering.id if covering is not None else None
     session.add(purchase)
     course.seats_held = course.seats_held - data.held_seats
     course.seats_confirmed = course.seats_confirmed + data.seats
@@ -359,6 +375,8 @@ def decide_override(
         )
         course.seats_confirmed = course.seats_confirmed + purchase.seats
         budget_services.commit(session, budget, purchase.amount, purchase_id=purchase.id, now=now)
+        covering = _covering(course, purchase.buyer_unit, purchase.side, purchase.start_date)
+        purchase.agreement_id = covering.id if covering is not None else None
         purchase.status = PurchaseStatus.confirmed
     purchase.override_decided_by_id = actor.user_id
     purchase.override_decided_at = now

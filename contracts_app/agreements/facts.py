@@ -1,0 +1,107 @@
+"""Build the rules engine's facts (rules-engine-contract.md) from an agreement and its parties.
+
+The buyer is the first party with role ``buyer`` (else the first party), the supplier the first with role
+``supplier`` (else the second). A Nav office party is the legal person of the side chosen (NAV-01). For a
+cooperation agreement every party goes into ``cooperation.parties``; an empty answer is left out (unknown),
+never sent as false.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ..organisations.models import UnitKind
+from ..purchases.facts import party as entity_party
+from ..rules.dates import add_months
+from .models import Agreement, AgreementKind, AgreementParty
+
+PUBLIC_TYPES = {"state", "municipality", "county_municipality", "public_body"}
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    """Whole calendar months from start to end (inclusive end), at least 1."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if add_months(start, months) <= end:
+        months += 1
+    return max(1, months)
+
+
+def party_facts(p: AgreementParty) -> dict[str, Any]:
+    if p.legal_entity is not None:
+        return entity_party(p.legal_entity)
+    out: dict[str, Any] = {"name": p.name, "entity_id": p.org_number}
+    if p.legal_type:
+        out["legal_type"] = p.legal_type
+        out["is_contracting_authority"] = p.legal_type in PUBLIC_TYPES
+        out["is_central_government"] = p.legal_type == "state"
+    return out
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def agreement_facts(a: Agreement, *, today: dt.date) -> dict[str, Any]:
+    parties = list(a.parties)
+    buyer = next((p for p in parties if p.role == "buyer"), parties[0] if parties else None)
+    supplier = next((p for p in parties if p.role == "supplier" and p is not buyer), None)
+    if supplier is None:
+        supplier = next((p for p in parties if p is not buyer), None)
+    facts: dict[str, Any] = {
+        "schema_version": 1,
+        "reference_date": (a.start_date or today).isoformat(),
+        "buyer": party_facts(buyer) if buyer else None,
+        "supplier": party_facts(supplier) if supplier else None,
+    }
+    same = buyer is not None and supplier is not None and buyer.org_number == supplier.org_number
+    facts["relationship"] = {} if same else {"control": "none"}
+    value: dict[str, Any] = {}
+    if a.estimated_value is not None:
+        value["base_nok"] = _num(a.estimated_value)
+    if a.options_value is not None:
+        value["options_nok"] = _num(a.options_value)
+    if a.start_date and a.end_date:
+        value["duration_months"] = months_between(a.start_date, a.end_date) + sum(int(m) for m in a.option_plan or [])
+    contract: dict[str, Any] = {"pecuniary": True, "value": value}
+    if a.cpv_codes:
+        contract["cpv"] = list(a.cpv_codes)
+        if all(str(c).startswith("80") for c in a.cpv_codes):
+            contract["category"] = "special_services"  # education and training services (THR-08)
+    facts["contract"] = contract
+    facts["related_purchases"] = []
+    if a.kind == AgreementKind.cooperation:
+        coop: dict[str, Any] = {"parties": [_coop_party(p) for p in parties]}
+        coop["private_party_in_contract"] = any(p.legal_type == "private" for p in parties) if all(p.legal_type for p in parties) else None
+        coop["common_objectives_documented"] = True if (a.common_objectives or "").strip() else None
+        for key in ("public_interest_only", "third_party_subcontracting"):
+            if getattr(a, key) is not None:
+                coop[key] = getattr(a, key)
+        for key in ("pricing", "activity_basis", "private_operator_advantaged"):
+            if getattr(a, key):
+                coop[key] = getattr(a, key)
+        facts["cooperation"] = {k: v for k, v in coop.items() if v is not None}
+        facts["docs"] = {"coop_agreement_written": True}
+    nav = next((p for p in parties if p.unit is not None and p.unit.kind == UnitKind.nav_office), None)
+    if nav is not None and nav is buyer:
+        block: dict[str, Any] = {"price_type": "anskaffelse"}
+        if nav.nav_side is not None:
+            block["contracting_side"] = nav.nav_side.value
+        if a.measure_code:
+            block["measure_code"] = a.measure_code
+        if a.kind == AgreementKind.call_off:
+            block["mode"] = "enkeltplass"
+        facts["nav"] = block
+    return facts
+
+
+def _coop_party(p: AgreementParty) -> dict[str, Any]:
+    contributions = [c.strip() for c in (p.contributions or "").splitlines() if c.strip()]
+    return {
+        "name": p.name,
+        "entity_id": p.org_number,
+        "public_service_task": (p.statutory_task or "").strip() or None,
+        "contributions": contributions,
+        "payment_only": p.payment_only,
+        "open_market_share_pct": _num(p.open_market_share_pct),
+    }

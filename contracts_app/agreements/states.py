@@ -1,0 +1,64 @@
+"""The agreement lifecycle as data: states, and the one table of allowed transitions (pure).
+
+Every status change goes through a named service function that checks this table first; the table is
+tested pair by pair (tests/agreements/test_states.py).
+"""
+from __future__ import annotations
+
+import enum
+
+
+class AgreementStatus(str, enum.Enum):
+    draft = "draft"  # being written; every save is a version
+    in_review = "in_review"  # submitted; a legal reviewer who did not draft it reads the frozen version
+    changes_requested = "changes_requested"  # the reviewer sent it back with comments
+    approved = "approved"  # facts, ruleset, verdict and document frozen; waiting for signatures
+    signed = "signed"  # every party has signed; not yet started
+    active = "active"  # from the start date
+    expired = "expired"  # after the end date (incl. exercised options)
+    terminated = "terminated"  # ended early, with a reason
+
+
+S = AgreementStatus
+
+# (from, to) → the service action that performs it. Nothing else may change the status.
+TRANSITIONS: dict[tuple[AgreementStatus, AgreementStatus], str] = {
+    (S.draft, S.in_review): "submit",
+    (S.changes_requested, S.in_review): "submit",
+    (S.in_review, S.changes_requested): "request_changes",
+    (S.in_review, S.approved): "approve",
+    # An edit after approval makes a new version that needs review again.
+    (S.approved, S.draft): "edit",
+    (S.approved, S.signed): "sign",
+    (S.signed, S.active): "activate",  # date-driven (apply_date_transitions) or at signing when already started
+    (S.active, S.expired): "expire",  # date-driven
+    (S.signed, S.terminated): "terminate",
+    (S.active, S.terminated): "terminate",
+}
+
+# States in which the content may be edited (a save makes a new version).
+EDITABLE = frozenset({S.draft, S.changes_requested, S.approved})
+# States in which the agreement is a legal frame for purchases.
+IN_FORCE = frozenset({S.signed, S.active})
+# States in which options may be exercised or undone.
+OPTIONS_ALLOWED = frozenset({S.signed, S.active})
+
+
+class TransitionNotAllowed(Exception):
+    def __init__(self, current: AgreementStatus, target: AgreementStatus):
+        super().__init__(f"{current.value} → {target.value} is not allowed")
+        self.current, self.target = current, target
+
+
+def can_transition(current: AgreementStatus, target: AgreementStatus) -> bool:
+    return (current, target) in TRANSITIONS
+
+
+def check_transition(current: AgreementStatus, target: AgreementStatus, action: str) -> None:
+    """Raise unless ``action`` is the action that moves ``current`` to ``target``."""
+    if TRANSITIONS.get((current, target)) != action:
+        raise TransitionNotAllowed(current, target)
+
+
+def targets(current: AgreementStatus) -> dict[AgreementStatus, str]:
+    return {to: action for (frm, to), action in TRANSITIONS.items() if frm == current}

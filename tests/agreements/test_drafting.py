@@ -1,0 +1,164 @@
+"""Drafting: bad input per wizard step, versions and their diff, optimistic locking, options, covering agreements."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from contracts_app import clock
+from contracts_app.agreements import services
+from contracts_app.agreements.states import AgreementStatus as S
+from contracts_app.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
+
+from ..factories import buy, make_entity
+from .helpers import STEP_DATA, drafter, make_agreement, parties, reviewer
+
+
+@pytest.mark.parametrize("step,data,path", [
+    ("period", {"start_date": "2026-08-01", "end_date": "2026-07-01"}, "end_date"),
+    ("period", {"start_date": "2026-08-01", "end_date": "2028-07-31", "option_scheme": "2+1", "max_duration_months": "30"}, "max_duration_months"),
+    ("period", {"start_date": "2026-08-01", "end_date": "2027-07-31", "option_scheme": "custom", "custom_options": "12, x"}, "custom_options"),
+    ("parties", {"kind": "cooperation", "parties": [{"unit_id": None, "name": "Privat AS", "org_number": ""}, {"legal_entity_id": "1"}]}, "parties[0].org_number"),
+    ("parties", {"kind": "cooperation", "parties": [{"name": "Privat AS", "org_number": "123456789"}, {"legal_entity_id": "1"}]}, "parties[0].org_number"),
+    ("cooperation", {**STEP_DATA["cooperation"], "parties": [{"open_market_share_pct": "120"}, {}]}, "parties[0].open_market_share_pct"),
+    ("value", {"estimated_value": "-5"}, "estimated_value"),
+    ("subject", {"title": "X", "cpv_codes": "72000000-5"}, "cpv_codes"),
+    ("subject", {"title": ""}, "title"),
+])
+def test_bad_input_in_each_step_gives_field_errors_and_keeps_the_draft(db, world, step, data, path):
+    a = make_agreement(db, world)
+    before = services.snapshot(a)
+    version = a.version
+    with pytest.raises(ValidationFailed) as exc:
+        services.save_step(db, a.id, step, data, expected_version=a.version, actor=drafter(world), now=clock.now())
+    assert path in [e["path"] for e in exc.value.errors], exc.value.errors
+    db.rollback()  # as the view does
+    db.refresh(a)
+    assert a.version == version and services.snapshot(a) == before
+
+
+def test_a_preset_scheme_proposes_the_end_date(db, world):
+    a = make_agreement(db, world, complete=False)
+    services.save_step(db, a.id, "period", {"start_date": "2026-08-01", "option_scheme": "1+1+1", "max_duration_months": "36"},
+                       expected_version=a.version, actor=drafter(world), now=clock.now())
+    assert a.end_date == dt.date(2027, 7, 31) and a.option_plan == [12, 12]
+
+
+def test_every_save_is_a_version_with_a_field_level_diff(db, world):
+    a = make_agreement(db, world)
+    assert [v.number for v in services.versions(db, a.id)] == [1, 2, 3, 4, 5]
+    changes = dict((p, (old, new)) for p, old, new in services.version_diff(db, a.id, 3, 4))
+    assert changes == {"estimated_value": (None, "800000.00"), "options_value": (None, "400000.00"),
+                       "price_terms": (None, "Hver part dekker egne kostnader.")}
+    party_changes = {p for p, *_ in services.version_diff(db, a.id, 1, 5)}
+    assert "parties[1].open_market_share_pct" in party_changes and "title" in party_changes
+    # saving the same values again makes no new version
+    services.save_step(db, a.id, "value", STEP_DATA["value"], expected_version=a.version, actor=drafter(world), now=clock.now())
+    assert a.version == 5
+
+
+def test_the_second_save_of_the_same_version_is_a_conflict_with_both_values(db, world):
+    a = make_agreement(db, world)
+    opened = a.version
+    services.save_step(db, a.id, "value", {**STEP_DATA["value"], "estimated_value": "900000"}, expected_version=opened,
+                       actor=drafter(world), now=clock.now())
+    with pytest.raises(services.EditConflict) as exc:
+        services.save_step(db, a.id, "value", {**STEP_DATA["value"], "estimated_value": "700000"}, expected_version=opened,
+                           actor=reviewer(world), now=clock.now())
+    conflict = exc.value
+    assert conflict.current_version == opened + 1
+    assert ("estimated_value", "900000.00", "700000.00") in conflict.fields
+    db.refresh(a)
+    assert a.estimated_value == Decimal("900000.00")  # the first save stands; the second user still has their input
+
+
+def test_the_actor_must_be_a_party_and_parties_must_differ(db, world):
+    other = make_entity(db, name="Annen kommune")
+    with pytest.raises(ValidationFailed) as exc:
+        services.create_draft(db, {"kind": "cooperation", "title": "T", "parties": [
+            {"legal_entity_id": other.id}, {"legal_entity_id": world.state.id}]}, actor=drafter(world), now=clock.now())
+    assert exc.value.errors[0]["path"] == "parties"
+    with pytest.raises(ValidationFailed):
+        services.create_draft(db, {"kind": "cooperation", "title": "T", "parties": [
+            {"unit_id": world.adult_education.id}, {"legal_entity_id": world.municipality.id}]}, actor=drafter(world), now=clock.now())
+    with pytest.raises(ValidationFailed) as exc:
+        services.create_draft(db, {"kind": "cooperation", "title": "T", "parties": [
+            {"unit_id": world.nav_office.id}, {"unit_id": world.adult_education.id}]}, actor=drafter(world), now=clock.now())
+    assert exc.value.errors[0]["path"] == "parties[0].nav_side"
+
+
+def test_the_nav_side_decides_the_legal_person(db, world):
+    a = services.create_draft(db, {"kind": "internal_order", "title": "Intern bestilling", "parties": [
+        {"unit_id": world.nav_office.id, "nav_side": "municipal"}, {"unit_id": world.adult_education.id}]},
+        actor=drafter(world), now=clock.now())
+    assert [p.legal_entity_id for p in a.parties] == [world.municipality.id, world.municipality.id]
+    assert a.assessment["facts"]["buyer"]["entity_id"] == a.assessment["facts"]["supplier"]["entity_id"]
+
+
+def test_the_engine_runs_on_every_step(db, world):
+    a = make_agreement(db, world, complete=False)
+    assert a.verdict == "procurement_required"  # no value yet, no cooperation facts
+    assert "contract.value.base_nok" in a.assessment["assessment"]["missing_facts"]
+    for step in ("subject", "period", "value", "cooperation"):
+        services.save_step(db, a.id, step, STEP_DATA[step], expected_version=a.version, actor=drafter(world), now=clock.now())
+    assert a.verdict == "exempt", a.assessment["assessment"]["reasons"]
+    assert {v.verdict for v in services.versions(db, a.id)} >= {"procurement_required", "exempt"}
+
+
+def test_options_extend_within_the_maximum_and_only_the_latest_is_undone(db, world):
+    a = make_agreement(db, world, state=S.active, option_scheme="1+1+1", end_date="2027-07-31", max_duration_months="36")
+    first = services.exercise_option(db, a.id, actor=drafter(world), now=clock.now())
+    assert a.end_date == dt.date(2028, 7, 31)
+    second = services.exercise_option(db, a.id, actor=drafter(world), now=clock.now())
+    assert a.end_date == dt.date(2029, 7, 31)
+    with pytest.raises(Conflict):
+        services.exercise_option(db, a.id, actor=drafter(world), now=clock.now())  # plan used up
+    with pytest.raises(Conflict):
+        services.undo_option(db, a.id, first.id, actor=drafter(world), now=clock.now())
+    services.undo_option(db, a.id, second.id, actor=drafter(world), now=clock.now())
+    assert a.end_date == dt.date(2028, 7, 31)
+    services.undo_option(db, a.id, first.id, actor=drafter(world), now=clock.now())
+    assert a.end_date == dt.date(2027, 7, 31)
+
+
+def test_an_option_beyond_the_maximum_duration_is_refused(db, world):
+    a = make_agreement(db, world, state=S.active)
+    a.max_duration_months = 30  # tightened after signing (e.g. data from an older agreement)
+    db.flush()
+    with pytest.raises(Conflict):
+        services.exercise_option(db, a.id, actor=drafter(world), now=clock.now())
+
+
+def test_covering_agreement_and_the_purchase_links_to_it(db, world):
+    on = dt.date(2026, 9, 1)
+    kw = dict(buyer_entity_id=world.state.id, provider_entity_id=world.municipality.id, on=on)
+    assert services.covering_agreement(db, **kw) is None
+    a = make_agreement(db, world, state=S.approved)
+    assert services.covering_agreement(db, **kw) is None  # not signed yet
+    from .helpers import move
+    move(db, world, a, S.signed)
+    assert services.covering_agreement(db, **kw) == a
+    assert services.covering_agreement(db, **{**kw, "on": dt.date(2026, 7, 31)}) is None
+    assert services.covering_agreement(db, **{**kw, "on": dt.date(2028, 7, 31)}) == a
+    assert services.covering_agreement(db, **{**kw, "buyer_entity_id": world.municipality.id, "provider_entity_id": world.state.id}) == a
+    later = make_agreement(db, world, state=S.signed, end_date="2028-12-31", max_duration_months="48")
+    assert services.covering_agreement(db, **kw) == later
+    services.terminate(db, later.id, reason="Erstattet av ny avtale.", on=on, actor=drafter(world), now=clock.now())
+    assert services.covering_agreement(db, **kw) == a
+
+
+def test_a_confirmed_purchase_is_linked_and_counts_against_the_value(db, world):
+    a = make_agreement(db, world, state=S.approved, start_date="2026-01-01", end_date="2027-12-31")
+    from .helpers import move
+    move(db, world, a, S.signed)
+    assert a.status == S.active
+    purchase = buy(db, world.course, world.budget, world.users["advisor"], seats=2)
+    assert purchase.agreement_id == a.id
+    use = services.value_used(db, a)
+    assert use.used == purchase.amount and use.purchases == 1 and use.level is None
+    a.estimated_value, a.options_value = purchase.amount * Decimal("0.8") / Decimal("1.25"), purchase.amount * Decimal("0.2") / Decimal("1.25")
+    db.flush()
+    assert services.value_used(db, a).level == "exceeded"
+    a.estimated_value, a.options_value = purchase.amount, Decimal("0.01")
+    assert services.value_used(db, a).level == "warning"
