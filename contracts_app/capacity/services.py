@@ -545,9 +545,7 @@ def accept(session: Session, request_id: int, *, actor: Actor, now: dt.datetime)
                 request=req, buyer=buyer_entity, provider=provider_entity, assessment=assessment,
             )
     pdata = _purchase_input(req, course.id, req.unit_price, held=req.seats)
-    purchase = purchase_services.confirm(session, pdata, actor=actor, now=now, today=local_date(now))
-    if agreement is not None and hasattr(purchase, "agreement_id"):
-        purchase.agreement_id = agreement.id
+    purchase = purchase_services.confirm(session, pdata, actor=actor, now=now, today=local_date(now))  # links the agreement
     offer.seats_held = offer.seats_held - req.seats
     offer.seats_taken = offer.seats_taken + req.seats
     before = req.status

@@ -1,7 +1,7 @@
 """agreements: parties, versions, options, legal review, comments, signatures, documents; seat_purchase.agreement_id
 
 Revision ID: 0005_agreements
-Revises: 0003_purchases (the lead re-chains it onto 0004_marketplace when merging)
+Revises: 0004_marketplace
 Create Date: 2026-11-26
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0005_agreements'
-down_revision = '0003_purchases'
+down_revision = '0004_marketplace'
 branch_labels = None
 depends_on = None
 

@@ -367,3 +367,31 @@ def test_offers_expire_after_the_deadline(db, world, market, clock):
     assert db.get(CapacityOffer, offer.id).status == OfferStatus.expired
     assert db.get(CapacityRequest, waiting.id).status == RequestStatus.expired
     assert counts(db, world.course.id, offer.id) == ((0, 1), (0, 0))
+
+
+def test_with_a_signed_agreement_between_the_legal_persons_acceptance_goes_through(db, world, market):
+    """The state side of the Nav office buys from the municipality's adult education under their agreement."""
+    from contracts_app.agreements.states import AgreementStatus
+
+    from ..agreements.helpers import make_agreement
+
+    offer, _ = market
+    agreement = make_agreement(db, world, state=AgreementStatus.active, start_date="2026-03-02", end_date="2027-12-31")
+    req = cs.request_seats(db, request_input(offer, world.budget), actor=advisor(world), now=FIXED())
+    db.commit()
+    cs.accept(db, req.id, actor=provider(world), now=FIXED())
+    db.commit()
+    purchase = db.get(SeatPurchase, db.get(CapacityRequest, req.id).purchase_id)
+    assert purchase.status == PurchaseStatus.confirmed and purchase.agreement_id == agreement.id
+
+
+def test_without_an_agreement_acceptance_is_blocked_with_the_direct_purchase_assessment(db, world, market):
+    offer, _ = market
+    req = cs.request_seats(db, request_input(offer, world.budget), actor=advisor(world), now=FIXED())
+    db.commit()
+    with pytest.raises(cs.AgreementRequired) as exc:
+        cs.accept(db, req.id, actor=provider(world), now=FIXED())
+    db.rollback()
+    assert exc.value.buyer.id == world.state.id and exc.value.provider.id == world.municipality.id
+    assert exc.value.assessment["assessment"]["verdict"]
+    assert db.get(CapacityRequest, req.id).status == RequestStatus.held
