@@ -106,7 +106,7 @@ BUDGETS = [
 
 def load(session: Session, *, now: dt.datetime) -> dict[str, int]:
     """Create whatever of the demo data is missing. Returns counts of what was created."""
-    created = {"entities": 0, "units": 0, "users": 0, "courses": 0, "budgets": 0}
+    created = {"entities": 0, "units": 0, "users": 0, "courses": 0, "budgets": 0, "offers": 0}
     entities: dict[str, LegalEntity] = {}
     for key, name, org, legal_type, ca, central, muni, demo in ENTITIES:
         entity = session.scalar(select(LegalEntity).where(LegalEntity.org_number == org))
@@ -162,8 +162,47 @@ def load(session: Session, *, now: dt.datetime) -> dict[str, int]:
     year = now.astimezone(dt.timezone.utc).year
     _load_courses(session, units, year, now, created)
     _load_budgets(session, units, year, now, created)
-    session.flush()
+    # Publishing an offer counts seats in a write transaction of its own (capacity.services): commit first.
+    session.commit()
+    _load_offers(session, units, entities, now, created)
     return created
+
+
+# course title, offering unit, seats, offer price (None = the course's), named organisations (None = everyone)
+OFFERS = [
+    ("Norsk A2–B1 deltid", "vo_lierdal", 3, None, None),
+    ("Yrkesnorsk helse og omsorg", "vo_fjordvik", 2, "16500", None),
+    ("Forberedende opplæring for voksne (FOV)", "vfk_vo", 2, None, ["state", "fjordvik"]),
+    ("Norsk med arbeidspraksis", "ft_fjordvik", 2, None, None),
+]
+
+
+def _load_offers(session: Session, units: dict[str, Unit], entities: dict[str, LegalEntity], now: dt.datetime, created: dict) -> None:
+    """Free seats published on demo courses, open for requests for the next 30 days."""
+    from .audit import Actor
+    from .capacity import services as capacity_services
+    from .capacity.models import CapacityOffer
+    from .courses.models import Course
+
+    coordinator = {u: session.scalar(select(User).where(User.email == e)) for u, e in [
+        ("vo_lierdal", "koordinator.lierdal@demo.no"), ("vo_fjordvik", "koordinator.fjordvik@demo.no"),
+        ("vfk_vo", "koordinator.vestfjell@demo.no"), ("ft_fjordvik", "koordinator.fjordvik@demo.no")]}
+    today = capacity_services.local_date(now)
+    for title, unit_key, seats, price, named in OFFERS:
+        unit = units[unit_key]
+        course = session.scalar(select(Course).where(Course.provider_unit_id == unit.id, Course.title == title))
+        if course is None or course.end_date < today or session.scalar(select(CapacityOffer.id).where(CapacityOffer.course_id == course.id)):
+            continue
+        start = max(course.start_date, today)
+        data = capacity_services.OfferInput(
+            course_id=course.id, seats_offered=seats, period_start=start, period_end=course.end_date,
+            request_deadline=min(course.end_date, today + dt.timedelta(days=30)), unit_price=price,
+            visibility="named" if named else "all_public", entity_ids=[entities[k].id for k in named or []],
+            contact_name=coordinator[unit_key].name, contact_email=coordinator[unit_key].email,
+            notes="Demotilbud: plassene ble ledige fordi færre deltakere startet enn planlagt.",
+        )
+        capacity_services.publish_offer(session, unit.id, data, actor=Actor(coordinator[unit_key].id, unit.id), now=now)
+        created["offers"] += 1
 
 
 def _load_courses(session: Session, units: dict[str, Unit], year: int, now: dt.datetime, created: dict) -> None:
