@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..budget.models import Budget
-from ..courses.models import Course
+from ..courses.models import Course, CourseFormat, CourseKind
 from ..db import Base
 from ..organisations.models import LegalEntity, Side, Unit
 
@@ -61,6 +61,13 @@ OPEN_REQUEST_STATUSES = (RequestStatus.held, RequestStatus.waiting, RequestStatu
 HOLDING_STATUSES = (RequestStatus.held, RequestStatus.offered)
 
 
+SEARCH_INDEX_COLUMNS = (
+    "status", "period_start", "seat_price", "request_deadline", "course_active", "visibility", "provider_unit_id",
+    "course_kind", "course_format", "course_cefr_min", "course_cefr_max", "course_municipality", "course_part_time",
+    "seats_offered", "seats_held", "seats_taken", "course_seats_free", "course_id", "period_end",
+)
+
+
 def _enum(cls, name, length=40):
     return Enum(cls, name=name, native_enum=False, validate_strings=True, length=length)
 
@@ -74,8 +81,11 @@ class CapacityOffer(Base):
         CheckConstraint("period_end >= period_start", name="period_end_after_start"),
         CheckConstraint("request_deadline <= period_end", name="deadline_within_period"),
         CheckConstraint("unit_price IS NULL OR unit_price > 0", name="unit_price_positive"),
-        # Search: published offers by start; the provider's own list.
-        Index("ix_capacity_offer_status_start", "status", "period_start"),
+        # Search reads only this index (a covering index): every column the filters, the count and the
+        # default order (start, price, id) need, so SQLite never touches the wide table rows and stops after
+        # the first page in index order. See docs/benchmarks.md for the plans.
+        Index("ix_capacity_offer_search", *SEARCH_INDEX_COLUMNS),
+        # The "by price" order.
         Index("ix_capacity_offer_status_price", "status", "seat_price"),
     )
 
@@ -104,6 +114,17 @@ class CapacityOffer(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column()
+    # Copies of the course's searchable fields and free seats, so search reads this one table. Set when the
+    # offer is published; database triggers on ``course`` keep them in step (migration 0004) whenever a course
+    # is edited or its seat ledger moves. Services never decide anything from these: they lock the course.
+    course_kind: Mapped[CourseKind] = mapped_column(_enum(CourseKind, "course_kind"))
+    course_format: Mapped[CourseFormat] = mapped_column(_enum(CourseFormat, "course_format"))
+    course_cefr_min: Mapped[Optional[str]] = mapped_column(String(2))
+    course_cefr_max: Mapped[Optional[str]] = mapped_column(String(2))
+    course_municipality: Mapped[Optional[str]] = mapped_column(String(4))
+    course_part_time: Mapped[bool] = mapped_column(Boolean)
+    course_active: Mapped[bool] = mapped_column(Boolean)
+    course_seats_free: Mapped[int] = mapped_column(Integer)
 
     course: Mapped[Course] = relationship(lazy="joined")
     provider_unit: Mapped[Unit] = relationship()

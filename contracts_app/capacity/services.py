@@ -259,6 +259,13 @@ def _offer_errors(session: Session, unit_id: int, data: OfferInput, course: Cour
     return errors, unit_price, seat_price
 
 
+def course_search_fields(course: Course) -> dict[str, Any]:
+    """The course's fields an offer keeps a copy of for search (triggers keep them in step afterwards)."""
+    return {"course_kind": course.kind, "course_format": course.format, "course_cefr_min": course.cefr_min,
+            "course_cefr_max": course.cefr_max, "course_municipality": course.municipality_number,
+            "course_part_time": course.part_time, "course_active": course.is_active, "course_seats_free": course.seats_free}
+
+
 def _offer_summary(o: CapacityOffer) -> dict[str, Any]:
     return audit.snapshot(o, ["course_id", "seats_offered", "seats_held", "seats_taken", "period_start", "period_end",
                               "request_deadline", "unit_price", "seat_price", "visibility", "status"])
@@ -290,7 +297,8 @@ def publish_offer(session: Session, unit_id: int, data: OfferInput, *, actor: Ac
     if errors:
         raise ValidationFailed(_("The offer was not published."), errors=errors)
     offer = CapacityOffer(course_id=course.id, provider_unit_id=unit_id, seats_held=0, seats_taken=0,
-                          status=OfferStatus.published, created_by_id=actor.user_id, created_at=now, visible_to=[])
+                          status=OfferStatus.published, created_by_id=actor.user_id, created_at=now, visible_to=[],
+                          **course_search_fields(course))
     _apply_offer(offer, data, unit_price, seat_price, now)
     session.add(offer)
     session.flush()

@@ -85,7 +85,9 @@ def index():
         total = session.scalar(count) or 0
         rows = [{"offer": o, "available": a, "period_price": _period_price(o, filters.start_from)} for o, a in session.execute(stmt).all()]
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("capacity/index.html", form=form, rows=rows, total=total, page=page,
+    more = total > queries.COUNT_CAP
+    total = min(total, queries.COUNT_CAP)
+    return render_template("capacity/index.html", form=form, rows=rows, total=total, more=more, cap=queries.COUNT_CAP, page=page,
                            pages=max(1, -(-total // queries.PAGE_SIZE)), args=args, unit=unit)
 
 

@@ -396,3 +396,20 @@ def test_without_an_agreement_acceptance_is_blocked_with_the_direct_purchase_ass
     assert exc.value.buyer.id == world.state.id and exc.value.provider.id == world.municipality.id
     assert exc.value.assessment["assessment"]["verdict"]
     assert db.get(CapacityRequest, req.id).status == RequestStatus.held
+
+
+def test_the_offer_copies_of_the_course_follow_edits_and_the_seat_ledger(db, world, market):
+    """Search reads the offer's copies of the course's fields; triggers on course keep them in step."""
+    from contracts_app.courses.models import CourseKind
+
+    from ..factories import buy
+
+    offer, budget = market
+    buy(db, world.course, world.budget, world.users["advisor"], seats=2, refs=["T-1", "T-2"])
+    db.commit()
+    course = db.get(Course, world.course.id)
+    course.kind, course.municipality_number, course.part_time = CourseKind.vocational_norwegian, "4601", False
+    db.commit()
+    row = db.execute(select(CapacityOffer.course_kind, CapacityOffer.course_municipality, CapacityOffer.course_part_time,
+                            CapacityOffer.course_seats_free).where(CapacityOffer.id == offer.id)).one()
+    assert tuple(row) == (CourseKind.vocational_norwegian, "4601", False, 10 - 3)

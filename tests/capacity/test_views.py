@@ -179,3 +179,13 @@ def test_inbox_mark_read_only_touches_own_notifications(client, db, world, offer
     assert response.status_code == 302 and response.location.endswith(f"/capacity/requests/{note.params and db.scalars(select(CapacityRequest)).one().id}")
     db.expire_all()
     assert db.get(Notification, note.id).read_at is not None
+
+
+def test_counting_stops_at_the_cap(client, world, offers, monkeypatch):
+    from contracts_app.capacity import queries
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    login(client, "advisor@test.no")
+    html = client.get("/capacity").get_data(as_text=True)
+    assert "Mer enn 2 tilbud passer" in html and len(titles(html)) == 3
+    assert "1 tilbud passer." in client.get("/capacity?kind=basic_skills").get_data(as_text=True)
