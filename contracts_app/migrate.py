@@ -27,9 +27,11 @@ def downgrade(database_url: str, revision: str, connection=None) -> None:
 
 def managed_by_models(obj, name, type_, reflected, compare_to) -> bool:
     """Autogenerate filter: leave out the full-text search objects the migrations create by hand (SQLite's
-    FTS5 table ``course_fts`` and its shadow tables, PostgreSQL's expression index ``ix_course_fulltext``)."""
+    FTS5 table ``course_fts`` and its shadow tables, PostgreSQL's generated column ``course.search_vector`` and its index ``ix_course_fulltext``)."""
     if type_ == "table" and name and name.startswith("course_fts"):
         return False
     if type_ == "index" and name == "ix_course_fulltext":
+        return False
+    if type_ == "column" and name == "search_vector":
         return False
     return True

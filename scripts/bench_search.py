@@ -184,13 +184,24 @@ def measure(url: str, office_id: int, repeat: int, plans: bool) -> dict:
 
 
 def explain(session, stmt) -> list[str]:
-    from sqlalchemy import text
+    """The database's plan for the page query, from the exact SQL and parameters the driver receives."""
+    from sqlalchemy import event
 
-    dialect = session.get_bind().dialect
-    compiled = stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
-    prefix = "EXPLAIN QUERY PLAN " if dialect.name == "sqlite" else "EXPLAIN "
-    rows = session.execute(text(prefix + str(compiled))).all()
-    return [" | ".join(str(c) for c in r[-1:]) if dialect.name == "sqlite" else r[0] for r in rows]
+    engine = session.get_bind()
+    captured = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        captured.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", grab)
+    try:
+        session.execute(stmt).all()
+    finally:
+        event.remove(engine, "before_cursor_execute", grab)
+    statement, params = captured[0]
+    sqlite = engine.dialect.name == "sqlite"
+    rows = session.connection().exec_driver_sql(("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + statement, params).all()
+    return [str(r[-1]) if sqlite else r[0] for r in rows]
 
 
 def main() -> None:

@@ -1,12 +1,10 @@
 """Searching published capacity offers, and the full-text index over courses it uses.
 
-Full text. PostgreSQL: ``to_tsvector('norwegian', …)`` over the course's texts, with a GIN expression index
-(``ix_course_fulltext``, migration 0004): Norwegian stemming, case-insensitive, and each word also matches
-as a prefix (``norsk`` finds "norskkurs"). SQLite: an FTS5 table ``course_fts`` (rowid = course id, kept in
+Full text. PostgreSQL: ``course.search_vector``, a stored generated ``to_tsvector('norwegian', …)`` over the
+course's texts with a GIN index (``ix_course_fulltext``, migration 0004): Norwegian stemming, case-insensitive,
+and each word also matches as a prefix (``norsk`` finds "norskkurs"). SQLite: an FTS5 table ``course_fts`` (rowid = course id, kept in
 step by triggers) with the ``unicode61`` tokenizer without diacritic folding (æ, ø, å stay letters of their
-own; upper and lower case match) and prefix queries, since SQLite has no Norwegian stemmer. The expression
-below must stay identical to the one in the migration, or PostgreSQL cannot use the index (a test checks
-the plan).
+own; upper and lower case match) and prefix queries, since SQLite has no Norwegian stemmer. Neither object is in the models (the migrations create them).
 """
 from __future__ import annotations
 
@@ -18,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, case, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from ..courses.models import CEFR_LEVELS, Course
+from ..courses.models import CEFR_LEVELS
 from ..organisations.models import Unit
 from .models import CapacityOffer, OfferEntity, OfferStatus, Visibility
 from .services import unit_entity_ids
@@ -27,12 +25,6 @@ PAGE_SIZE = 20
 # Counting stops here: "more than 1 000 offers match" says enough, and a broad search then costs what a
 # narrow one does instead of counting every published offer in the country.
 COUNT_CAP = 1000
-
-# The indexed document of a course (PostgreSQL); the migration creates the index on exactly this.
-PG_DOCUMENT = (
-    "to_tsvector('norwegian'::regconfig, coalesce(course.title, '') || ' ' || coalesce(course.description, '') || ' ' || "
-    "coalesce(course.target_groups, '') || ' ' || coalesce(course.location, '') || ' ' || coalesce(course.language_support, ''))"
-)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -49,15 +41,18 @@ def fulltext_condition(session: Session, q: str):
     if not ws:
         return None
     if session.get_bind().dialect.name == "postgresql":
-        tsquery = " & ".join(f"{w}:*" for w in ws)
-        matching = select(Course.id).where(literal_column(PG_DOCUMENT).op("@@")(func.to_tsquery("norwegian", tsquery)))
+        # course.search_vector is a stored generated column with a GIN index (migration 0004). ARRAY(SELECT …)
+        # is computed once; as a plain IN (subquery) the planner may probe it once per offer instead.
+        return text(
+            "capacity_offer.course_id = ANY(ARRAY(SELECT course.id FROM course WHERE course.search_vector @@ "
+            "to_tsquery('norwegian', :tsquery)))"
+        ).bindparams(tsquery=" & ".join(f"{w}:*" for w in ws))
     else:
         match = " AND ".join(f'"{w}"*' for w in ws)
         matching = select(literal_column("rowid")).select_from(text("course_fts")).where(text("course_fts MATCH :fts").bindparams(fts=match))
         # "+ 0": test the membership while scanning the covering search index in page order, instead of letting
         # SQLite drive the query from the course_id index (a common word matches most courses; measured 3× slower).
         return (CapacityOffer.course_id + 0).in_(matching)
-    return CapacityOffer.course_id.in_(matching)
 
 
 @dataclass

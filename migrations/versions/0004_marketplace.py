@@ -7,7 +7,7 @@ Create Date: 2026-11-26 05:55:16.693935
 from alembic import op
 import sqlalchemy as sa
 
-# Full-text search over courses (see contracts_app/capacity/queries.py, which must use the same expression).
+# Full-text search over courses (see contracts_app/capacity/queries.py).
 PG_DOCUMENT = (
     "to_tsvector('norwegian'::regconfig, coalesce(title, '') || ' ' || coalesce(description, '') || ' ' || "
     "coalesce(target_groups, '') || ' ' || coalesce(location, '') || ' ' || coalesce(language_support, ''))"
@@ -50,7 +50,10 @@ def _drop_course_to_offers() -> None:
 def _create_fulltext() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        op.execute(f"CREATE INDEX ix_course_fulltext ON course USING gin ({PG_DOCUMENT})")
+        # A stored generated column: the planner may scan courses instead of using the index when a word
+        # matches most of them, and computing to_tsvector per row then costs ~50 µs a course.
+        op.execute(f"ALTER TABLE course ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({PG_DOCUMENT}) STORED")
+        op.execute("CREATE INDEX ix_course_fulltext ON course USING gin (search_vector)")
     elif bind.dialect.name == "sqlite":
         op.execute("CREATE VIRTUAL TABLE course_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 0')")
         op.execute(f"INSERT INTO course_fts(rowid, body) SELECT id, {SQLITE_BODY.format(p='')} FROM course")
@@ -67,6 +70,7 @@ def _drop_fulltext() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_course_fulltext")
+        op.execute("ALTER TABLE course DROP COLUMN IF EXISTS search_vector")
     elif bind.dialect.name == "sqlite":
         for trigger in ("course_fts_insert", "course_fts_update", "course_fts_delete"):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")

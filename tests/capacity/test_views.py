@@ -189,3 +189,15 @@ def test_counting_stops_at_the_cap(client, world, offers, monkeypatch):
     html = client.get("/capacity").get_data(as_text=True)
     assert "Mer enn 2 tilbud passer" in html and len(titles(html)) == 3
     assert "1 tilbud passer." in client.get("/capacity?kind=basic_skills").get_data(as_text=True)
+
+
+def test_postgresql_full_text_uses_the_gin_index(db, world, offers):
+    """The search's condition on course.search_vector can use the GIN index ix_course_fulltext."""
+    from sqlalchemy import text
+
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    db.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(r[0] for r in db.execute(text(
+        "EXPLAIN SELECT course.id FROM course WHERE course.search_vector @@ to_tsquery('norwegian', 'sjåfør:*')")).all())
+    assert "ix_course_fulltext" in plan
