@@ -41,12 +41,11 @@ def fulltext_condition(session: Session, q: str):
     if not ws:
         return None
     if session.get_bind().dialect.name == "postgresql":
-        # course.search_vector is a stored generated column with a GIN index (migration 0004). ARRAY(SELECT …)
-        # is computed once; as a plain IN (subquery) the planner may probe it once per offer instead.
-        return text(
-            "capacity_offer.course_id = ANY(ARRAY(SELECT course.id FROM course WHERE course.search_vector @@ "
-            "to_tsquery('norwegian', :tsquery)))"
-        ).bindparams(tsquery=" & ".join(f"{w}:*" for w in ws))
+        # course.search_vector is a stored generated column with a GIN index (migration 0004); as a semi-join
+        # the planner knows how many courses match and picks the index or a scan of the stored vectors.
+        matching = select(literal_column("course.id")).select_from(text("course")).where(
+            text("course.search_vector @@ to_tsquery('norwegian', :tsquery)").bindparams(tsquery=" & ".join(f"{w}:*" for w in ws)))
+        return CapacityOffer.course_id.in_(matching)
     else:
         match = " AND ".join(f'"{w}"*' for w in ws)
         matching = select(literal_column("rowid")).select_from(text("course_fts")).where(text("course_fts MATCH :fts").bindparams(fts=match))
