@@ -18,6 +18,7 @@ LEGAL = {"legal_reviewer", "admin"}
 PROVIDER = {"provider_coordinator"}
 ADVISOR = {"advisor"}
 BUDGET = {"budget_owner"}
+DRAFT = {"provider_coordinator", "budget_owner", "legal_reviewer"}
 
 # endpoint → (methods to try, roles allowed). PUBLIC routes are open to anonymous users too.
 MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
@@ -63,11 +64,32 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
     "budget.detail": (("GET",), BUDGET),
     "budget.declare_stop": (("POST",), BUDGET),
     "budget.lift_stop": (("POST",), BUDGET),
+    "agreements.index": (("GET",), ALL),
+    "agreements.new": (("GET", "POST"), DRAFT),
+    "agreements.detail": (("GET",), ALL),
+    "agreements.edit": (("GET", "POST"), DRAFT),
+    "agreements.submit": (("POST",), DRAFT),
+    "agreements.review": (("POST",), {"legal_reviewer"}),
+    "agreements.comment": (("POST",), DRAFT),
+    "agreements.resolve_comment": (("POST",), DRAFT),
+    "agreements.versions": (("GET",), ALL),
+    "agreements.sign": (("POST",), DRAFT),
+    "agreements.exercise_option": (("POST",), DRAFT),
+    "agreements.undo_option": (("POST",), DRAFT),
+    "agreements.terminate": (("POST",), DRAFT),
+    "agreements.generate_documents": (("POST",), DRAFT),
+    "agreements.document": (("GET",), ALL),
+    "agreements.signed_pdf": (("GET",), ALL),
+    "agreements.purchase_order": (("POST",), ADVISOR | BUDGET | PROVIDER),
 }
 
 
-def _url(app, endpoint: str, world) -> str:
+def _url(app, endpoint: str, world, db=None) -> str:
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    if "agreement_id" in rule.arguments:
+        from .agreements.helpers import make_agreement
+
+        world.agreement = make_agreement(db, world)  # a complete draft between the world's Nav office and adult education
     samples = {
         "entity_id": world.municipality.id,
         "unit_id": world.adult_education.id,
@@ -79,6 +101,12 @@ def _url(app, endpoint: str, world) -> str:
         "budget_id": world.budget.id,
         "purchase_id": world.purchase.id,
         "stop_id": 1,
+        "agreement_id": getattr(world, "agreement", None) and world.agreement.id,
+        "step": "subject",
+        "comment_id": 1,
+        "option_id": 1,
+        "signature_id": 1,
+        "document_id": 1,
     }
     with app.test_request_context():
         from flask import url_for
@@ -97,9 +125,9 @@ CASES = [(endpoint, method, role) for endpoint, (methods, _) in MATRIX.items() f
 
 
 @pytest.mark.parametrize("endpoint,method,role", CASES, ids=[f"{e}-{m}-{r or 'anonymous'}" for e, m, r in CASES])
-def test_route_answers_per_role(app, client, world, endpoint, method, role):
+def test_route_answers_per_role(app, client, db, world, endpoint, method, role):
     methods, allowed = MATRIX[endpoint]
-    url = _url(app, endpoint, world)
+    url = _url(app, endpoint, world, db)
     if role is not None:
         assert login(client, world.users[role].email).status_code == 302
     response = client.open(url, method=method, data={}, headers={"Accept": "text/html"})
