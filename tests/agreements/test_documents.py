@@ -95,3 +95,12 @@ def test_documents_are_stored_with_template_version_and_hash(db, world):
     assert [d.kind for d in docs] == ["cooperation_agreement", "procurement_protocol"] or [d.kind for d in docs][0] == "cooperation_agreement"
     for d in docs:
         assert d.sha256 == hashlib.sha256(d.content).hexdigest() and d.template_version == "1.0" and not d.at_approval
+
+
+def test_renders_in_a_row_do_not_leak_into_each_other(db, world):
+    ctx = _contexts(db, world)["procurement_protocol"]
+    first = _text(documents.render("procurement_protocol", {**ctx, "title": "Første avtale"})[0])
+    second = _text(documents.render("procurement_protocol", {**ctx, "title": "Andre avtale"})[0])
+    assert "Første avtale" in first and "Første avtale" not in second and "Andre avtale" in second
+    again = documents.render("procurement_protocol", {**ctx, "title": "Første avtale"})[0]
+    assert _text(again) == first
