@@ -18,6 +18,7 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
     from . import cli, db, errors, i18n
     from . import config as config_module
     from .admin.views import bp as admin_bp
+    from .agreements.views import bp as agreements_bp
     from .api import bp as api_bp
     from .auth import access
     from .auth.views import bp as auth_bp
@@ -45,8 +46,8 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
     csrf = CSRFProtect(app)
     csrf.exempt(api_bp)  # JSON API: no cookies-only form posts; see api/__init__.py
 
-    for bp in (home_bp, auth_bp, organisations_bp, courses_bp, purchases_bp, capacity_bp, budget_bp, rulecheck_bp, admin_bp,
-               notifications_bp, api_bp):
+    for bp in (home_bp, auth_bp, organisations_bp, courses_bp, purchases_bp, capacity_bp, budget_bp, agreements_bp, rulecheck_bp,
+               admin_bp, notifications_bp, api_bp):
         app.register_blueprint(bp)
     errors.register_error_handlers(app)
     cli.register(app)

@@ -106,7 +106,7 @@ BUDGETS = [
 
 def load(session: Session, *, now: dt.datetime) -> dict[str, int]:
     """Create whatever of the demo data is missing. Returns counts of what was created."""
-    created = {"entities": 0, "units": 0, "users": 0, "courses": 0, "budgets": 0, "offers": 0}
+    created = {"entities": 0, "units": 0, "users": 0, "courses": 0, "budgets": 0, "agreements": 0, "offers": 0}
     entities: dict[str, LegalEntity] = {}
     for key, name, org, legal_type, ca, central, muni, demo in ENTITIES:
         entity = session.scalar(select(LegalEntity).where(LegalEntity.org_number == org))
@@ -162,6 +162,7 @@ def load(session: Session, *, now: dt.datetime) -> dict[str, int]:
     year = now.astimezone(dt.timezone.utc).year
     _load_courses(session, units, year, now, created)
     _load_budgets(session, units, year, now, created)
+    _load_agreements(session, units, year, now, created)
     # Publishing an offer counts seats in a write transaction of its own (capacity.services): commit first.
     session.commit()
     _load_offers(session, units, entities, now, created)
@@ -240,6 +241,71 @@ def _load_budgets(session: Session, units: dict[str, Unit], year: int, now: dt.d
                           "warning_pct": "85", "stop_mode": "hard"}, actor=SYSTEM, now=now,
             )
             created["budgets"] += 1
+
+
+COOPERATION = {
+    "common_objectives": "Flere innvandrere med svake norskferdigheter kommer i arbeid eller utdanning gjennom norskopplæring "
+                         "kombinert med arbeidspraksis.",
+    "governance": "En felles styringsgruppe med leder for Nav Fjordvik og rektor ved voksenopplæringen møtes hvert kvartal og "
+                  "legger en felles årsplan.",
+    "cost_sharing": "Hver part bærer egne kostnader til lærere, veiledere og lokaler. Ingen betaling mellom partene.",
+    "pricing": "own_costs_each", "activity_basis": "avg_turnover_3y",
+    "market_share_monitoring": "Voksenopplæringen rapporterer hvert år andelen av kursvirksomheten som selges i markedet.",
+    "public_interest_only": "yes", "third_party_subcontracting": "no", "private_operator_advantaged": "no",
+    "review_and_exit": "Avtalen evalueres hvert år. Hver part kan si opp avtalen med seks måneders varsel.",
+}
+
+
+def _load_agreements(session: Session, units: dict[str, Unit], year: int, now: dt.datetime, created: dict) -> None:
+    """An active cooperation agreement in Fjordvik (approved by Nav's jurist, signed by both), and a draft in
+    legal review in Lierdal. Made through the services, so versions, assessments, documents and audit are real."""
+    from .agreements import services as agreement_services
+    from .agreements.models import Agreement
+    from .audit import Actor
+
+    def actor(email: str, unit_key: str) -> Actor:
+        return Actor(session.scalar(select(User.id).where(User.email == email)), units[unit_key].id)
+
+    today = now.astimezone(dt.timezone.utc).date()
+    specs = [
+        ("Samarbeid om norskopplæring med arbeidspraksis i Fjordvik", "nav_fjordvik", "vo_fjordvik",
+         actor("koordinator.fjordvik@demo.no", "vo_fjordvik"), actor("jurist.nav@demo.no", "nav_innkjop"), True),
+        ("Samarbeid om FOV for Navs brukere i Lierdal", "nav_lierdal", "vfk_vo",
+         actor("koordinator.vestfjell@demo.no", "vfk_vo"), None, False),
+    ]
+    for title, nav_key, provider_key, drafter, reviewer, sign in specs:
+        if session.scalar(select(Agreement.id).where(Agreement.title == title)):
+            continue
+        a = agreement_services.create_draft(session, {"kind": "cooperation", "title": title, "parties": [
+            {"unit_id": units[nav_key].id, "nav_side": "state", "role": "partner", "contact_name": "Leder, Nav"},
+            {"unit_id": units[provider_key].id, "role": "partner", "contact_name": "Rektor"},
+        ]}, actor=drafter, now=now)
+        steps = {
+            "subject": {"title": title, "subject": "Felles norskopplæring for Navs brukere og deltakere i introduksjonsprogrammet, "
+                        "med arbeidspraksis hos lokale arbeidsgivere.", "cpv_codes": "80580000-3",
+                        "measure_code": "NORSKOPPLAERING_GRUNNLEGGENDE_FERDIGHETER_FOV"},
+            "period": {"start_date": dt.date(year, 1, 1), "end_date": dt.date(year + 1, 12, 31), "option_scheme": "2+1",
+                       "max_duration_months": "36"},
+            "value": {"estimated_value": "1200000", "options_value": "600000",
+                      "price_terms": "Ingen betaling mellom partene; hver part dekker egne kostnader."},
+            "cooperation": {**COOPERATION, "parties": [
+                {"statutory_task": "Arbeidsrettet oppfølging og arbeidsmarkedstiltak (NAV-loven § 14 a, tiltaksforskriften kap. 7)",
+                 "contributions": "Veiledere i klasserommet to dager i uka\nPraksisplasser hos arbeidsgivere", "payment_only": "no",
+                 "open_market_share_pct": "0"},
+                {"statutory_task": "Opplæring i norsk og samfunnskunnskap (integreringsloven kap. 6)",
+                 "contributions": "Lærere\nKlasserom og digital læringsplattform", "payment_only": "no", "open_market_share_pct": "4"},
+            ]},
+        }
+        for step, data in steps.items():
+            agreement_services.save_step(session, a.id, step, data, expected_version=a.version, actor=drafter, now=now)
+        agreement_services.submit(session, a.id, actor=drafter, now=now)
+        if sign:
+            agreement_services.approve(session, a.id, reviewer_verdict=None, reasoning=None,
+                                       note="Vilkårene for samarbeid mellom oppdragsgivere er dokumentert.", actor=reviewer, now=now, today=today)
+            for party in a.parties:
+                agreement_services.record_signature(session, a.id, party_id=party.id, signer_name="Demo Leder", signer_role="Enhetsleder",
+                                                    signed_on=today, actor=drafter, now=now, today=today)
+        created["agreements"] += 1
 
 
 def logins() -> list[tuple[str, str, str]]:

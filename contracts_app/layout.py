@@ -89,6 +89,7 @@ NAVIGATION = [
     (_l("Requests"), "capacity.requests_index", perm.can_view_purchases),
     (_l("Purchases"), "purchases.index", perm.can_view_purchases),
     (_l("Budgets"), "budget.index", perm.can_manage_budget),
+    (_l("Agreements"), "agreements.index", perm.can_view_agreements),
     (_l("Organisations"), "organisations.index", perm.can_manage_organisations),
     (_l("Users"), "auth.users", perm.can_manage_users),
     (_l("Rules check"), "rulecheck.index", perm.can_use_rules_check),
@@ -136,10 +137,12 @@ def layout_context() -> dict:
             unit_form.unit_id.data = principal.unit_id
     lang_form = LanguageForm(formdata=None)
     lang_form.locale.data = str(get_locale() or "nb")
+    from .agreements.labels import template_globals as agreement_globals
     from .rulecheck.labels import template_globals
 
     return {
         **template_globals(),
+        **agreement_globals(),
         "roles": Role,
         "role_label": role_label,
         "role_short_label": role_short_label,

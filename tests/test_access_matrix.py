@@ -18,6 +18,7 @@ LEGAL = {"legal_reviewer", "admin"}
 PROVIDER = {"provider_coordinator"}
 ADVISOR = {"advisor"}
 BUDGET = {"budget_owner"}
+DRAFT = {"provider_coordinator", "budget_owner", "legal_reviewer"}
 
 # endpoint → (methods to try, roles allowed). PUBLIC routes are open to anonymous users too.
 MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
@@ -79,6 +80,23 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
     "budget.detail": (("GET",), BUDGET),
     "budget.declare_stop": (("POST",), BUDGET),
     "budget.lift_stop": (("POST",), BUDGET),
+    "agreements.index": (("GET",), ALL),
+    "agreements.new": (("GET", "POST"), DRAFT),
+    "agreements.detail": (("GET",), ALL),
+    "agreements.edit": (("GET", "POST"), DRAFT),
+    "agreements.submit": (("POST",), DRAFT),
+    "agreements.review": (("POST",), {"legal_reviewer"}),
+    "agreements.comment": (("POST",), DRAFT),
+    "agreements.resolve_comment": (("POST",), DRAFT),
+    "agreements.versions": (("GET",), ALL),
+    "agreements.sign": (("POST",), DRAFT),
+    "agreements.exercise_option": (("POST",), DRAFT),
+    "agreements.undo_option": (("POST",), DRAFT),
+    "agreements.terminate": (("POST",), DRAFT),
+    "agreements.generate_documents": (("POST",), DRAFT),
+    "agreements.document": (("GET",), ALL),
+    "agreements.signed_pdf": (("GET",), ALL),
+    "agreements.purchase_order": (("POST",), ADVISOR | BUDGET | PROVIDER),
 }
 
 
@@ -102,8 +120,12 @@ def capacity_services_now():
     return clock.now()
 
 
-def _url(app, endpoint: str, world, extra: dict | None = None) -> str:
+def _url(app, endpoint: str, world, db=None, extra: dict | None = None) -> str:
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    if "agreement_id" in rule.arguments:
+        from .agreements.helpers import make_agreement
+
+        world.agreement = make_agreement(db, world)  # a complete draft between the world's Nav office and adult education
     samples = {
         **(extra or {}),
         "entity_id": world.municipality.id,
@@ -116,6 +138,12 @@ def _url(app, endpoint: str, world, extra: dict | None = None) -> str:
         "budget_id": world.budget.id,
         "purchase_id": world.purchase.id,
         "stop_id": 1,
+        "agreement_id": getattr(world, "agreement", None) and world.agreement.id,
+        "step": "subject",
+        "comment_id": 1,
+        "option_id": 1,
+        "signature_id": 1,
+        "document_id": 1,
     }
     with app.test_request_context():
         from flask import url_for
@@ -137,7 +165,7 @@ CASES = [(endpoint, method, role) for endpoint, (methods, _) in MATRIX.items() f
 def test_route_answers_per_role(app, client, db, world, endpoint, method, role):
     methods, allowed = MATRIX[endpoint]
     extra = _capacity_samples(db, world) if endpoint.startswith(("capacity.", "notifications.")) else {}
-    url = _url(app, endpoint, world, extra)
+    url = _url(app, endpoint, world, db, extra)
     if role is not None:
         assert login(client, world.users[role].email).status_code == 302
     response = client.open(url, method=method, data={}, headers={"Accept": "text/html"})

@@ -13,8 +13,11 @@ from .conftest import login
 def test_demo_load_is_idempotent_and_covers_every_role(app, db, clock):
     first = demo.load(db, now=clock.now())
     second = demo.load(db, now=clock.now())
-    assert first == {"entities": 4, "units": 9, "users": 11, "courses": 7, "budgets": 6}
-    assert second == {"entities": 0, "units": 0, "users": 0, "courses": 0, "budgets": 0}
+    assert first == {"entities": 4, "units": 9, "users": 11, "courses": 7, "budgets": 6, "agreements": 2, "offers": 4}
+    assert second == {"entities": 0, "units": 0, "users": 0, "courses": 0, "budgets": 0, "agreements": 0, "offers": 0}
+    from contracts_app.agreements.models import Agreement
+
+    assert sorted(a.status.value for a in db.scalars(select(Agreement))) == ["active", "in_review"]
     roles = {m.role for u in db.scalars(select(User)) for m in u.memberships}
     assert roles == set(Role)
     for entity in db.scalars(select(LegalEntity)):

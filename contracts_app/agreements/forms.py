@@ -1,0 +1,176 @@
+"""Wizard and action forms. Input shape only: the services validate the content (dates, options, org numbers,
+percentages) and their field errors are put back on these fields."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..choices import options
+from .labels import SECTIONS as SECTION_LABELS
+
+
+def kind_choices():
+    from .labels import KINDS
+
+    return options(KINDS.items())
+
+
+def tri():
+    return options([("", _l("Unknown")), ("yes", _l("Yes")), ("no", _l("No"))])
+
+
+def legal_type_choices():
+    return options([
+        ("", _l("Unknown")), ("state", _l("The State")), ("municipality", _l("Municipality")),
+        ("county_municipality", _l("County municipality")), ("public_body", _l("Other public body")),
+        ("mixed_company", _l("Company with public and private owners")), ("foundation", _l("Foundation")),
+        ("private", _l("Private company")),
+    ])
+
+
+class PartyForm(Form):
+    # "u:<unit id>", "e:<legal entity id>", or "" for an organisation typed in below
+    who = SelectField(_l("Registered unit or organisation"), validate_choice=False, default="")
+    nav_side = SelectField(_l("For a Nav office: which side is party"), choices=lambda: options([
+        ("", _l("Not a Nav office")), ("state", _l("The state side (Arbeids- og velferdsetaten)")), ("municipal", _l("The municipal side")),
+    ]), default="")
+    role = SelectField(_l("Role in the agreement"), choices=lambda: options([
+        ("partner", _l("Partner")), ("buyer", _l("Buyer")), ("supplier", _l("Supplier")),
+    ]), default="partner")
+    name = StringField(_l("Name (if not registered)"), validators=[Optional(), Length(max=200)])
+    org_number = StringField(_l("Organisation number (if not registered)"), validators=[Optional(), Length(max=20)])
+    legal_type = SelectField(_l("Legal type (if not registered)"), choices=legal_type_choices, default="")
+    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
+    contact_email = StringField(_l("Contact e-mail"), validators=[Optional(), Length(max=200)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
+
+
+class NewAgreementForm(FlaskForm):
+    kind = SelectField(_l("Kind of agreement"), choices=kind_choices)
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    parties = FieldList(FormField(PartyForm), min_entries=2, max_entries=10)
+
+
+class PartiesForm(FlaskForm):
+    lock_version = HiddenField()
+    kind = SelectField(_l("Kind of agreement"), choices=kind_choices)
+    parties = FieldList(FormField(PartyForm), min_entries=2, max_entries=10)
+
+
+def measure_choices():
+    return options([
+        ("", _l("None / not a Nav measure")), ("NORSKOPPLAERING_GRUNNLEGGENDE_FERDIGHETER_FOV", _l("Norwegian training, basic skills, FOV")),
+        ("ARBEIDSMARKEDSOPPLAERING", _l("Labour-market training (AMO)")), ("GRUPPE_ARBEIDSMARKEDSOPPLAERING", _l("Group AMO")),
+        ("HOYERE_YRKESFAGLIG_UTDANNING", _l("Higher vocational education")),
+    ])
+
+
+class SubjectForm(FlaskForm):
+    lock_version = HiddenField()
+    title = StringField(_l("Title"), validators=[Length(max=200)])
+    subject = TextAreaField(_l("Subject: what the agreement is about"), validators=[Optional(), Length(max=10000)])
+    cpv_codes = StringField(_l("CPV codes"), validators=[Optional(), Length(max=300)],
+                            description=_l("From the education and training list (80…), comma-separated, e.g. 80580000-3."))
+    measure_code = SelectField(_l("Nav measure"), choices=measure_choices, default="")
+    procurement_case_ref = StringField(_l("Procurement case number"), validators=[Optional(), Length(max=80)],
+                                       description=_l("For an agreement after a procurement."))
+    procurement_notice_ref = StringField(_l("Notice reference (Doffin)"), validators=[Optional(), Length(max=80)])
+
+
+class PeriodForm(FlaskForm):
+    lock_version = HiddenField()
+    start_date = DateField(_l("Start date"), validators=[Optional()])
+    end_date = DateField(_l("End date (base period)"), validators=[Optional()],
+                         description=_l("Leave empty with 2+1 or 1+1+1 to have it computed from the start date."))
+    option_scheme = SelectField(_l("Options"), choices=lambda: options([
+        ("none", _l("No options")), ("2+1", _l("2+1 (two years plus one optional year)")),
+        ("1+1+1", _l("1+1+1 (one year plus two optional years)")), ("custom", _l("Custom")),
+    ]), default="none")
+    custom_options = StringField(_l("Custom options: length of each option in months"), validators=[Optional(), Length(max=100)],
+                                 description=_l("For example 12, 6."))
+    max_duration_months = StringField(_l("Maximum duration in months, options included"), validators=[Optional(), Length(max=10)])
+
+
+class ValueForm(FlaskForm):
+    lock_version = HiddenField()
+    estimated_value = StringField(_l("Estimated value for the base period (NOK excl. VAT)"), validators=[Optional(), Length(max=30)])
+    options_value = StringField(_l("Value of all options (NOK excl. VAT)"), validators=[Optional(), Length(max=30)])
+    price_terms = TextAreaField(_l("Price terms"), validators=[Optional(), Length(max=10000)])
+
+
+class CoopPartyForm(Form):
+    statutory_task = TextAreaField(_l("Statutory public task in the cooperation"), validators=[Optional(), Length(max=5000)])
+    contributions = TextAreaField(_l("Concrete contributions (one per line: staff, premises, teachers, work placements …)"),
+                                  validators=[Optional(), Length(max=5000)])
+    payment_only = SelectField(_l("Contributes only money"), choices=tri, default="")
+    open_market_share_pct = StringField(_l("Share of the activity sold on the open market (%)"), validators=[Optional(), Length(max=10)])
+
+
+class CooperationForm(FlaskForm):
+    lock_version = HiddenField()
+    parties = FieldList(FormField(CoopPartyForm), min_entries=0, max_entries=10)
+    common_objectives = TextAreaField(_l("Common objectives"), validators=[Optional(), Length(max=10000)])
+    governance = TextAreaField(_l("Governance and joint strategy"), validators=[Optional(), Length(max=10000)])
+    cost_sharing = TextAreaField(_l("Cost sharing"), validators=[Optional(), Length(max=10000)])
+    pricing = SelectField(_l("Pricing between the parties"), choices=lambda: options([
+        ("", _l("Unknown")), ("own_costs_each", _l("Each party bears its own costs")),
+        ("cost_reimbursement", _l("Reimbursement of costs")), ("market_price_margin", _l("Market price with a margin")),
+    ]), default="")
+    activity_basis = SelectField(_l("Basis for the market shares"), choices=lambda: options([
+        ("", _l("Unknown")), ("avg_turnover_3y", _l("Average turnover, last three years")),
+        ("alt_measure_3y", _l("Other activity measure, last three years")), ("projection", _l("Business projection")),
+    ]), default="")
+    market_share_monitoring = TextAreaField(_l("How the market shares are monitored"), validators=[Optional(), Length(max=5000)])
+    public_interest_only = SelectField(_l("Governed only by public-interest considerations"), choices=tri, default="")
+    private_operator_advantaged = SelectField(_l("Is a private operator placed in a better position than its competitors?"), choices=lambda: options([
+        ("", _l("Not assessed")), ("no", _l("No")), ("yes", _l("Yes")), ("unknown", _l("Unknown — needs a legal assessment")),
+    ]), default="")
+    third_party_subcontracting = SelectField(_l("Core service subcontracted to a third party"), choices=tri, default="")
+    subcontracting_note = TextAreaField(_l("Subcontracting"), validators=[Optional(), Length(max=5000)])
+    review_and_exit = TextAreaField(_l("Review and exit"), validators=[Optional(), Length(max=5000)])
+
+
+STEP_FORMS = {"parties": PartiesForm, "subject": SubjectForm, "period": PeriodForm, "value": ValueForm, "cooperation": CooperationForm}
+
+
+class ReviewForm(FlaskForm):
+    decision = SelectField(_l("Decision"), choices=lambda: options([
+        ("approve", _l("Approve")), ("changes", _l("Request changes")),
+    ]))
+    reviewer_verdict = SelectField(_l("Your conclusion"), choices=lambda: options([
+        ("", _l("As the rules engine")), ("exempt", _l("Exempt from the procurement rules")),
+        ("procurement_required", _l("The procurement rules apply")), ("below_scope", _l("Below the lower limit of the Procurement Act")),
+        ("not_procurement_grant", _l("A grant, not a procurement")), ("needs_assessment", _l("Needs a legal assessment")),
+    ]), default="")
+    reasoning = TextAreaField(_l("Legal reasoning (required when you depart from the engine)"), validators=[Optional(), Length(max=10000)])
+    note = TextAreaField(_l("Note to the drafters"), validators=[Optional(), Length(max=5000)])
+
+
+class CommentForm(FlaskForm):
+    section = SelectField(_l("Section"), choices=lambda: options(SECTION_LABELS.items()))
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=5000)])
+    parent_id = HiddenField()
+
+
+class SignatureForm(FlaskForm):
+    party_id = SelectField(_l("Party"), coerce=lambda v: int(v) if v not in (None, "", "None") else None)
+    signer_name = StringField(_l("Signed by"), validators=[DataRequired(), Length(max=200)])
+    signer_role = StringField(_l("Signer's role"), validators=[DataRequired(), Length(max=200)])
+    signed_on = DateField(_l("Date signed"), validators=[DataRequired()])
+    pdf = FileField(_l("Signed PDF (optional)"))
+
+
+class TerminateForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for the termination"), validators=[DataRequired(), Length(max=5000)])
+    terminated_on = DateField(_l("Ends on"), validators=[DataRequired()])
+
+
+class FilterForm(Form):
+    q = StringField(_l("Party (name or organisation number)"), validators=[Optional(), Length(max=200)])
+    status = SelectField(_l("Status"), validate_choice=False, default="")
+    kind = SelectField(_l("Kind"), validate_choice=False, default="")
+    verdict = SelectField(_l("Verdict"), validate_choice=False, default="")
+    expiring = SelectField(_l("Expiry"), choices=lambda: options([("", _l("Any")), ("90", _l("Expiring within 90 days"))]), default="")

@@ -1,0 +1,495 @@
+"""Agreement pages: list and search, the drafting wizard, the agreement page with review, comments, signing,
+options, termination, versions and documents."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from .. import clock
+from ..auth import permissions as perm
+from ..auth.access import current_principal, requires
+from ..choices import options
+from ..db import get_session
+from ..errors import DomainError, ValidationFailed
+from ..organisations.models import LegalEntity, Unit, UnitKind
+from ..web import apply_errors, current_actor, run_action
+from . import access, documents, services
+from .forms import (
+    STEP_FORMS, CommentForm, FilterForm, NewAgreementForm, ReviewForm, SignatureForm, TerminateForm,
+)
+from .labels import KINDS, STATUSES
+from .models import Agreement, AgreementDocument, AgreementKind, AgreementParty, AgreementSignature
+from .states import EDITABLE, IN_FORCE, OPTIONS_ALLOWED, AgreementStatus
+
+bp = Blueprint("agreements", __name__)
+S = AgreementStatus
+
+
+def _unit() -> Unit | None:
+    p = current_principal()
+    return get_session().get(Unit, p.unit_id) if p.unit_id else None
+
+
+def _load(agreement_id: int, check=access.can_view) -> Agreement:
+    """Load the agreement (404 also when the user may not see it), then the finer check (403)."""
+    a = get_session().get(Agreement, agreement_id) or abort(404)
+    p, unit = current_principal(), _unit()
+    if not access.can_view(p, unit, a):
+        abort(404)
+    if not check(p, unit, a):
+        abort(403)
+    return a
+
+
+def _who_choices():
+    session = get_session()
+    units = session.scalars(select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.name)).all()
+    entities = session.scalars(select(LegalEntity).order_by(LegalEntity.name)).all()
+    return options(
+        [("", _("Other organisation (type it in below)"))]
+        + [(f"u:{u.id}", f"{u.name} ({u.legal_entity.name})") for u in units]
+        + [(f"e:{e.id}", f"{e.name} ({e.org_number})") for e in entities]
+    )
+
+
+def _party_rows(form) -> list[dict]:
+    rows = []
+    for entry in form.parties.entries:
+        d = dict(entry.form.data)
+        who = d.pop("who", "") or ""
+        d["unit_id"] = int(who[2:]) if who.startswith("u:") else None
+        d["legal_entity_id"] = int(who[2:]) if who.startswith("e:") else None
+        rows.append(d)
+    return rows
+
+
+def _party_form_data(party: AgreementParty) -> dict:
+    who = f"u:{party.unit_id}" if party.unit_id else f"e:{party.legal_entity_id}" if party.legal_entity_id else ""
+    return {
+        "who": who, "nav_side": party.nav_side.value if party.nav_side else "", "role": party.role,
+        "name": "" if who else party.name, "org_number": "" if who else party.org_number, "legal_type": "" if who else (party.legal_type or ""),
+        "contact_name": party.contact_name or "", "contact_email": party.contact_email or "", "contact_phone": party.contact_phone or "",
+    }
+
+
+def _party_errors(exc: ValidationFailed) -> ValidationFailed:
+    """The service names unit_id/legal_entity_id; the form has one selector for both."""
+    for e in exc.errors:
+        e["path"] = e["path"].replace(".unit_id", ".who").replace(".legal_entity_id", ".who")
+    return exc
+
+
+# --- list ---------------------------------------------------------------------------------------------------
+
+
+@bp.get("/agreements")
+@requires(perm.can_view_agreements)
+def index():
+    from ..rulecheck.labels import VERDICTS
+
+    session = get_session()
+    form = FilterForm(request.args)
+    form.status.choices = options([("", _("Any"))] + list(STATUSES.items()))
+    form.kind.choices = options([("", _("Any"))] + list(KINDS.items()))
+    form.verdict.choices = options([("", _("Any"))] + list(VERDICTS.items()))
+    p, unit = current_principal(), _unit()
+    stmt = select(Agreement).order_by(Agreement.updated_at.desc())
+    q = (form.q.data or "").strip()
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(Agreement.id.in_(select(AgreementParty.agreement_id).where(
+            or_(AgreementParty.org_number.like(like.replace(" ", "")), AgreementParty.name.ilike(like)))))
+    if form.status.data in STATUSES:
+        stmt = stmt.where(Agreement.status == form.status.data)
+    if form.kind.data in KINDS:
+        stmt = stmt.where(Agreement.kind == form.kind.data)
+    if form.verdict.data in VERDICTS:
+        stmt = stmt.where(Agreement.verdict == form.verdict.data)
+    today = clock.today()
+    if form.expiring.data == "90":
+        stmt = stmt.where(Agreement.status.in_([S.signed, S.active]), Agreement.end_date >= today,
+                          Agreement.end_date <= today + dt.timedelta(days=90))
+    rows = [a for a in session.scalars(stmt.limit(500)).all() if access.can_view(p, unit, a)][:200]
+    return render_template("agreements/index.html", agreements=rows, form=form, today=today,
+                           can_draft=perm.can_draft_agreements(p))
+
+
+# --- new and the wizard ---------------------------------------------------------------------------------------
+
+
+@bp.route("/agreements/new", methods=["GET", "POST"])
+@requires(perm.can_draft_agreements)
+def new():
+    session = get_session()
+    form = NewAgreementForm()
+    choices = _who_choices()
+    if request.method == "GET":
+        rows = _prefill_parties(request.args.getlist("party", type=int))
+        while len(form.parties.entries) < max(2, len(rows)):
+            form.parties.append_entry()
+        for entry, row in zip(form.parties.entries, rows):
+            entry.form.who.data, entry.form.nav_side.data = row
+    for entry in form.parties.entries:
+        entry.form.who.choices = choices
+    if request.method == "POST" and request.form.get("action") == "add_party":
+        form.parties.append_entry()
+        form.parties.entries[-1].form.who.choices = choices
+        return render_template("agreements/new.html", form=form)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            a = services.create_draft(session, {"kind": form.kind.data, "title": form.title.data, "parties": _party_rows(form)},
+                                      actor=current_actor(), now=clock.now())
+        except ValidationFailed as exc:
+            session.rollback()
+            apply_errors(form, _party_errors(exc))
+        else:
+            session.commit()
+            flash(_("The draft was created. Continue with the subject."), "success")
+            return redirect(url_for(".edit", agreement_id=a.id, step="subject"))
+    return render_template("agreements/new.html", form=form), 422 if request.method == "POST" else 200
+
+
+def _prefill_parties(entity_ids: list[int]) -> list[tuple[str, str]]:
+    """Rows for ``?party=<legal entity id>``: the user's own unit stands for its legal entity (for a Nav office, with
+    the side that entity is); the other parties are the legal entities themselves."""
+    session = get_session()
+    unit = _unit()
+    rows: list[tuple[str, str]] = []
+    own_used = False
+    for entity_id in entity_ids[:10]:
+        if session.get(LegalEntity, entity_id) is None:
+            continue
+        side = ""
+        if unit is not None and not own_used:
+            if unit.kind == UnitKind.nav_office and entity_id in (unit.legal_entity_id, unit.municipal_entity_id):
+                side = "state" if entity_id == unit.legal_entity_id else "municipal"
+            if unit.legal_entity_id == entity_id or side:
+                rows.append((f"u:{unit.id}", side))
+                own_used = True
+                continue
+        rows.append((f"e:{entity_id}", ""))
+    if unit is not None and not own_used:
+        rows.insert(0, (f"u:{unit.id}", "state" if unit.kind == UnitKind.nav_office else ""))
+    return rows
+
+
+def _step_form(a: Agreement, step: str, *, from_request: bool):
+    cls = STEP_FORMS[step]
+    if from_request:
+        form = cls()
+    else:
+        values = services.step_values(a, step)
+        data = {k: v for k, v in values.items() if k != "parties"}
+        data["lock_version"] = a.version
+        if step == "parties":
+            data["kind"] = a.kind.value
+            data["parties"] = [_party_form_data(p) for p in a.parties]
+        elif step == "subject":
+            data["cpv_codes"] = ", ".join(a.cpv_codes or [])
+            data["measure_code"] = a.measure_code or ""
+        elif step == "period":
+            data["start_date"], data["end_date"] = a.start_date, a.end_date
+            data["custom_options"] = ", ".join(str(m) for m in a.option_plan or []) if a.option_scheme == "custom" else ""
+            data["max_duration_months"] = a.max_duration_months or ""
+        elif step == "value":
+            data["estimated_value"] = a.estimated_value if a.estimated_value is not None else ""
+            data["options_value"] = a.options_value if a.options_value is not None else ""
+        elif step == "cooperation":
+            tri = {True: "yes", False: "no", None: ""}
+            for key in ("public_interest_only", "third_party_subcontracting"):
+                data[key] = tri[getattr(a, key)]
+            data["parties"] = [{
+                "statutory_task": p.statutory_task or "", "contributions": p.contributions or "", "payment_only": tri[p.payment_only],
+                "open_market_share_pct": "" if p.open_market_share_pct is None else p.open_market_share_pct,
+            } for p in a.parties]
+        data = {k: ("" if v is None else v) for k, v in data.items()}
+        form = cls(formdata=None, data=data)
+    if step == "parties":
+        choices = _who_choices()
+        for entry in form.parties.entries:
+            entry.form.who.choices = choices
+    if step == "cooperation":
+        while len(form.parties.entries) < len(a.parties):
+            form.parties.append_entry()
+    return form
+
+
+def _steps(a: Agreement) -> list[str]:
+    return [s for s in services.STEPS if s != "cooperation" or a.kind == AgreementKind.cooperation]
+
+
+def _step_data(form, step: str) -> dict:
+    data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "lock_version")}
+    if step == "parties":
+        data["parties"] = _party_rows(form)
+    return data
+
+
+@bp.route("/agreements/<int:agreement_id>/edit/<step>", methods=["GET", "POST"])
+@requires(perm.can_draft_agreements)
+def edit(agreement_id: int, step: str):
+    session = get_session()
+    a = _load(agreement_id, access.can_edit)
+    if step not in _steps(a):
+        abort(404)
+    if a.status not in EDITABLE:
+        flash(_("An agreement that is %(status)s cannot be edited.", status=services.status_text(a.status)), "error")
+        return redirect(url_for(".detail", agreement_id=a.id))
+    form = _step_form(a, step, from_request=request.method == "POST")
+    status = 200
+    if request.method == "POST" and step == "parties" and request.form.get("action") == "add_party":
+        form.parties.append_entry()
+        form.parties.entries[-1].form.who.choices = _who_choices()
+        return _render_step(a, step, form)
+    if request.method == "POST":
+        expected = request.form.get("lock_version", type=int)
+        if form.validate_on_submit():
+            try:
+                services.save_step(session, a.id, step, _step_data(form, step), expected_version=expected,
+                                   actor=current_actor(), now=clock.now())
+            except services.EditConflict as exc:
+                session.rollback()
+                form.lock_version.data = exc.current_version  # "save mine" now overwrites knowingly
+                return render_template("agreements/conflict.html", agreement=a, step=step, conflict=exc, form=form,
+                                       steps=_steps(a)), 409
+            except ValidationFailed as exc:
+                session.rollback()
+                apply_errors(form, _party_errors(exc) if step == "parties" else exc)
+                status = 422
+            else:
+                session.commit()
+                flash(_("Saved as version %(n)d.", n=a.version), "success")
+                steps = _steps(a)
+                if request.form.get("action") == "next" and steps.index(step) + 1 < len(steps):
+                    return redirect(url_for(".edit", agreement_id=a.id, step=steps[steps.index(step) + 1]))
+                if request.form.get("action") == "next":
+                    return redirect(url_for(".detail", agreement_id=a.id))
+                return redirect(url_for(".edit", agreement_id=a.id, step=step))
+        else:
+            status = 422
+        session.refresh(a)
+    return _render_step(a, step, form), status
+
+
+def _render_step(a: Agreement, step: str, form):
+    return render_template("agreements/edit.html", agreement=a, step=step, form=form, steps=_steps(a),
+                           threads=services.comment_threads(get_session(), a.id))
+
+
+# --- the agreement page -----------------------------------------------------------------------------------------
+
+
+@bp.get("/agreements/<int:agreement_id>")
+@requires(perm.can_view_agreements)
+def detail(agreement_id: int):
+    session = get_session()
+    a = _load(agreement_id)
+    p, unit = current_principal(), _unit()
+    can_edit = access.can_edit(p, unit, a)
+    can_review = access.can_review(p, unit, a) and services.may_review(session, a, p.user_id)
+    sig_form = SignatureForm(formdata=None, signed_on=clock.today())
+    signed = {s.party_id for s in services.signatures(session, a.id)}
+    sig_form.party_id.choices = options([(pt.id, pt.name) for pt in a.parties if pt.id not in signed])
+    from ..purchases.models import SeatPurchase
+
+    purchases = session.scalars(select(SeatPurchase).where(SeatPurchase.agreement_id == a.id).order_by(SeatPurchase.id.desc()).limit(100)).all()
+    vs = services.versions(session, a.id)
+    return render_template(
+        "agreements/detail.html", agreement=a, steps=_steps(a), can_edit=can_edit and a.status in EDITABLE,
+        can_act=can_edit, can_review=can_review, reviewer_is_drafter=access.can_review(p, unit, a) and a.status == S.in_review and not can_review,
+        approval=services.current_approval(session, a), last_approval=services.latest_approval(session, a),
+        decisions=_decisions(a), threads=services.comment_threads(session, a.id), comment_form=CommentForm(formdata=None),
+        review_form=ReviewForm(formdata=None), sig_form=sig_form, signatures=services.signatures(session, a.id),
+        terminate_form=TerminateForm(formdata=None, terminated_on=clock.today()), documents=documents.documents_of(session, a.id),
+        versions=vs, use=services.value_used(session, a), purchases=purchases, next_option=services.next_option(a),
+        live_options=services.exercised_options(a), max_end=services.max_end(a), editable=EDITABLE, in_force=IN_FORCE,
+        options_allowed=OPTIONS_ALLOWED, S=S, completeness=services.completeness_errors(a),
+    )
+
+
+def _decisions(a: Agreement):
+    from .models import ReviewDecision
+
+    return get_session().scalars(select(ReviewDecision).where(ReviewDecision.agreement_id == a.id).order_by(ReviewDecision.id.desc())).all()
+
+
+@bp.post("/agreements/<int:agreement_id>/submit")
+@requires(perm.can_draft_agreements)
+def submit(agreement_id: int):
+    a = _load(agreement_id, access.can_edit)
+    run_action(lambda: services.submit(get_session(), a.id, actor=current_actor(), now=clock.now()),
+               _("The agreement was sent to legal review."))
+    return redirect(url_for(".detail", agreement_id=a.id))
+
+
+@bp.post("/agreements/<int:agreement_id>/review")
+@requires(perm.can_review_legal)
+def review(agreement_id: int):
+    a = _load(agreement_id, access.can_review)
+    form = ReviewForm()
+    session = get_session()
+    if not form.validate_on_submit():
+        flash(_("Choose a decision."), "error")
+        return redirect(url_for(".detail", agreement_id=a.id))
+    if form.decision.data == "changes":
+        action = lambda: services.request_changes(session, a.id, note=form.note.data or "", actor=current_actor(), now=clock.now())  # noqa: E731
+        message = _("Changes were requested; the drafters can now edit the agreement.")
+    else:
+        action = lambda: services.approve(  # noqa: E731
+            session, a.id, reviewer_verdict=form.reviewer_verdict.data or None, reasoning=form.reasoning.data,
+            note=form.note.data, actor=current_actor(), now=clock.now(), today=clock.today())
+        message = _("The agreement is approved: facts, ruleset, verdict and documents are frozen with this version.")
+    try:
+        run_action(action, message)
+    except DomainError:  # the two-person rule
+        abort(403)
+    return redirect(url_for(".detail", agreement_id=a.id))
+
+
+@bp.post("/agreements/<int:agreement_id>/comments")
+@requires(perm.can_draft_agreements)
+def comment(agreement_id: int):
+    a = _load(agreement_id, access.can_edit)
+    form = CommentForm()
+    run_action(lambda: services.add_comment(get_session(), a.id, section=form.section.data or "", body=form.body.data or "",
+                                            parent_id=int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None,
+                                            actor=current_actor(), now=clock.now()),
+               _("The comment was added."))
+    return redirect(url_for(".detail", agreement_id=a.id) + "#comments")
+
+
+@bp.post("/agreements/<int:agreement_id>/comments/<int:comment_id>/resolve")
+@requires(perm.can_draft_agreements)
+def resolve_comment(agreement_id: int, comment_id: int):
+    a = _load(agreement_id, access.can_edit)
+    from .models import ReviewComment
+
+    c = get_session().get(ReviewComment, comment_id)
+    if c is None or c.agreement_id != a.id:
+        abort(404)
+    reopen = request.form.get("reopen") == "1"
+    run_action(lambda: services.resolve_comment(get_session(), c.id, actor=current_actor(), now=clock.now(), reopen=reopen),
+               _("The thread was reopened.") if reopen else _("The thread was resolved."))
+    return redirect(url_for(".detail", agreement_id=a.id) + "#comments")
+
+
+@bp.get("/agreements/<int:agreement_id>/versions")
+@requires(perm.can_view_agreements)
+def versions(agreement_id: int):
+    session = get_session()
+    a = _load(agreement_id)
+    vs = services.versions(session, a.id)
+    first = request.args.get("a", type=int) or max(1, a.version - 1)
+    second = request.args.get("b", type=int) or a.version
+    try:
+        changes = services.version_diff(session, a.id, first, second)
+    except DomainError:
+        abort(404)
+    return render_template("agreements/versions.html", agreement=a, versions=vs, a=first, b=second, changes=changes)
+
+
+@bp.post("/agreements/<int:agreement_id>/sign")
+@requires(perm.can_draft_agreements)
+def sign(agreement_id: int):
+    a = _load(agreement_id, access.can_edit)
+    form = SignatureForm()
+    form.party_id.choices = options([(p.id, p.name) for p in a.parties])
+    upload = request.files.get("pdf")
+    pdf = upload.read() if upload and upload.filename else None
+    if not form.validate_on_submit():
+        flash(" ".join(f"{form[k].label.text}: {' '.join(v)}" for k, v in form.errors.items() if k in form) or _("Check the form."), "error")
+        return redirect(url_for(".detail", agreement_id=a.id) + "#signing")
+    run_action(lambda: services.record_signature(
+        get_session(), a.id, party_id=form.party_id.data, signer_name=form.signer_name.data, signer_role=form.signer_role.data,
+        signed_on=form.signed_on.data, pdf=pdf, pdf_filename=upload.filename if pdf else None, actor=current_actor(),
+        now=clock.now(), today=clock.today()), _("The signature was recorded."))
+    return redirect(url_for(".detail", agreement_id=a.id) + "#signing")
+
+
+@bp.post("/agreements/<int:agreement_id>/options")
+@requires(perm.can_draft_agreements)
+def exercise_option(agreement_id: int):
+    a = _load(agreement_id, access.can_edit)
+    run_action(lambda: services.exercise_option(get_session(), a.id, actor=current_actor(), now=clock.now()),
+               _("The option was exercised; the end date is extended."))
+    return redirect(url_for(".detail", agreement_id=a.id) + "#period")
+
+
+@bp.post("/agreements/<int:agreement_id>/options/<int:option_id>/undo")
+@requires(perm.can_draft_agreements)
+def undo_option(agreement_id: int, option_id: int):
+    a = _load(agreement_id, access.can_edit)
+    run_action(lambda: services.undo_option(get_session(), a.id, option_id, actor=current_actor(), now=clock.now()),
+               _("The option was undone; the end date is restored."))
+    return redirect(url_for(".detail", agreement_id=a.id) + "#period")
+
+
+@bp.post("/agreements/<int:agreement_id>/terminate")
+@requires(perm.can_draft_agreements)
+def terminate(agreement_id: int):
+    a = _load(agreement_id, access.can_edit)
+    form = TerminateForm()
+    run_action(lambda: services.terminate(get_session(), a.id, reason=form.reason.data or "", on=form.terminated_on.data,
+                                          actor=current_actor(), now=clock.now()),
+               _("The agreement was terminated."))
+    return redirect(url_for(".detail", agreement_id=a.id))
+
+
+@bp.post("/agreements/<int:agreement_id>/documents")
+@requires(perm.can_draft_agreements)
+def generate_documents(agreement_id: int):
+    a = _load(agreement_id, access.can_edit)
+    session = get_session()
+    decision = services.current_approval(session, a)
+    documents.generate_for_agreement(session, a, decision=decision, actor=current_actor(), now=clock.now())
+    session.commit()
+    flash(_("The documents were generated."), "success")
+    return redirect(url_for(".detail", agreement_id=a.id) + "#documents")
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@bp.get("/documents/<int:document_id>")
+@requires(perm.authenticated)
+def document(document_id: int):
+    doc = get_session().get(AgreementDocument, document_id) or abort(404)
+    if doc.agreement_id is not None:
+        _load(doc.agreement_id)
+    elif doc.purchase_id is not None:
+        _visible_purchase(doc.purchase_id)
+    return Response(doc.content, mimetype=DOCX, headers={
+        "Content-Disposition": f'attachment; filename="{doc.filename}"', "X-Content-SHA256": doc.sha256})
+
+
+@bp.get("/agreements/<int:agreement_id>/signatures/<int:signature_id>.pdf")
+@requires(perm.can_view_agreements)
+def signed_pdf(agreement_id: int, signature_id: int):
+    a = _load(agreement_id)
+    sig = get_session().get(AgreementSignature, signature_id)
+    if sig is None or sig.agreement_id != a.id or sig.pdf is None:
+        abort(404)
+    return Response(sig.pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{sig.pdf_filename}"'})
+
+
+def _visible_purchase(purchase_id: int):
+    from ..purchases.models import SeatPurchase
+
+    purchase = get_session().get(SeatPurchase, purchase_id) or abort(404)
+    p = current_principal()
+    if not p.has(perm.Role.admin) and p.unit_id not in (purchase.buyer_unit_id, purchase.course.provider_unit_id):
+        abort(404)
+    return purchase
+
+
+@bp.post("/purchases/<int:purchase_id>/order-confirmation")
+@requires(perm.can_view_purchases)
+def purchase_order(purchase_id: int):
+    purchase = _visible_purchase(purchase_id)
+    session = get_session()
+    doc = documents.generate_order_confirmation(session, purchase, actor=current_actor(), now=clock.now())
+    session.commit()
+    return redirect(url_for(".document", document_id=doc.id))
