@@ -159,6 +159,7 @@ def test_accepting_without_an_agreement_between_two_legal_persons_is_blocked(cli
     assert response.status_code == 409
     assert 'id="agreement-block"' in html and "Arbeids- og velferdsetaten" in html and "Testvik kommune" in html
     assert 'id="direct-heading"' in html  # the rules assessment of a direct purchase
+    assert f"/agreements/new?party={world.state.id}&amp;party={world.municipality.id}" in html  # start one
     db.expire_all()
     assert db.get(CapacityRequest, req.id).status == RequestStatus.held
 
