@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(rules_cli)
+    app.cli.add_command(capacity_cli)
 
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
@@ -183,3 +184,18 @@ def rules_load_thresholds() -> None:
     added = load_shipped(session, actor=SYSTEM, now=clock.now())
     session.commit()
     click.echo(f"Threshold periods: {added} added.")
+
+
+capacity_cli = AppGroup("capacity", help="Free-seat offers and requests.")
+
+
+@capacity_cli.command("expire")
+def capacity_expire() -> None:
+    """Release holds that ran out, end offers past their deadline and move waiting lists on (idempotent)."""
+    from .capacity.services import expire_due
+    from .db import get_session
+
+    session = get_session()
+    result = expire_due(session, now=clock.now())
+    session.commit()
+    click.echo(f"Expired: {result['requests']} request(s), {result['offers']} offer(s).")

@@ -413,3 +413,14 @@ def test_the_offer_copies_of_the_course_follow_edits_and_the_seat_ledger(db, wor
     row = db.execute(select(CapacityOffer.course_kind, CapacityOffer.course_municipality, CapacityOffer.course_part_time,
                             CapacityOffer.course_seats_free).where(CapacityOffer.id == offer.id)).one()
     assert tuple(row) == (CourseKind.vocational_norwegian, "4601", False, 10 - 3)
+
+
+def test_the_expire_command_runs_the_job(tmp_path):
+    """`flask capacity expire` on a fresh database: nothing to do, said plainly (the job itself is tested above)."""
+    from contracts_app import create_app, migrate
+
+    url = f"sqlite:///{tmp_path}/cli.sqlite3"
+    migrate.upgrade(url)
+    cli_app = create_app({"ENV": "testing", "DATABASE_URL": url, "SECRET_KEY": "t"})
+    result = cli_app.test_cli_runner().invoke(args=["capacity", "expire"])
+    assert result.exit_code == 0 and "Expired: 0 request(s), 0 offer(s)." in result.output
