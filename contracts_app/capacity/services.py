@@ -144,6 +144,12 @@ def _tell_requester(session: Session, req: CapacityRequest, offer: CapacityOffer
     notify.notify_users(session, [req.created_by_id], kind, _notice_params(req, offer, **extra), link=_request_link(req), now=now)
 
 
+def _status_text(status) -> str:
+    from ..layout import capacity_status_label
+
+    return capacity_status_label(status).lower()
+
+
 def _until(at: dt.datetime) -> str:
     return at.astimezone(OSLO).strftime("%d.%m.%Y %H:%M")
 
@@ -364,7 +370,7 @@ def change_offer_status(session: Session, offer_id: int, action: str, *, reason:
             _end_request(session, course, offer, req, RequestStatus.declined, now, reason=_("The offer was withdrawn: %(reason)s", reason=reason), actor=actor)
             _tell_requester(session, req, offer, "capacity.offer_withdrawn", now, reason=reason)
     else:
-        raise Conflict(_("The offer cannot be changed that way now (it is %(status)s).", status=offer.status.value))
+        raise Conflict(_("The offer cannot be changed that way now (it is %(status)s).", status=_status_text(offer.status)))
     offer.updated_at = now
     session.flush()
     audit.record(session, actor, f"capacity.offer_{action}d" if action != "withdraw" else "capacity.offer_withdrawn", offer, at=now,
@@ -521,7 +527,7 @@ def _lock_request(session: Session, request_id: int) -> tuple[Course, CapacityOf
 
 
 def _status_conflict(req: CapacityRequest) -> Conflict:
-    return Conflict(_("The request is no longer open (it is %(status)s).", status=req.status.value))
+    return Conflict(_("The request is no longer open (it is %(status)s).", status=_status_text(req.status)))
 
 
 def accept(session: Session, request_id: int, *, actor: Actor, now: dt.datetime) -> CapacityRequest:
