@@ -76,16 +76,13 @@ class SeatPurchase(Base):
         return f"<SeatPurchase {self.id} {self.status.value} course={self.course_id} seats={self.seats} {self.amount}>"
 
 
-class Participant(Base):
-    """The minimum needed to manage a seat: a pseudonymous reference chosen by the buying service.
+class ParticipantFields:
+    """The minimum needed to manage a seat: a pseudonymous reference chosen by the buying service, an optional
+    CEFR level and the consent to share information between the services (also on capacity requests).
 
-    Never a national identity number or a name: the form refuses anything that looks like one.
+    Never a national identity number or a name: the forms refuse anything that looks like one.
     """
 
-    __tablename__ = "participant"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    purchase_id: Mapped[int] = mapped_column(ForeignKey("seat_purchase.id", ondelete="CASCADE"), index=True)
     reference: Mapped[str] = mapped_column(String(40))
     cefr_level: Mapped[Optional[str]] = mapped_column(String(2))
     # Consent to share information between the services, and when it was given.
@@ -93,6 +90,13 @@ class Participant(Base):
     consent_date: Mapped[Optional[dt.date]] = mapped_column(Date)
     # Set when the reference and consent data were anonymised under the retention rule.
     anonymised_at: Mapped[Optional[dt.datetime]] = mapped_column()
+
+
+class Participant(ParticipantFields, Base):
+    __tablename__ = "participant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_id: Mapped[int] = mapped_column(ForeignKey("seat_purchase.id", ondelete="CASCADE"), index=True)
 
     purchase: Mapped[SeatPurchase] = relationship(back_populates="participants")
 
