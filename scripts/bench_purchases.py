@@ -44,8 +44,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pids) -> dict[int, float]:
+    """User + system CPU seconds of each running process (Linux /proc), for the CPU split per purchase."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return out
+
+
+def children(ppid: int) -> list[int]:
+    """The process and its direct children (gunicorn's workers, PostgreSQL's backends)."""
+    found = [ppid]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == ppid:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+PG_PID: int | None = None  # the postmaster of the throwaway server, for CPU accounting
+
+
 def start_postgres():
     """A throwaway PostgreSQL on 127.0.0.1 (as in .ci/run). Returns (url, stop) or (None, None)."""
+    global PG_PID
     if os.environ.get("CONTRACTS_BENCH_PG_URL"):
         return os.environ["CONTRACTS_BENCH_PG_URL"], lambda: None
     bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
@@ -60,6 +92,7 @@ def start_postgres():
     run(str(pgbin / "pg_ctl"), "-D", f"{tmp}/data", "-l", f"{tmp}/log", "-w", "-o",
         f"-c listen_addresses=127.0.0.1 -p {port} -k {tmp} -c max_connections=200", "start")
     subprocess.run([str(pgbin / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "bench"], check=True)
+    PG_PID = int(Path(f"{tmp}/data/postmaster.pid").read_text().split()[0])
 
     def stop():
         subprocess.run(["runuser", "-u", "postgres", "--", str(pgbin / "pg_ctl"), "-D", f"{tmp}/data", "-m", "fast", "-w", "stop"],
@@ -207,12 +240,19 @@ def run(url: str, label: str, args) -> dict:
                 statuses[i][status] = statuses[i].get(status, 0) + 1
 
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(clients))]
+        server_pids = children(server.pid)
+        db_pids = children(PG_PID) if PG_PID and url.startswith("postgresql") else []
+        cpu_before = cpu_seconds(server_pids + db_pids)
+        client_before = os.times()
         began = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - began
+        client_after = os.times()
+        db_pids = children(PG_PID) if db_pids else []  # backends may have been started during the run
+        cpu_after = cpu_seconds(server_pids + db_pids)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -222,10 +262,19 @@ def run(url: str, label: str, args) -> dict:
         for k, v in st.items():
             total[k] = total.get(k, 0) + v
     q = statistics.quantiles(lat, n=100) if len(lat) > 2 else [0] * 99
+    done = max(1, total.get(302, 0))
+
+    def used(pids) -> float:
+        return sum(cpu_after[p] - cpu_before.get(p, 0.0) for p in pids if p in cpu_after)
+
+    cpu = {"app_ms": used(server_pids), "db_ms": used(db_pids),
+           "client_ms": (client_after.user + client_after.system) - (client_before.user + client_before.system)}
+    cpu = {k: round(v * 1000 / done, 1) for k, v in cpu.items()}
     return {"database": label, "seed_seconds": round(seed_s, 1), "clients": len(clients), "workers": args.workers,
             "seconds": round(elapsed, 1), "confirmed": total.get(302, 0), "statuses": total,
             "purchases_per_second": round(total.get(302, 0) / elapsed, 1),
-            "p50_ms": round(q[49] * 1000, 1), "p95_ms": round(q[94] * 1000, 1), "p99_ms": round(q[98] * 1000, 1)}
+            "p50_ms": round(q[49] * 1000, 1), "p95_ms": round(q[94] * 1000, 1), "p99_ms": round(q[98] * 1000, 1),
+            "cpu_ms_per_purchase": cpu, "load_average": os.getloadavg()}
 
 
 def main() -> None:
@@ -252,9 +301,11 @@ def main() -> None:
                 results.append(run(url, "PostgreSQL", args))
             finally:
                 stop()
-    print(f"{'database':12} {'purchases/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  statuses")
+    print(f"{'database':12} {'purchases/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  CPU ms/purchase app+db+client  statuses")
     for r in results:
-        print(f"{r['database']:12} {r['purchases_per_second']:>12} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8}  {r['statuses']}")
+        c = r["cpu_ms_per_purchase"]
+        print(f"{r['database']:12} {r['purchases_per_second']:>12} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8}  "
+              f"{c['app_ms']:>6} + {c['db_ms']:>5} + {c['client_ms']:>5}        {r['statuses']}")
     print(json.dumps(results))
 
 
