@@ -209,7 +209,8 @@ def run(url: str, label: str, args) -> dict:
     port = free_port()
     env = {**os.environ, "CONTRACTS_DATABASE_URL": url, "CONTRACTS_SECRET_KEY": "bench-secret", "CONTRACTS_ENV": "production",
            "CONTRACTS_SECURE_COOKIES": "false", "CONTRACTS_WTF_CSRF_ENABLED": "false"}
-    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+    threads = ["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads > 1 else []
+    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), *threads, "-b", f"127.0.0.1:{port}",
                                "--access-logfile", "/dev/null", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
     try:
         for _ in range(200):
@@ -273,10 +274,14 @@ def run(url: str, label: str, args) -> dict:
     cpu = {"app_ms": used(server_pids), "db_ms": used(db_pids),
            "client_ms": (client_after.user + client_after.system) - (client_before.user + client_before.system)}
     cpu = {k: round(v * 1000 / done, 1) for k, v in cpu.items()}
-    return {"database": label, "seed_seconds": round(seed_s, 1), "clients": len(clients), "workers": args.workers,
+    return {"database": label, "seed_seconds": round(seed_s, 1), "clients": len(clients), "workers": args.workers, "threads": args.threads,
             "seconds": round(elapsed, 1), "confirmed": total.get(302, 0), "statuses": total,
             "purchases_per_second": round(total.get(302, 0) / elapsed, 1),
             "p50_ms": round(q[49] * 1000, 1), "p95_ms": round(q[94] * 1000, 1), "p99_ms": round(q[98] * 1000, 1),
+            "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else 0, "max_ms": round(lat[-1] * 1000, 1) if lat else 0,
+            # Fairness: a server that serves some clients and starves others can show a low p95 (the starved
+            # clients contribute few samples); the spread of purchases per client shows it.
+            "per_client_min_max": [min(map(len, latencies)), max(map(len, latencies))],
             "cpu_ms_per_purchase": cpu, "load_average": os.getloadavg()}
 
 
@@ -285,6 +290,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn gthread worker threads (1 = sync workers)")
     parser.add_argument("--courses", type=int, default=10000)
     parser.add_argument("--purchases", type=int, default=100000)
     parser.add_argument("--db", default="sqlite,postgresql")
