@@ -3,10 +3,11 @@
 For each database (SQLite file, and PostgreSQL when a server can be had) it:
 1. migrates an empty database and seeds it with the real services for organisations and users, then bulk
    inserts 10 000 courses and 100 000 earlier purchases (consistent seat and budget ledgers);
-2. serves the app with gunicorn on 127.0.0.1 (4 workers);
+2. serves the app with gunicorn on 127.0.0.1 (4 sync workers, or --workers/--threads);
 3. runs 20 client threads, each an advisor at its own Nav office with its own budget line, that buy one seat
    on a random course through the real purchase form (preview skipped, confirm posted) for a fixed time;
-4. prints purchases per second and p50/p95/p99 latency, and checks the ledgers afterwards.
+4. prints purchases per second, p50/p95/p99 latency, the CPU per purchase of the app, the database and the
+   client, and checks the ledgers afterwards (seats sold and money committed equal the confirmed purchases).
 
 Usage:  .venv/bin/python scripts/bench_purchases.py [--seconds 15] [--clients 20] [--db sqlite,postgresql]
 PostgreSQL: CONTRACTS_BENCH_PG_URL, or a throwaway server started here (needs root and Debian's postgresql).
@@ -202,6 +203,26 @@ class Client:
         return resp.status
 
 
+def ledgers_consistent(url: str) -> bool:
+    """After the run: every course's sold seats and every budget's commitment equal the confirmed purchases."""
+    from sqlalchemy import text
+
+    from contracts_app.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            seats = conn.execute(text(
+                "SELECT count(*) FROM course c WHERE c.seats_confirmed <> (SELECT coalesce(sum(p.seats), 0) FROM seat_purchase p "
+                "WHERE p.course_id = c.id AND p.status IN ('confirmed', 'completed')) OR c.seats_confirmed > c.total_seats")).scalar()
+            money = conn.execute(text(
+                "SELECT count(*) FROM budget b WHERE b.committed <> (SELECT coalesce(sum(p.amount), 0) FROM seat_purchase p "
+                "WHERE p.budget_id = b.id AND p.status = 'confirmed') OR (b.stop_mode = 'hard' AND b.committed + b.spent > b.amount)")).scalar()
+        return seats == 0 and money == 0
+    finally:
+        engine.dispose()
+
+
 def run(url: str, label: str, args) -> dict:
     t0 = time.perf_counter()
     data = seed(url, args.courses, args.purchases, args.clients)
@@ -260,6 +281,7 @@ def run(url: str, label: str, args) -> dict:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    consistent = ledgers_consistent(url)
     lat = sorted(x for xs in latencies for x in xs)
     total = {}
     for st in statuses:
@@ -282,7 +304,7 @@ def run(url: str, label: str, args) -> dict:
             # Fairness: a server that serves some clients and starves others can show a low p95 (the starved
             # clients contribute few samples); the spread of purchases per client shows it.
             "per_client_min_max": [min(map(len, latencies)), max(map(len, latencies))],
-            "cpu_ms_per_purchase": cpu, "load_average": os.getloadavg()}
+            "cpu_ms_per_purchase": cpu, "load_average": os.getloadavg(), "ledgers_consistent": consistent}
 
 
 def main() -> None:
@@ -310,11 +332,11 @@ def main() -> None:
                 results.append(run(url, "PostgreSQL", args))
             finally:
                 stop()
-    print(f"{'database':12} {'purchases/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  CPU ms/purchase app+db+client  statuses")
+    print(f"{'database':12} {'purchases/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  CPU ms/purchase app+db+client  ledgers  statuses")
     for r in results:
         c = r["cpu_ms_per_purchase"]
         print(f"{r['database']:12} {r['purchases_per_second']:>12} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8}  "
-              f"{c['app_ms']:>6} + {c['db_ms']:>5} + {c['client_ms']:>5}        {r['statuses']}")
+              f"{c['app_ms']:>6} + {c['db_ms']:>5} + {c['client_ms']:>5}        {'ok' if r['ledgers_consistent'] else 'WRONG':7}  {r['statuses']}")
     print(json.dumps(results))
 
 
