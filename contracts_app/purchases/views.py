@@ -6,6 +6,7 @@ import datetime as dt
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from .. import clock
 from ..auth import permissions as perm
@@ -26,12 +27,14 @@ bp = Blueprint("purchases", __name__)
 
 
 def _budgets(unit_id: int) -> list[Budget]:
-    return get_session().scalars(select(Budget).where(Budget.unit_id == unit_id).order_by(Budget.year.desc(), Budget.line)).all()
+    # The choices need the lines and what remains, not the stops (the service reads those under the lock).
+    return get_session().scalars(
+        select(Budget).where(Budget.unit_id == unit_id).order_by(Budget.year.desc(), Budget.line).options(lazyload(Budget.stops))
+    ).all()
 
 
-def _purchase_form(course: Course, unit: Unit) -> PurchaseForm:
+def _purchase_form(course: Course, budgets: list[Budget]) -> PurchaseForm:
     form = PurchaseForm()
-    budgets = _budgets(unit.id)
     if request.method == "GET" or request.form.get("action", "preview") == "preview":
         labels = [(b.id, _("%(line)s %(year)s — remaining %(amount)s", line=b.line, year=b.year, amount=money(b.remaining))) for b in budgets]
     else:  # confirming: the choices only validate the posted id, nobody sees them
@@ -69,9 +72,12 @@ def _input(form: PurchaseForm, course: Course, unit: Unit) -> services.PurchaseI
 @requires(perm.can_buy_seats)
 def buy(course_id: int):
     session = get_session()
-    course = session.get(Course, course_id) or abort(404)
+    # The rates come in the same statement: the price needs them.
+    course = session.get(Course, course_id, options=[joinedload(Course.rates)]) or abort(404)
     unit = session.get(Unit, current_principal().unit_id) or abort(403)
-    form = _purchase_form(course, unit)
+    # Kept for the whole request, so the service finds the chosen budget in the session instead of reading it again.
+    budgets = _budgets(unit.id)
+    form = _purchase_form(course, budgets)
     preview = refusal = None
     stopped = False
     status = 200
