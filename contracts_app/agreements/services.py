@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Date, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 from stdnum.no import orgnr
 
@@ -907,26 +908,32 @@ def undo_option(session: Session, agreement_id: int, option_id: int, *, actor: A
 # --- purchases under agreements ----------------------------------------------------------------------------
 
 
-def covering_agreement(session, *, buyer_entity_id: int, provider_entity_id: int, on: dt.date) -> "Agreement | None":
-    """The agreement under which `buyer_entity_id` may buy seats from `provider_entity_id` on date `on`:
-    status signed/active, both legal entities are parties, `on` within start..end (incl. exercised options).
-    None when there is none. Picks the one ending last if several."""
+@functools.cache
+def _covering_statement():
+    """Built once: every seat purchase asks, and building the two-alias join costs more than running it."""
     buyer, provider = aliased(AgreementParty), aliased(AgreementParty)
-    stmt = (
+    on = bindparam("on", type_=Date)
+    return (
         select(Agreement)
         .join(buyer, buyer.agreement_id == Agreement.id)
         .join(provider, provider.agreement_id == Agreement.id)
         .where(
             Agreement.status.in_([S.signed, S.active]),
-            buyer.legal_entity_id == buyer_entity_id,
-            provider.legal_entity_id == provider_entity_id,
+            buyer.legal_entity_id == bindparam("buyer"),
+            provider.legal_entity_id == bindparam("provider"),
             Agreement.start_date <= on,
             Agreement.end_date >= on,
         )
         .order_by(Agreement.end_date.desc(), Agreement.id.desc())
         .limit(1)
     )
-    return session.scalars(stmt).first()
+
+
+def covering_agreement(session, *, buyer_entity_id: int, provider_entity_id: int, on: dt.date) -> "Agreement | None":
+    """The agreement under which `buyer_entity_id` may buy seats from `provider_entity_id` on date `on`:
+    status signed/active, both legal entities are parties, `on` within start..end (incl. exercised options).
+    None when there is none. Picks the one ending last if several."""
+    return session.scalars(_covering_statement(), {"buyer": buyer_entity_id, "provider": provider_entity_id, "on": on}).first()
 
 
 @dataclass
