@@ -51,6 +51,9 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
         app.register_blueprint(bp)
     errors.register_error_handlers(app)
     cli.register(app)
+    from .jobs import scheduler
+
+    scheduler.init_app(app)  # only with CONTRACTS_SCHEDULER_IN_PROCESS (development)
 
     from .web import error_list
 
