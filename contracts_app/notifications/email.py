@@ -239,7 +239,8 @@ def deliver_due(session: Session, now: dt.datetime) -> dict[str, int]:
     cfg = current_app.config
     due = session.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.queued,
                                                       OutboxMessage.next_attempt_at <= now)
-                          .order_by(OutboxMessage.id).limit(SEND_BATCH)).all()
+                          .order_by(OutboxMessage.id).limit(SEND_BATCH)
+                          .execution_options(populate_existing=True)).all()  # attempts as committed now
     if not due:
         return {"sent": 0, "failed": 0, "sink": 0}
     if not cfg.get("SMTP_HOST"):
