@@ -128,6 +128,9 @@ def run_job(name: str, *, trigger: str = "schedule", now=None, window_key: str |
         return Outcome(name, window_key, "skipped")
     session = _new_session()
     try:
+        # Jobs read what is due and then write: on SQLite the transaction must be a writer from its start, or a
+        # second writer makes the upgrade fail at once ("database is locked") instead of waiting its turn.
+        begin_write(session)
         result = job.func(session, now) or {}
         session.commit()
     except Exception as exc:  # noqa: BLE001 - a job's failure is recorded, never crashes the scheduler

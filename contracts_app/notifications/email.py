@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..auth.models import User
+from ..db import begin_write
 from .messages import DEFAULT_MODE, KIND_LABELS, render
 from .models import DeliveryMode, EmailStatus, Notification, NotificationPreference, OutboxMessage, OutboxStatus
 
@@ -224,6 +225,7 @@ def _lease(session: Session, msg: OutboxMessage, now: dt.datetime) -> bool:
 
 
 def _record(session: Session, msg_id: int, *, now: dt.datetime, error: str | None, max_attempts: int) -> None:
+    begin_write(session)
     msg = session.get(OutboxMessage, msg_id, populate_existing=True)
     if error is None:
         msg.status, msg.sent_at, msg.last_error = OutboxStatus.sent, now, None
@@ -237,6 +239,7 @@ def _record(session: Session, msg_id: int, *, now: dt.datetime, error: str | Non
 def deliver_due(session: Session, now: dt.datetime) -> dict[str, int]:
     """Send what is due from the outbox (or, without an SMTP host, move it to the sink)."""
     cfg = current_app.config
+    begin_write(session)
     due = session.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.queued,
                                                       OutboxMessage.next_attempt_at <= now)
                           .order_by(OutboxMessage.id).limit(SEND_BATCH)
