@@ -51,6 +51,8 @@ class Schedule:
 
     def cron(self) -> dict:
         """APScheduler CronTrigger fields (the trigger is given the Oslo time zone)."""
+        if self.every_minutes == 60:
+            return {"minute": 0}
         if self.every_minutes is not None:
             return {"minute": f"*/{self.every_minutes}"}
         return {"hour": self.daily_at.hour, "minute": self.daily_at.minute}

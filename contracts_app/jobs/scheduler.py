@@ -38,10 +38,10 @@ def build(app: Flask, *, blocking: bool):
 
 def run_forever(app: Flask) -> None:
     """The dedicated process: catch up once, then run on schedule until stopped."""
+    scheduler = build(app, blocking=True)
     outcomes = catch_up_in_app(app)
     for o in outcomes:
         log.info("catch-up %s %s: %s %s", o.job, o.window_key, o.status, o.result or o.error or "")
-    scheduler = build(app, blocking=True)
     log.info("scheduler started with %d jobs", len(JOBS))
     try:
         scheduler.start()

@@ -138,3 +138,37 @@ def test_every_registered_job_runs_on_an_empty_world(ctx, db, world):
         out = runner.run_job(name)
         assert out.status == "succeeded", (name, out.error)
     assert len(_runs(db)) == len(registry.JOBS) == 9
+
+
+def test_apscheduler_gets_one_cron_job_per_registered_job_in_oslo_time(app):
+    from contracts_app.jobs.scheduler import build
+
+    scheduler = build(app, blocking=False)
+    jobs = {j.id: j for j in scheduler.get_jobs()}
+    assert set(jobs) == set(registry.JOBS)
+    assert str(jobs["agreements.reminders"].trigger) == "cron[hour='6', minute='0']"
+    assert str(jobs["budget.alerts"].trigger) == "cron[minute='0']"
+    assert str(jobs["capacity.holds"].trigger.timezone) == "Europe/Oslo"
+
+
+def test_web_workers_never_start_the_scheduler(monkeypatch):
+    monkeypatch.setenv("CONTRACTS_SCHEDULER_IN_PROCESS", "1")
+    monkeypatch.setenv("CONTRACTS_SECRET_KEY", "x" * 40)
+    import importlib
+
+    import wsgi
+
+    importlib.reload(wsgi)
+    assert wsgi.app.config["SCHEDULER_IN_PROCESS"] is False
+    assert not any(f.__name__ == "_start_scheduler" for f in wsgi.app.before_request_funcs.get(None, []))
+
+
+def test_the_development_server_starts_it_on_its_first_request(monkeypatch, tmp_path):
+    from contracts_app import create_app
+    from contracts_app.jobs import scheduler
+
+    started = []
+    monkeypatch.setattr(scheduler, "start_in_process", lambda app: started.append(app))
+    app = create_app({"ENV": "testing", "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "SCHEDULER_IN_PROCESS": "on"})
+    app.test_client().get("/healthz")
+    assert started == [app]
