@@ -8,6 +8,10 @@ When a seat "ended":
   declined, withdrawn or expired: the day that happened (``updated_at``).
 Open purchases and requests (awaiting an override, held, waiting, offered) are never touched.
 
+The same job prunes its own bookkeeping: succeeded job runs and sent (or sink) e-mails older than
+``HISTORY_DAYS``. An old window is never claimed again (the scheduler only claims the current one), so
+forgetting it is safe; failed runs and failed e-mails stay until an admin has seen them.
+
 Anonymising blanks the reference and the consent (flag and date) and sets ``anonymised_at``; the CEFR level
 stays for statistics (it identifies nobody without the reference). Each purchase or request gets one audit
 event with how many participants were anonymised.
@@ -17,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -29,6 +33,7 @@ from ..purchases.models import Participant, PurchaseStatus, SeatPurchase
 from ..rules.dates import add_months
 
 ANONYMISED_REFERENCE = ""
+HISTORY_DAYS = 90
 BATCH = 500  # records per commit, so a first run over years of data does not hold the write lock for long
 
 
@@ -88,6 +93,20 @@ def run(session: Session, now: dt.datetime) -> dict:
         if i % BATCH == 0:
             session.commit()
             begin_write(session)
+    pruned_runs, pruned_mail = _prune(session, now)
     left = session.scalar(select(func.count()).select_from(Participant).where(Participant.anonymised_at.is_(None))) or 0
     return {"purchases": len(purchase_ids), "requests": len(request_ids), "participants": people,
-            "participants_kept": left, "cutoff": cutoff.isoformat()}
+            "participants_kept": left, "cutoff": cutoff.isoformat(), "pruned_runs": pruned_runs, "pruned_emails": pruned_mail}
+
+
+def _prune(session: Session, now: dt.datetime) -> tuple[int, int]:
+    from ..notifications.models import OutboxMessage, OutboxStatus
+    from .models import JobRun, RunStatus
+
+    before = now - dt.timedelta(days=HISTORY_DAYS)
+    runs = session.execute(delete(JobRun).where(JobRun.status == RunStatus.succeeded, JobRun.started_at < before)
+                           .execution_options(synchronize_session=False)).rowcount
+    mails = session.execute(delete(OutboxMessage).where(OutboxMessage.status.in_([OutboxStatus.sent, OutboxStatus.sink]),
+                                                        OutboxMessage.created_at < before)
+                            .execution_options(synchronize_session=False)).rowcount
+    return runs or 0, mails or 0

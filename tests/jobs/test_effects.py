@@ -210,3 +210,23 @@ def test_retention_anonymises_request_participants_after_the_request_ended(ctx, 
     rp = db.scalars(select(RequestParticipant).where(RequestParticipant.request_id == req.id)).one()
     assert rp.anonymised_at is not None and rp.reference == ""
     assert db.scalar(select(func.count()).select_from(CapacityRequest)) == 1
+
+
+def test_retention_prunes_old_succeeded_runs_and_sent_mail_but_keeps_failures(ctx, db, world):
+    from contracts_app.jobs.models import JobRun, RunStatus
+    from contracts_app.notifications.models import OutboxMessage, OutboxStatus
+
+    old = ctx.extensions["clock"].now() - dt.timedelta(days=91)
+    db.add_all([
+        JobRun(job="capacity.holds", window_key="2025-12-01T08:00Z", status=RunStatus.succeeded, trigger="schedule", attempts=1, started_at=old),
+        JobRun(job="capacity.holds", window_key="2025-12-01T08:05Z", status=RunStatus.failed, trigger="schedule", attempts=1, started_at=old),
+        OutboxMessage(to_address="a@test.no", subject="s", body="b", locale="nb", dedupe_key="old:sent", status=OutboxStatus.sent,
+                      attempts=1, next_attempt_at=old, created_at=old),
+        OutboxMessage(to_address="a@test.no", subject="s", body="b", locale="nb", dedupe_key="old:failed", status=OutboxStatus.failed,
+                      attempts=8, next_attempt_at=old, created_at=old),
+    ])
+    db.commit()
+    r = run("retention.anonymise")
+    assert (r["pruned_runs"], r["pruned_emails"]) == (1, 1)
+    assert {k for k in db.scalars(select(OutboxMessage.dedupe_key))} == {"old:failed"}
+    assert db.scalar(select(func.count()).select_from(JobRun).where(JobRun.status == RunStatus.failed)) == 1
