@@ -130,7 +130,10 @@ def begin_write(session: Session) -> None:
             # away writes, though: a caller that wrote first must commit before it reserves anything.
             if session.info.get("wrote") or session.new or session.dirty or session.deleted:
                 raise RuntimeError("begin_write() after writes in the same transaction: commit first")
-            session.rollback()
+            # It only read: end it without expiring what it loaded (the factory's expire_on_commit=False), so
+            # the user, units and course read so far need no second round trip. What must be current is
+            # re-read under the lock (:func:`lock`).
+            session.commit()
         else:
             return
     session.connection(execution_options={"contracts_write": True})
@@ -170,16 +173,22 @@ def get_session() -> Session:
     return g.db_session
 
 
-def lock(session: Session, model, ident):
+def lock(session: Session, model, ident, *, with_related=()):
     """Load one row and lock it for the rest of the transaction (``SELECT … FOR UPDATE`` on PostgreSQL).
 
     On SQLite the whole database is already locked for writing by :func:`begin_write`. The row is always
     read fresh from the database, never from the session's identity map, so the caller counts what is
     committed now. Lock scarce things in a fixed order (course, then budget) to avoid deadlocks.
+    ``with_related`` names collections to read fresh in the same statement (joined; only ``model``'s row is
+    locked), e.g. a course's rates, so the caller needs no second round trip.
     """
     from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
 
     stmt = select(model).where(model.id == ident).execution_options(populate_existing=True)
+    if with_related:
+        stmt = stmt.options(*(joinedload(rel) for rel in with_related))
     if session.get_bind().dialect.name != "sqlite":
         stmt = stmt.with_for_update(of=model)  # only this row, not the eagerly joined ones
-    return session.scalars(stmt).one_or_none()
+    result = session.scalars(stmt)
+    return (result.unique() if with_related else result).one_or_none()

@@ -20,6 +20,26 @@ def involved(p: Principal, unit: Unit | None, a: Agreement) -> bool:
                for party in a.parties)
 
 
+def visible_condition(p: Principal, unit: Unit | None):
+    """:func:`can_view` as a WHERE condition on ``agreement`` (for lists: filter in the database, not after a limit)."""
+    from sqlalchemy import and_, exists, false, or_, true
+
+    from .models import AgreementParty
+
+    if p.has(Role.admin):
+        return true()
+    if unit is None:
+        return false()
+    own_unit = exists().where(AgreementParty.agreement_id == Agreement.id, AgreementParty.unit_id == unit.id)
+    if unit.kind == UnitKind.nav_office:
+        return own_unit
+    entity = exists().where(
+        AgreementParty.agreement_id == Agreement.id, AgreementParty.legal_entity_id == unit.legal_entity_id,
+        true() if p.has(Role.legal_reviewer) else AgreementParty.unit_id.is_(None),
+    )
+    return or_(own_unit, and_(entity))
+
+
 def can_view(p: Principal, unit: Unit | None, a: Agreement) -> bool:
     return p.has(Role.admin) or involved(p, unit, a)
 

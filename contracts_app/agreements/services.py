@@ -28,7 +28,7 @@ from ..money import MONEY_MAX, round_money
 from ..organisations.models import LegalEntity, Side, Unit, UnitKind
 from ..rules.dates import add_months
 from . import facts as facts_module
-from .diff import diff, flatten
+from .diff import diff
 from .models import (
     Agreement, AgreementKind, AgreementOption, AgreementParty, AgreementSignature, AgreementVersion, ReviewComment,
     ReviewDecision, ReviewDecisionKind,

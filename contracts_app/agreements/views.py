@@ -112,7 +112,8 @@ def index():
     if form.expiring.data == "90":
         stmt = stmt.where(Agreement.status.in_([S.signed, S.active]), Agreement.end_date >= today,
                           Agreement.end_date <= today + dt.timedelta(days=90))
-    rows = [a for a in session.scalars(stmt.limit(500)).all() if access.can_view(p, unit, a)][:200]
+    stmt = stmt.where(access.visible_condition(p, unit))
+    rows = [a for a in session.scalars(stmt.limit(200)).all() if access.can_view(p, unit, a)]
     return render_template("agreements/index.html", agreements=rows, form=form, today=today,
                            can_draft=perm.can_draft_agreements(p))
 

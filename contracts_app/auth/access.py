@@ -12,6 +12,7 @@ from typing import Callable
 from flask import Flask, abort, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
+from sqlalchemy.orm import joinedload
 
 from ..db import get_session
 from .models import User
@@ -29,7 +30,9 @@ login_manager.session_protection = "strong"
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     try:
-        user = get_session().get(User, int(user_id))
+        # One statement for the user, their memberships and units (and the units' legal persons): every
+        # request needs them for the principal, the header and the permission checks.
+        user = get_session().get(User, int(user_id), options=[joinedload(User.memberships)])
     except (TypeError, ValueError):
         return None
     return user if user is not None and user.is_active else None

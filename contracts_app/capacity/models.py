@@ -32,6 +32,7 @@ from ..budget.models import Budget
 from ..courses.models import Course, CourseFormat, CourseKind
 from ..db import Base
 from ..organisations.models import LegalEntity, Side, Unit
+from ..purchases.models import ParticipantFields
 
 
 class OfferStatus(str, enum.Enum):
@@ -202,17 +203,12 @@ class CapacityRequest(Base):
         return f"<CapacityRequest {self.id} offer={self.offer_id} seats={self.seats} {self.status.value}>"
 
 
-class RequestParticipant(Base):
-    """A pseudonymous participant reference on a request; visible only to the requester and the provider."""
+class RequestParticipant(ParticipantFields, Base):
+    """A participant on a request; visible only to the requesting unit and the provider."""
 
     __tablename__ = "capacity_request_participant"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("capacity_request.id", ondelete="CASCADE"), index=True)
-    reference: Mapped[str] = mapped_column(String(40))
-    cefr_level: Mapped[Optional[str]] = mapped_column(String(2))
-    consent: Mapped[bool] = mapped_column(Boolean, default=False)
-    consent_date: Mapped[Optional[dt.date]] = mapped_column(Date)
-    anonymised_at: Mapped[Optional[dt.datetime]] = mapped_column()
 
     request: Mapped[CapacityRequest] = relationship(back_populates="participants")

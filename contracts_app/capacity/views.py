@@ -19,15 +19,13 @@ from ..audit import AuditEvent
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..budget import services as budget_services
-from ..budget.models import Budget
 from ..choices import options
 from ..courses.models import Course
 from ..courses.pricing import PricingError
 from ..db import get_session
 from ..errors import Conflict, DomainError, ValidationFailed
-from ..i18n import money
 from ..organisations.models import LegalEntity, Unit, UnitKind
-from ..purchases import services as purchase_services
+from ..purchases.views import fill_seat_form, participant_inputs, unit_budgets
 from ..web import apply_errors, current_actor, run_action, save_form
 from . import queries, services
 from .forms import MoveForm, OfferForm, OfferSearchForm, ReasonForm, RequestForm, StatusForm
@@ -206,37 +204,17 @@ def offer_status(offer_id: int):
 
 # --- requests -------------------------------------------------------------------------------------------
 
-def _budgets(unit_id: int) -> list[Budget]:
-    return get_session().scalars(select(Budget).where(Budget.unit_id == unit_id).order_by(Budget.year.desc(), Budget.line)).all()
-
-
 def _request_form(offer: CapacityOffer, unit: Unit) -> RequestForm:
     form = RequestForm()
-    budgets = _budgets(unit.id)
-    form.budget_id.choices = options(
-        [(b.id, _("%(line)s %(year)s — remaining %(amount)s", line=b.line, year=b.year, amount=money(b.remaining))) for b in budgets]
-        or [(None, _("No budget lines"))]
-    )
-    if request.method == "GET":
-        start = max(offer.period_start, clock.today())
-        form.start_date.data = start
-        form.end_date.data = min(offer.period_end, dt.date(start.year, 12, 31))
-        same_year = [b for b in budgets if b.year == start.year]
-        form.budget_id.data = same_year[0].id if same_year else (budgets[0].id if budgets else None)
-    seats = form.seats.data if isinstance(form.seats.data, int) and 1 <= form.seats.data <= 50 else 1
-    while len(form.participants.entries) < seats:
-        form.participants.append_entry()
+    fill_seat_form(form, unit_budgets(unit.id), first=offer.period_start, last=offer.period_end)
     return form
 
 
 def _request_input(form: RequestForm, offer: CapacityOffer, unit: Unit) -> services.RequestInput:
-    entries = form.participants.entries[: form.seats.data or 0]
     return services.RequestInput(
         offer_id=offer.id, requester_unit_id=unit.id, budget_id=form.budget_id.data, side=form.side.data or None,
         seats=form.seats.data, start_date=form.start_date.data, end_date=form.end_date.data, message=form.message.data or "",
-        participants=[purchase_services.ParticipantInput(
-            reference=(e.reference.data or "").strip(), cefr_level=e.cefr_level.data or None, consent=bool(e.consent.data),
-            consent_date=e.consent_date.data) for e in entries],
+        participants=participant_inputs(form),
     )
 
 

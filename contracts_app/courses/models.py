@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -59,6 +60,8 @@ class Course(Base):
         CheckConstraint("total_seats >= 0", name="total_seats_not_negative"),
         CheckConstraint("hours_per_week > 0", name="hours_per_week_positive"),
         CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="end_after_start"),
+        # A supplier's courses of one kind (the rules assessment's related purchases), read from the index alone.
+        Index("ix_course_provider_kind", "provider_unit_id", "kind", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, lazyload, object_session
 
 from .. import audit
 from ..audit import Actor
@@ -250,8 +250,10 @@ def confirm(
     # (count, check, write) is as short as possible.
     assessment = _assessment_before_locking(session, data)
     begin_write(session)
-    course = lock(session, Course, data.course_id)
-    budget = lock(session, Budget, data.budget_id) if data.budget_id else None
+    # Read fresh under the locks, with what the checks need in the same statements: the rates (the price)
+    # and the stops (the budget check).
+    course = lock(session, Course, data.course_id, with_related=(Course.rates,))
+    budget = lock(session, Budget, data.budget_id, with_related=(Budget.stops,)) if data.budget_id else None
     buyer = session.get(Unit, data.buyer_unit_id)
     errors, side = validate_purchase(session, data, course, budget, buyer)
     q = quote_purchase(course, data, errors) if course else None
@@ -276,10 +278,10 @@ def confirm(
     session.add(purchase)
     course.seats_held = course.seats_held - data.held_seats
     course.seats_confirmed = course.seats_confirmed + data.seats
-    session.flush()
+    session.flush()  # the purchase's id, for the ledger entry and the audit event
     budget_services.commit(session, budget, q.total, purchase_id=purchase.id, now=now)
-    session.flush()
     audit.record(session, actor, "purchase.confirmed", purchase, at=now, after=_summary(purchase))
+    session.flush()
     return purchase
 
 
@@ -288,7 +290,8 @@ def _assessment_before_locking(session: Session, data: PurchaseInput) -> dict[st
     if session.info.get("wrote"):
         return None
     course = session.get(Course, data.course_id)
-    budget = session.get(Budget, data.budget_id) if data.budget_id else None
+    # Not the stops: the budget check is made under the lock, with the stops read there.
+    budget = session.get(Budget, data.budget_id, options=[lazyload(Budget.stops)]) if data.budget_id else None
     buyer = session.get(Unit, data.buyer_unit_id)
     errors, side = validate_purchase(session, data, course, budget, buyer)
     q = quote_purchase(course, data, errors) if course and not errors else None

@@ -6,6 +6,7 @@ import datetime as dt
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from .. import clock
 from ..auth import permissions as perm
@@ -25,43 +26,56 @@ from .models import PurchaseStatus, SeatPurchase
 bp = Blueprint("purchases", __name__)
 
 
-def _budgets(unit_id: int) -> list[Budget]:
-    return get_session().scalars(select(Budget).where(Budget.unit_id == unit_id).order_by(Budget.year.desc(), Budget.line)).all()
+def unit_budgets(unit_id: int) -> list[Budget]:
+    # The choices need the lines and what remains, not the stops (the service reads those under the lock).
+    return get_session().scalars(
+        select(Budget).where(Budget.unit_id == unit_id).order_by(Budget.year.desc(), Budget.line).options(lazyload(Budget.stops))
+    ).all()
 
 
-def _purchase_form(course: Course, unit: Unit) -> PurchaseForm:
-    form = PurchaseForm()
-    budgets = _budgets(unit.id)
-    if request.method == "GET" or request.form.get("action", "preview") == "preview":
+def fill_seat_form(form, budgets: list[Budget], *, first: dt.date, last: dt.date, labelled: bool = True) -> None:
+    """What the purchase form and the capacity request form share: the budget choices (with what remains when
+    someone will see them), on GET a period from ``first`` to the end of its year (at most ``last``) with the
+    budget line of that year, and one participant row per seat."""
+    if labelled:
         labels = [(b.id, _("%(line)s %(year)s — remaining %(amount)s", line=b.line, year=b.year, amount=money(b.remaining))) for b in budgets]
-    else:  # confirming: the choices only validate the posted id, nobody sees them
+    else:  # the choices only validate the posted id, nobody sees them
         labels = [(b.id, b.line) for b in budgets]
     form.budget_id.choices = options(labels or [(None, _("No budget lines"))])
     if request.method == "GET":
-        today = clock.today()
-        start = max(course.start_date, today)
+        start = max(first, clock.today())
         form.start_date.data = start
-        form.end_date.data = min(course.end_date, dt.date(start.year, 12, 31))
+        form.end_date.data = min(last, dt.date(start.year, 12, 31))
         same_year = [b for b in budgets if b.year == start.year]
         form.budget_id.data = same_year[0].id if same_year else (budgets[0].id if budgets else None)
     seats = form.seats.data if isinstance(form.seats.data, int) and 1 <= form.seats.data <= 50 else 1
     while len(form.participants.entries) < seats:
         form.participants.append_entry()
+
+
+def participant_inputs(form) -> list[services.ParticipantInput]:
+    """One participant per seat from the form's rows."""
+    return [
+        services.ParticipantInput(
+            reference=(e.reference.data or "").strip(), cefr_level=e.cefr_level.data or None,
+            consent=bool(e.consent.data), consent_date=e.consent_date.data,
+        )
+        for e in form.participants.entries[: form.seats.data or 0]
+    ]
+
+
+def _purchase_form(course: Course, budgets: list[Budget]) -> PurchaseForm:
+    form = PurchaseForm()
+    seen = request.method == "GET" or request.form.get("action", "preview") == "preview"
+    fill_seat_form(form, budgets, first=course.start_date, last=course.end_date, labelled=seen)
     return form
 
 
 def _input(form: PurchaseForm, course: Course, unit: Unit) -> services.PurchaseInput:
-    entries = form.participants.entries[: form.seats.data or 0]
     return services.PurchaseInput(
         course_id=course.id, buyer_unit_id=unit.id, budget_id=form.budget_id.data, side=form.side.data or None,
         seats=form.seats.data, start_date=form.start_date.data, end_date=form.end_date.data,
-        participants=[
-            services.ParticipantInput(
-                reference=(e.reference.data or "").strip(), cefr_level=e.cefr_level.data or None,
-                consent=bool(e.consent.data), consent_date=e.consent_date.data,
-            )
-            for e in entries
-        ],
+        participants=participant_inputs(form),
     )
 
 
@@ -69,9 +83,12 @@ def _input(form: PurchaseForm, course: Course, unit: Unit) -> services.PurchaseI
 @requires(perm.can_buy_seats)
 def buy(course_id: int):
     session = get_session()
-    course = session.get(Course, course_id) or abort(404)
+    # The rates come in the same statement: the price needs them.
+    course = session.get(Course, course_id, options=[joinedload(Course.rates)]) or abort(404)
     unit = session.get(Unit, current_principal().unit_id) or abort(403)
-    form = _purchase_form(course, unit)
+    # Kept for the whole request, so the service finds the chosen budget in the session instead of reading it again.
+    budgets = unit_budgets(unit.id)
+    form = _purchase_form(course, budgets)
     preview = refusal = None
     stopped = False
     status = 200

@@ -23,6 +23,16 @@ _cache_lock = threading.Lock()
 _cache: dict[tuple, ThresholdTable] = {}
 
 
+# The table's version summary (see current_table), built once: every purchase reads it, and building the
+# select costs more CPU than running it.
+_VERSION = select(
+    func.count(), func.max(ThresholdPeriod.id), func.count(ThresholdPeriod.effective_to),
+    func.max(ThresholdPeriod.effective_to), func.count(ThresholdPeriod.effective_from),
+    func.sum(case((ThresholdPeriod.status == "active", 1), else_=0)),
+    func.sum(ThresholdPeriod.value_nok), func.max(ThresholdPeriod.effective_from),
+)
+
+
 def current_table(session: Session) -> ThresholdTable:
     """The threshold table in the database, or the shipped one while the database has none.
 
@@ -31,14 +41,7 @@ def current_table(session: Session) -> ThresholdTable:
     """
     # Periods are only ever added, activated or closed, so this small summary changes whenever the table
     # does; reading it is one cheap query instead of loading every row on every assessment.
-    version = tuple(session.execute(
-        select(
-            func.count(), func.max(ThresholdPeriod.id), func.count(ThresholdPeriod.effective_to),
-            func.max(ThresholdPeriod.effective_to), func.count(ThresholdPeriod.effective_from),
-            func.sum(case((ThresholdPeriod.status == "active", 1), else_=0)),
-            func.sum(ThresholdPeriod.value_nok), func.max(ThresholdPeriod.effective_from),
-        )
-    ).one()) + (str(session.get_bind().engine.url),)
+    version = tuple(session.execute(_VERSION).one()) + (str(session.get_bind().engine.url),)
     if version[0] == 0:
         return ThresholdTable.shipped()
     with _cache_lock:

@@ -2,7 +2,7 @@
 dedupe key and e-mail status
 
 Revision ID: 0006_jobs
-Revises: 0005_agreements
+Revises: 0006_purchase_indexes
 Create Date: 2026-11-26
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0006_jobs'
-down_revision = '0005_agreements'
+down_revision = '0006_purchase_indexes'
 branch_labels = None
 depends_on = None
 

@@ -137,3 +137,24 @@ def test_a_purchase_links_to_its_agreement_and_gets_an_order_confirmation(client
     assert r.status_code == 302
     r = client.get(r.location)
     assert r.status_code == 200 and r.mimetype.endswith("wordprocessingml.document")
+
+
+def test_the_list_shows_each_user_only_the_agreements_they_may_see(client, db, world):
+    """The list filters in the database (no limit before the access check): parties' units, and legal
+    reviewers of a party's legal entity, see it; another Nav office and another municipality do not."""
+    from contracts_app.auth.models import Role
+
+    from ..factories import make_entity, make_unit, make_user
+
+    make_agreement(db, world, state=S.active)
+    other_nav = make_unit(db, world.state, name="Nav Annet", kind="nav_office", municipal_entity_id=world.municipality.id)
+    make_user(db, "annen.nav@test.no", role=Role.budget_owner, unit=other_nav)
+    elsewhere = make_unit(db, make_entity(db, name="Fjernvik kommune"), name="Fjernvik voksenopplæring")
+    make_user(db, "fjern@test.no", role=Role.provider_coordinator, unit=elsewhere)
+    db.commit()
+    for email, sees in [(world.users["budget_owner"].email, True), (world.users["legal_reviewer"].email, True),
+                        (world.users["admin"].email, True), ("annen.nav@test.no", False), ("fjern@test.no", False)]:
+        client.post("/logout")
+        login(client, email)
+        html = client.get("/agreements").get_data(as_text=True)
+        assert ("Norskopplæring for Navs brukere" in html) == sees, email

@@ -18,7 +18,7 @@ from contracts_app.notifications.models import Notification
 from contracts_app.purchases.models import PurchaseStatus, SeatPurchase
 from contracts_app.purchases.services import BudgetRefused
 
-from ..factories import make_budget, make_course, make_entity, make_offer, make_unit, make_user, request_input
+from ..factories import make_budget, make_course, make_entity, make_offer, make_unit, request_input
 
 
 @pytest.fixture
