@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(rules_cli)
     app.cli.add_command(capacity_cli)
+    app.cli.add_command(scheduler_cli)
 
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
@@ -199,3 +200,39 @@ def capacity_expire() -> None:
     result = expire_due(session, now=clock.now())
     session.commit()
     click.echo(f"Expired: {result['requests']} request(s), {result['offers']} offer(s).")
+
+
+scheduler_cli = AppGroup("scheduler", help="Scheduled jobs (reminders, expiries, alerts, e-mail).")
+
+
+@scheduler_cli.command("run")
+def scheduler_run() -> None:
+    """Run the scheduler in this process until stopped (one such process next to the web workers)."""
+    from .jobs.scheduler import run_forever
+
+    run_forever(current_app._get_current_object())
+
+
+@scheduler_cli.command("run-once")
+@click.argument("job")
+@click.option("--window", default=None, help="Claim this window key instead of a window of its own (e.g. 2026-03-02).")
+def scheduler_run_once(job: str, window: str | None) -> None:
+    """Run JOB now, through the same claim as the scheduler (a manual run gets a window of its own)."""
+    from .jobs.registry import JOBS
+    from .jobs.runner import run_job
+
+    if job not in JOBS:
+        raise click.ClickException(f"No job {job!r}. Jobs: {', '.join(JOBS)}")
+    outcome = run_job(job, trigger="manual", window_key=window)
+    click.echo(f"{outcome.job} {outcome.window_key}: {outcome.status} {outcome.result or outcome.error or ''}")
+    if outcome.status == "failed":
+        sys.exit(1)
+
+
+@scheduler_cli.command("list")
+def scheduler_list() -> None:
+    """The jobs and when they run (Europe/Oslo)."""
+    from .jobs.registry import JOBS
+
+    for job in JOBS.values():
+        click.echo(f"{job.name:24} {job.schedule.describe():16} {job.description}")

@@ -39,7 +39,46 @@ DEFAULTS: dict[str, object] = {
     # offer's request deadline), and that a waiting-list entry has to take freed seats.
     "HOLD_WORKING_DAYS": 5,
     "WAITLIST_OFFER_WORKING_DAYS": 2,
+    # --- scheduled jobs (contracts_app/jobs). The scheduler is its own process (`flask scheduler run`);
+    # this runs it inside the development server instead (`make run` turns it on). Never in gunicorn (wsgi.py).
+    "SCHEDULER_IN_PROCESS": False,
+    # A run still "running" after this many minutes is taken for crashed and its window may be claimed again.
+    "JOB_STALE_MINUTES": 60,
+    # Participant references and consent data are anonymised this many months after the seat ended.
+    "RETENTION_MONTHS": 12,
+    # Options must be decided this many months before the agreement's current end (the reminder's deadline).
+    "OPTION_NOTICE_MONTHS": 3,
+    # Links in e-mails point here.
+    "BASE_URL": "http://127.0.0.1:5000",
+    # --- e-mail. No host: the outbox is the sink (nothing leaves; admins see it at /admin/outbox).
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_TLS": "starttls",  # starttls | ssl | none
+    "SMTP_FROM": "kursportalen@localhost",
+    "SMTP_TIMEOUT": 10,  # seconds per connection attempt
+    "SMTP_MAX_ATTEMPTS": 8,  # then the message is marked failed (an admin can queue it again)
 }
+
+TRUE_WORDS = {"1", "true", "on", "yes"}
+FALSE_WORDS = {"0", "false", "off", "no", ""}
+
+
+def as_bool(value, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
+    raise ConfigError(f"CONTRACTS_{name} must be on or off (1/0, true/false), not {value!r}")
+
+
+def _whole(cfg, key: str, low: int, high: int) -> None:
+    value = cfg.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ConfigError(f"CONTRACTS_{key} must be a whole number from {low} to {high}, not {value!r}")
 
 DEV_SECRET_KEY = "development-only-not-secret"  # noqa: S105 - never used in production (checked below)
 
@@ -61,6 +100,15 @@ def load(app, overrides: dict | None = None, *, default_env: str = "development"
         value = cfg.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 30:
             raise ConfigError(f"CONTRACTS_{key} must be a whole number of working days from 1 to 30, not {value!r}")
+    cfg["SCHEDULER_IN_PROCESS"] = as_bool(cfg.get("SCHEDULER_IN_PROCESS"), "SCHEDULER_IN_PROCESS")
+    _whole(cfg, "JOB_STALE_MINUTES", 5, 24 * 60)
+    _whole(cfg, "RETENTION_MONTHS", 1, 120)
+    _whole(cfg, "OPTION_NOTICE_MONTHS", 0, 24)
+    _whole(cfg, "SMTP_PORT", 1, 65535)
+    _whole(cfg, "SMTP_TIMEOUT", 1, 300)
+    _whole(cfg, "SMTP_MAX_ATTEMPTS", 1, 50)
+    if cfg.get("SMTP_TLS") not in ("starttls", "ssl", "none"):
+        raise ConfigError(f"CONTRACTS_SMTP_TLS must be starttls, ssl or none, not {cfg.get('SMTP_TLS')!r}")
     if cfg["DEFAULT_LOCALE"] not in LOCALES:
         raise ConfigError(f"CONTRACTS_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
     if not cfg.get("SECRET_KEY"):

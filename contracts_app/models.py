@@ -9,7 +9,8 @@ from .capacity.models import CapacityOffer, CapacityRequest, OfferEntity, Reques
 from .budget.models import Budget, BudgetEntry, BudgetStop  # noqa: F401
 from .courses.models import Course, CourseRate  # noqa: F401
 from .db import Base
-from .notifications.models import Notification  # noqa: F401
+from .jobs.models import JobRun, WatchState  # noqa: F401
+from .notifications.models import Notification, NotificationPreference, OutboxMessage  # noqa: F401
 from .organisations.models import LegalEntity, Unit  # noqa: F401
 from .purchases.models import Participant, SeatPurchase  # noqa: F401
 from .rulecheck.models import Scenario, ThresholdPeriod  # noqa: F401

@@ -74,6 +74,11 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
     "notifications.inbox": (("GET",), ALL),
     "notifications.mark_read": (("POST",), ALL),
     "notifications.mark_all_read": (("POST",), ALL),
+    "notifications.preferences": (("GET", "POST"), ALL),
+    "notifications.outbox": (("GET",), ADMIN),
+    "notifications.requeue": (("POST",), ADMIN),
+    "jobs.index": (("GET",), ADMIN),
+    "jobs.run_now": (("POST",), ADMIN),
     "budget.index": (("GET",), BUDGET),
     "budget.new": (("GET", "POST"), BUDGET),
     "budget.edit": (("GET", "POST"), BUDGET),
@@ -144,6 +149,8 @@ def _url(app, endpoint: str, world, db=None, extra: dict | None = None) -> str:
         "option_id": 1,
         "signature_id": 1,
         "document_id": 1,
+        "message_id": 1,
+        "name": "capacity.holds",
     }
     with app.test_request_context():
         from flask import url_for

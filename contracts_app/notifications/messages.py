@@ -1,5 +1,12 @@
-"""The text of each notification kind, translated when it is shown (so each reader gets their language)."""
+"""The text of each notification kind, translated when it is shown (so each reader gets their language).
+
+Parameters are stored raw (ISO dates, amounts as strings, enum values) and formatted here, in the reader's
+language, by the formatters named in ``FORMAT``.
+"""
 from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext, lazy_gettext as _l
 
@@ -13,6 +20,90 @@ MESSAGES = {
     "capacity.waitlist_offered": _l("Seats became free on %(course)s: take your %(seats)s seat(s) before %(until)s, or they go to the next in line."),
     "capacity.waitlist_taken": _l("%(unit)s took the %(seats)s seat(s) offered from the waiting list on %(course)s. The seats are held until %(until)s."),
     "capacity.offer_withdrawn": _l("The offer of free seats on %(course)s was withdrawn; your request ended: %(reason)s"),
+    # scheduled jobs (contracts_app/jobs)
+    "agreement.ends_soon": _l("The agreement “%(title)s” ends on %(end)s, in %(days)s days. Decide in time whether to renew, exercise an option or let it end."),
+    "agreement.option_deadline": _l("Option %(option)s of the agreement “%(title)s” (%(months)s months) must be decided by %(deadline)s, in %(days)s days; the agreement now ends on %(end)s."),
+    "agreement.activated": _l("The agreement “%(title)s” is active from %(start)s."),
+    "agreement.expired": _l("The agreement “%(title)s” expired: it ended on %(end)s. Purchases under it are no longer covered."),
+    "budget.warning_crossed": _l("The budget “%(line)s” %(year)s of %(unit)s has passed its warning level: %(pct)s %% used (warning at %(warning)s %%), %(remaining)s left."),
+    "budget.runout_soon": _l("At the rate so far, the budget “%(line)s” %(year)s of %(unit)s runs out on %(date)s, in %(days)s days."),
+    "purchases.split_risk": _l("Purchases by %(buyer)s from %(supplier)s for the same need (%(need)s) add up to %(total)s over the last 12 months: %(pct)s %% of the %(threshold_name)s of %(threshold)s. Purchases of the same kind must be viewed together (VAL-06): consider an agreement or a procurement before buying more."),
+}
+
+# The kinds a user can choose e-mail for, in the order of the settings page, with a short label.
+KIND_LABELS = {
+    "capacity.request_received": _l("A request for your free seats"),
+    "capacity.request_waiting": _l("Someone joined your waiting list"),
+    "capacity.request_withdrawn": _l("A request for your seats was withdrawn"),
+    "capacity.request_expired": _l("A hold on your seats expired"),
+    "capacity.waitlist_taken": _l("Seats offered from your waiting list were taken"),
+    "capacity.request_accepted": _l("Your request was accepted"),
+    "capacity.request_declined": _l("Your request was declined"),
+    "capacity.waitlist_offered": _l("Seats are offered to you from a waiting list"),
+    "capacity.offer_withdrawn": _l("An offer you requested seats on was withdrawn"),
+    "agreement.ends_soon": _l("An agreement ends soon (180, 90, 30 and 7 days before)"),
+    "agreement.option_deadline": _l("An option must be decided soon (30 and 7 days before)"),
+    "agreement.activated": _l("An agreement became active"),
+    "agreement.expired": _l("An agreement expired"),
+    "budget.warning_crossed": _l("A budget passed its warning level"),
+    "budget.runout_soon": _l("A budget runs out within 60 days"),
+    "purchases.split_risk": _l("Related purchases near a procurement threshold"),
+}
+
+# Without a saved choice every kind comes in the daily digest: one e-mail a day at most, nothing missed.
+DEFAULT_MODE = "digest"
+
+
+def _date(value) -> str:
+    from ..i18n import date
+
+    try:
+        return date(dt.date.fromisoformat(str(value)[:10]))
+    except ValueError:
+        return str(value)
+
+
+def _money(value) -> str:
+    from ..i18n import money
+
+    try:
+        return money(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+def _course_kind(value) -> str:
+    from ..layout import course_kind_label
+
+    return str(course_kind_label(value))
+
+
+def _pct(value) -> str:
+    from ..i18n import number
+
+    try:
+        d = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return number(d, 0 if d == d.to_integral_value() else 1)
+
+
+THRESHOLD_NAMES = {
+    "lower_limit": _l("lower limit of the Procurement Act"),
+    "national": _l("national threshold"),
+    "eea_special_health_social": _l("EEA threshold for special services"),
+}
+
+
+def _threshold_name(value) -> str:
+    return str(THRESHOLD_NAMES.get(value, value))
+
+
+FORMAT = {
+    "end": _date, "start": _date, "deadline": _date, "date": _date,
+    "remaining": _money, "total": _money, "threshold": _money,
+    "pct": _pct, "warning": _pct,
+    "need": _course_kind, "threshold_name": _threshold_name,
 }
 
 
@@ -20,8 +111,13 @@ def render(kind: str, params: dict) -> str:
     template = MESSAGES.get(kind)
     if template is None:
         return kind
+    shown = {k: (FORMAT[k](v) if k in FORMAT and v is not None else v) for k, v in (params or {}).items()}
     # The lazy string keeps its message id; translate it now, in the reader's locale, with the parameters.
     try:
-        return gettext(template._args[0], **params)
+        return gettext(template._args[0], **shown)
     except (KeyError, ValueError, TypeError):  # a notice stored before its text changed: show it unfilled
         return gettext(template._args[0])
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))

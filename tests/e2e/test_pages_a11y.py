@@ -36,6 +36,9 @@ def test_rules_check_shows_the_verdict_live_and_is_accessible(page, live_server,
         ("koordinator.fjordvik@demo.no", "/courses/new"),
         ("koordinator.fjordvik@demo.no", "/purchases"),
         ("budsjett.fjordvik@demo.no", "/budgets/new"),
+        ("budsjett.fjordvik@demo.no", "/settings/notifications"),
+        ("admin@demo.no", "/admin/jobs"),
+        ("admin@demo.no", "/admin/outbox"),
     ],
 )
 def test_working_pages_are_accessible(page, live_server, axe, email, path):

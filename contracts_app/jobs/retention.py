@@ -1,0 +1,112 @@
+"""Job 7: data retention. Participant references and consent data are anonymised ``CONTRACTS_RETENTION_MONTHS``
+(default 12) months after the seat ended.
+
+When a seat "ended":
+* a seat purchase that was confirmed or completed: its end date;
+* a cancelled purchase or a refused override: the day it was cancelled or refused (``updated_at``);
+* a request for free seats that was accepted: its period's end (its purchase carries its own copy, handled above);
+  declined, withdrawn or expired: the day that happened (``updated_at``).
+Open purchases and requests (awaiting an override, held, waiting, offered) are never touched.
+
+The same job prunes its own bookkeeping: succeeded job runs and sent (or sink) e-mails older than
+``HISTORY_DAYS``. An old window is never claimed again (the scheduler only claims the current one), so
+forgetting it is safe; failed runs and failed e-mails stay until an admin has seen them.
+
+Anonymising blanks the reference and the consent (flag and date) and sets ``anonymised_at``; the CEFR level
+stays for statistics (it identifies nobody without the reference). Each purchase or request gets one audit
+event with how many participants were anonymised.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..audit import SYSTEM
+from ..capacity.models import CapacityRequest, RequestParticipant, RequestStatus
+from ..clock import OSLO
+from ..db import begin_write
+from ..purchases.models import Participant, PurchaseStatus, SeatPurchase
+from ..rules.dates import add_months
+
+ANONYMISED_REFERENCE = ""
+HISTORY_DAYS = 90
+BATCH = 500  # records per commit, so a first run over years of data does not hold the write lock for long
+
+
+def _local_midnight_utc(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=OSLO).astimezone(dt.timezone.utc)
+
+
+def _anonymise(rows, now: dt.datetime) -> int:
+    n = 0
+    for p in rows:
+        if p.anonymised_at is None:
+            p.reference, p.consent, p.consent_date, p.anonymised_at = ANONYMISED_REFERENCE, False, None, now
+            n += 1
+    return n
+
+
+def run(session: Session, now: dt.datetime) -> dict:
+    months = current_app.config["RETENTION_MONTHS"]
+    cutoff = add_months(now.astimezone(OSLO).date(), -months)  # ended on or before this day → anonymise
+    cutoff_at = _local_midnight_utc(cutoff + dt.timedelta(days=1))
+    begin_write(session)
+
+    ended_purchase = or_(
+        SeatPurchase.status.in_([PurchaseStatus.confirmed, PurchaseStatus.completed]) & (SeatPurchase.end_date <= cutoff),
+        SeatPurchase.status.in_([PurchaseStatus.cancelled, PurchaseStatus.override_refused]) & (SeatPurchase.updated_at < cutoff_at),
+    )
+    purchase_ids = session.scalars(
+        select(SeatPurchase.id).join(Participant, Participant.purchase_id == SeatPurchase.id)
+        .where(ended_purchase, Participant.anonymised_at.is_(None)).distinct().order_by(SeatPurchase.id)
+    ).all()
+    ended_request = or_(
+        (CapacityRequest.status == RequestStatus.accepted) & (CapacityRequest.end_date <= cutoff),
+        CapacityRequest.status.in_([RequestStatus.declined, RequestStatus.withdrawn, RequestStatus.expired])
+        & (CapacityRequest.updated_at < cutoff_at),
+    )
+    request_ids = session.scalars(
+        select(CapacityRequest.id).join(RequestParticipant, RequestParticipant.request_id == CapacityRequest.id)
+        .where(ended_request, RequestParticipant.anonymised_at.is_(None)).distinct().order_by(CapacityRequest.id)
+    ).all()
+
+    people = 0
+    for i, pid in enumerate(purchase_ids, 1):
+        rows = session.scalars(select(Participant).where(Participant.purchase_id == pid)).all()
+        n = _anonymise(rows, now)
+        people += n
+        audit.record(session, SYSTEM, "retention.participants_anonymised", object_type="seat_purchase", object_id=pid, at=now,
+                     after={"participants": n, "retention_months": months, "ended_on_or_before": cutoff})
+        if i % BATCH == 0:
+            session.commit()
+            begin_write(session)
+    for i, rid in enumerate(request_ids, 1):
+        rows = session.scalars(select(RequestParticipant).where(RequestParticipant.request_id == rid)).all()
+        n = _anonymise(rows, now)
+        people += n
+        audit.record(session, SYSTEM, "retention.participants_anonymised", object_type="capacity_request", object_id=rid, at=now,
+                     after={"participants": n, "retention_months": months, "ended_on_or_before": cutoff})
+        if i % BATCH == 0:
+            session.commit()
+            begin_write(session)
+    pruned_runs, pruned_mail = _prune(session, now)
+    left = session.scalar(select(func.count()).select_from(Participant).where(Participant.anonymised_at.is_(None))) or 0
+    return {"purchases": len(purchase_ids), "requests": len(request_ids), "participants": people,
+            "participants_kept": left, "cutoff": cutoff.isoformat(), "pruned_runs": pruned_runs, "pruned_emails": pruned_mail}
+
+
+def _prune(session: Session, now: dt.datetime) -> tuple[int, int]:
+    from ..notifications.models import OutboxMessage, OutboxStatus
+    from .models import JobRun, RunStatus
+
+    before = now - dt.timedelta(days=HISTORY_DAYS)
+    runs = session.execute(delete(JobRun).where(JobRun.status == RunStatus.succeeded, JobRun.started_at < before)
+                           .execution_options(synchronize_session=False)).rowcount
+    mails = session.execute(delete(OutboxMessage).where(OutboxMessage.status.in_([OutboxStatus.sent, OutboxStatus.sink]),
+                                                        OutboxMessage.created_at < before)
+                            .execution_options(synchronize_session=False)).rowcount
+    return runs or 0, mails or 0

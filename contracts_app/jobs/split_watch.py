@@ -1,0 +1,90 @@
+"""Job 6: the split-purchase watch (VAL-06, VAL-03).
+
+Nightly, seat purchases (confirmed or completed; actual cost when registered) are summed per buyer legal entity
+(for a Nav office the side that bought: NAV-01), supplier legal entity and need (the kind of course, as in
+purchases/facts.py) over the engine's aggregation window: purchases starting from 12 months before today,
+including those that start later but are already committed. When a sum reaches 80 % of the next threshold in
+force today for special services (lower limit of the Act, national threshold, EEA threshold; thresholds from
+the database table, rulecheck.services.current_table), the buyer's legal reviewers and the budget owners of
+the buying units are told — once per threshold, and again only after the sum fell below 80 % and came back.
+Purchases within one legal entity (egenregi, EXC-INH-01) are not procurements and are left out.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from ..auth.models import Role
+from ..clock import OSLO
+from ..courses.models import Course
+from ..db import begin_write
+from ..notifications.services import legal_reviewers_of, notify_users, users_with_roles
+from ..organisations.models import LegalEntity, Unit
+from ..purchases.models import PurchaseStatus, SeatPurchase
+from ..rulecheck.services import current_table
+from ..rules.dates import add_months
+from . import watch
+
+ALERT_SHARE = Decimal("0.8")
+LEVELS = ("lower_limit", "national", "eea_special_health_social")
+
+
+def sums(session: Session, today: dt.date) -> dict[tuple[int, int, str], dict]:
+    """(buyer entity, supplier entity, need) → {"total", "units", "count"}."""
+    provider = aliased(Unit)
+    amount = func.coalesce(SeatPurchase.actual_amount, SeatPurchase.amount)
+    rows = session.execute(
+        select(SeatPurchase.buyer_unit_id, SeatPurchase.side, provider.legal_entity_id, Course.kind, func.sum(amount), func.count())
+        .join(Course, Course.id == SeatPurchase.course_id)
+        .join(provider, provider.id == Course.provider_unit_id)
+        .where(SeatPurchase.status.in_([PurchaseStatus.confirmed, PurchaseStatus.completed]),
+               SeatPurchase.start_date >= add_months(today, -12))
+        .group_by(SeatPurchase.buyer_unit_id, SeatPurchase.side, provider.legal_entity_id, Course.kind)
+    ).all()
+    out: dict[tuple[int, int, str], dict] = defaultdict(lambda: {"total": Decimal(0), "units": set(), "count": 0})
+    for unit_id, side, supplier_id, kind, total, n in rows:
+        buyer_id = session.get(Unit, unit_id).entity_for_side(side).id
+        if buyer_id == supplier_id:
+            continue
+        group = out[(buyer_id, supplier_id, getattr(kind, "value", kind))]
+        group["total"] += Decimal(str(total))
+        group["units"].add(unit_id)
+        group["count"] += n
+    return out
+
+
+def run(session: Session, now: dt.datetime) -> dict:
+    today = now.astimezone(OSLO).date()
+    begin_write(session)
+    ts = current_table(session).lookup(today)
+    levels = sorted(((k, getattr(ts, k)) for k in LEVELS if getattr(ts, k) is not None), key=lambda kv: kv[1])
+    value = dict(levels)
+    groups = sums(session, today)
+    alerts = told = 0
+    for (buyer_id, supplier_id, need), g in sorted(groups.items()):
+        total = g["total"]
+        key = f"split:{buyer_id}:{supplier_id}:{need}"
+        state = watch.load(session, key)
+        before = [k for k in state.get("alerted", []) if k in value]
+        still = [k for k in before if total >= ALERT_SHARE * value[k]]
+        round_no = state.get("round", 0) + (1 if len(still) < len(before) else 0)
+        nxt = next(((k, v) for k, v in levels if v > total), None)
+        if nxt is not None and total >= ALERT_SHARE * nxt[1] and nxt[0] not in still:
+            level, threshold = nxt
+            buyer, supplier = session.get(LegalEntity, buyer_id), session.get(LegalEntity, supplier_id)
+            who = set(legal_reviewers_of(session, [buyer_id])) | set(users_with_roles(session, g["units"], (Role.budget_owner,)))
+            told += notify_users(session, sorted(who), "purchases.split_risk", {
+                "buyer": buyer.name, "supplier": supplier.name, "need": need, "total": str(total),
+                "pct": str((total * 100 / threshold).quantize(Decimal("0.1"))), "threshold_name": level,
+                "threshold": str(threshold), "purchases": g["count"],
+            }, link="/purchases", now=now, dedupe_key=f"split:{buyer_id}:{supplier_id}:{need}:{level}:{round_no}")
+            still.append(level)
+            alerts += 1
+        new = {"alerted": still, "round": round_no, "total": str(total)}
+        if new != state:
+            watch.save(session, key, new, now)
+    return {"groups": len(groups), "alerts": alerts, "notified": told}
