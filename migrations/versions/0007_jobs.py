@@ -1,7 +1,7 @@
 """jobs: job_runs (the exactly-once claim), watch state, e-mail outbox, notification preferences; notification
 dedupe key and e-mail status
 
-Revision ID: 0006_jobs
+Revision ID: 0007_jobs
 Revises: 0006_purchase_indexes
 Create Date: 2026-11-26
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_jobs'
+revision = '0007_jobs'
 down_revision = '0006_purchase_indexes'
 branch_labels = None
 depends_on = None
