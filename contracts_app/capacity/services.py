@@ -730,6 +730,27 @@ def expire_due(session: Session, *, now: dt.datetime) -> dict[str, int]:
     return {"requests": requests, "offers": offers}
 
 
+def remind_expiring(session: Session, *, now: dt.datetime, within: dt.timedelta = dt.timedelta(hours=24)) -> dict[str, int]:
+    """Before seats are lost to the clock: tell the provider's coordinators that a held request runs out within a
+    day (answer it), and the requester that seats offered from the waiting list do (take them). Once per hold — the
+    dedupe key carries the hold's end, so hourly runs tell nobody twice, and a new hold gets its own reminder."""
+    due = session.scalars(select(CapacityRequest).where(
+        CapacityRequest.status.in_(HOLDING_STATUSES), CapacityRequest.hold_expires_at > now,
+        CapacityRequest.hold_expires_at <= now + within).order_by(CapacityRequest.id)).all()
+    providers = requesters = 0
+    for req in due:
+        offer = req.offer
+        key = f"capacity.hold_expiring|r{req.id}|{req.hold_expires_at.astimezone(dt.timezone.utc).isoformat()}"
+        params = _notice_params(req, offer, until=_until(req.hold_expires_at))
+        if req.status == RequestStatus.held:
+            providers += notify.notify_unit(session, offer.provider_unit_id, (Role.provider_coordinator,), "capacity.hold_expiring",
+                                            params, link=_request_link(req), now=now, dedupe_key=key)
+        else:
+            requesters += notify.notify_users(session, [req.created_by_id], "capacity.offered_expiring", params,
+                                              link=_request_link(req), now=now, dedupe_key=key)
+    return {"providers": providers, "requesters": requesters}
+
+
 # --- reading --------------------------------------------------------------------------------------------
 
 def purchase_of(session: Session, req: CapacityRequest) -> SeatPurchase | None:

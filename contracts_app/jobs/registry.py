@@ -1,7 +1,8 @@
 """The jobs: name → (function, schedule). Each function is ``(session, now) -> dict`` and idempotent; the runner
 claims its window first (runner.py) and commits after it.
 
-The issue's eight jobs, plus the mailer that turns notices into e-mail and sends the outbox. Jobs 3 and 4 call
+The issue's eight jobs, reminders before seats are lost to a hold running out, and the mailer that turns notices
+into e-mail and sends the outbox. Jobs 3 and 4 call
 the same service, ``capacity.services.expire_due``, which handles holds and offers offer by offer under the
 seat locks; they differ in schedule: holds end at a time of day and are checked every five minutes, offers end
 with a date and are checked right after midnight. Either run does the other's work if it is due — harmless,
@@ -23,6 +24,12 @@ def _capacity_expire(session: Session, now: dt.datetime) -> dict:
     from ..capacity.services import expire_due
 
     return expire_due(session, now=now)
+
+
+def _capacity_remind(session: Session, now: dt.datetime) -> dict:
+    from ..capacity.services import remind_expiring
+
+    return remind_expiring(session, now=now)
 
 
 def _mailer(session: Session, now: dt.datetime) -> dict:
@@ -58,6 +65,8 @@ JOBS: dict[str, Job] = {j.name: j for j in [
         "Offers of free seats end after their request deadline or period (with their open requests)."),
     Job("capacity.holds", _capacity_expire, Schedule(every_minutes=5),
         "Holds and waiting-list offers that ran out are released; the waiting list moves on."),
+    Job("capacity.reminders", _capacity_remind, Schedule(every_minutes=60),
+        "A day before a hold runs out the provider is reminded to answer; a day before seats offered from a waiting list run out the requester is reminded to take them."),
     Job("budget.alerts", budget_alerts.run, Schedule(every_minutes=60),
         "Budget owners are told when a budget passes its warning level or is forecast to run out within 60 days."),
     Job("purchases.split_watch", split_watch.run, _daily(1, 30),

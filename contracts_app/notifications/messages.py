@@ -20,6 +20,8 @@ MESSAGES = {
     "capacity.waitlist_offered": _l("Seats became free on %(course)s: take your %(seats)s seat(s) before %(until)s, or they go to the next in line."),
     "capacity.waitlist_taken": _l("%(unit)s took the %(seats)s seat(s) offered from the waiting list on %(course)s. The seats are held until %(until)s."),
     "capacity.offer_withdrawn": _l("The offer of free seats on %(course)s was withdrawn; your request ended: %(reason)s"),
+    "capacity.hold_expiring": _l("%(unit)s's request for %(seats)s seat(s) on %(course)s is held only until %(until)s: answer it before then, or the seats are released."),
+    "capacity.offered_expiring": _l("The %(seats)s seat(s) offered to you from the waiting list on %(course)s are yours only until %(until)s: take them before then."),
     # scheduled jobs (contracts_app/jobs)
     "agreement.ends_soon": _l("The agreement “%(title)s” ends on %(end)s, in %(days)s days. Decide in time whether to renew, exercise an option or let it end."),
     "agreement.option_deadline": _l("Option %(option)s of the agreement “%(title)s” (%(months)s months) must be decided by %(deadline)s, in %(days)s days; the agreement now ends on %(end)s."),
@@ -41,6 +43,8 @@ KIND_LABELS = {
     "capacity.request_declined": _l("Your request was declined"),
     "capacity.waitlist_offered": _l("Seats are offered to you from a waiting list"),
     "capacity.offer_withdrawn": _l("An offer you requested seats on was withdrawn"),
+    "capacity.hold_expiring": _l("A request to you must be answered within a day"),
+    "capacity.offered_expiring": _l("Seats offered to you from a waiting list must be taken within a day"),
     "agreement.ends_soon": _l("An agreement ends soon (180, 90, 30 and 7 days before)"),
     "agreement.option_deadline": _l("An option must be decided soon (30 and 7 days before)"),
     "agreement.activated": _l("An agreement became active"),

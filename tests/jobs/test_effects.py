@@ -101,6 +101,33 @@ def test_holds_job_releases_a_hold_that_ran_out(ctx, db, world):
     assert run("capacity.offers") == {"requests": 0, "offers": 0}
 
 
+def test_reminders_a_day_before_a_hold_or_a_waiting_list_offer_runs_out_once(ctx, db, world):
+    from contracts_app.audit import Actor
+    from contracts_app.capacity import services as cs
+
+    clock = ctx.extensions["clock"]
+    offer = make_offer(db, world.course, world.users["provider_coordinator"], seats=1)
+    budget = make_budget(db, world.nav_office, line="Kommunale midler", side="municipal")
+    advisor = Actor(world.users["advisor"].id, world.nav_office.id)
+    cs.request_seats(db, request_input(offer, budget), actor=advisor, now=clock.now())
+    waiting = cs.request_seats(db, request_input(offer, budget, refs=["W-1"]), actor=advisor, now=clock.now())
+    db.commit()
+    assert run("capacity.reminders") == {"providers": 0, "requesters": 0}  # the hold ends Monday 9 March 23:59
+    clock.at = dt.datetime(2026, 3, 9, 8, tzinfo=dt.timezone.utc)
+    assert run("capacity.reminders") == {"providers": 1, "requesters": 0}
+    assert run("capacity.reminders") == {"providers": 0, "requesters": 0}  # once
+    note = notices(db, "capacity.hold_expiring")[0]
+    assert note.user_id == world.users["provider_coordinator"].id and "09.03.2026 23:59" in render(note.kind, note.params)
+    # the hold runs out; the waiting entry is offered the seat for two working days, and reminded the day before
+    clock.at = dt.datetime(2026, 3, 10, 8, tzinfo=dt.timezone.utc)
+    run("capacity.holds")
+    db.refresh(waiting)
+    assert waiting.status == RequestStatus.offered
+    clock.at = waiting.hold_expires_at - dt.timedelta(hours=5)
+    assert run("capacity.reminders") == {"providers": 0, "requesters": 1}
+    assert notices(db, "capacity.offered_expiring")[0].user_id == world.users["advisor"].id
+
+
 # --- budget -----------------------------------------------------------------------------------------------------
 
 def test_budget_warning_once_per_crossing(ctx, db, world):
