@@ -78,6 +78,8 @@ class SubjectForm(FlaskForm):
     procurement_case_ref = StringField(_l("Procurement case number"), validators=[Optional(), Length(max=80)],
                                        description=_l("For an agreement after a procurement."))
     procurement_notice_ref = StringField(_l("Notice reference (Doffin)"), validators=[Optional(), Length(max=80)])
+    parent_id = SelectField(_l("Made under the agreement"), choices=[], validate_choice=False, default="",
+                            description=_l("A call-off is made under a framework or purchase agreement that is signed or active."))
 
 
 class PeriodForm(FlaskForm):

@@ -33,7 +33,7 @@ ROLES = {"buyer": _l("Buyer"), "supplier": _l("Supplier"), "partner": _l("Partne
 FIELDS = {
     "kind": _l("Kind"), "title": _l("Title"), "subject": _l("Subject"), "cpv_codes": _l("CPV codes"),
     "measure_code": _l("Nav measure"), "procurement_case_ref": _l("Procurement case number"),
-    "procurement_notice_ref": _l("Notice reference"), "start_date": _l("Start date"), "end_date": _l("End date"),
+    "procurement_notice_ref": _l("Notice reference"), "parent_id": _l("Made under the agreement"), "start_date": _l("Start date"), "end_date": _l("End date"),
     "option_scheme": _l("Options"), "option_plan": _l("Option lengths (months)"), "max_duration_months": _l("Maximum duration (months)"),
     "estimated_value": _l("Estimated value (NOK excl. VAT)"), "options_value": _l("Value of the options (NOK)"),
     "price_terms": _l("Price terms"), "common_objectives": _l("Common objectives"), "governance": _l("Governance and joint strategy"),

@@ -54,7 +54,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Fields each wizard step writes (agreement-level); parties are handled separately.
 STEP_FIELDS = {
     "parties": ["kind"],
-    "subject": ["title", "subject", "cpv_codes", "measure_code", "procurement_case_ref", "procurement_notice_ref"],
+    "subject": ["title", "subject", "cpv_codes", "measure_code", "procurement_case_ref", "procurement_notice_ref", "parent_id"],
     "period": ["start_date", "end_date", "option_scheme", "option_plan", "max_duration_months"],
     "value": ["estimated_value", "options_value", "price_terms"],
     "cooperation": [
@@ -409,6 +409,20 @@ def create_draft(session: Session, data: dict[str, Any], *, actor: Actor, now: d
     return a
 
 
+def _parent(session: Session, a: Agreement, raw: Any, errors: list[dict]) -> int | None:
+    """A call-off is made under a framework or purchase agreement that is signed or active; other kinds have none."""
+    if a.kind != AgreementKind.call_off:
+        return None
+    parent = session.get(Agreement, int(raw)) if str(raw or "").isdigit() else None
+    if parent is None:
+        errors.append({"path": "parent_id", "message": _("Choose the agreement this order is made under.")})
+        return None
+    if parent.id == a.id or parent.kind != AgreementKind.procurement or parent.status not in IN_FORCE:
+        errors.append({"path": "parent_id", "message": _("Choose a framework or purchase agreement that is signed or active.")})
+        return None
+    return parent.id
+
+
 def _parse_step(session: Session, a: Agreement, step: str, data: dict[str, Any], errors: list[dict]) -> tuple[dict[str, Any], list | None]:
     """Validated agreement-level values for the step, and the parties (parsed rows, or party-level values)."""
     values: dict[str, Any] = {}
@@ -436,6 +450,7 @@ def _parse_step(session: Session, a: Agreement, step: str, data: dict[str, Any],
         values["measure_code"] = _text(data.get("measure_code"), 80)
         values["procurement_case_ref"] = _text(data.get("procurement_case_ref"), 80)
         values["procurement_notice_ref"] = _text(data.get("procurement_notice_ref"), 80)
+        values["parent_id"] = _parent(session, a, data.get("parent_id"), errors)
     elif step == "period":
         start = _date(data.get("start_date"), "start_date", errors)
         end = _date(data.get("end_date"), "end_date", errors)
@@ -554,6 +569,8 @@ def completeness_errors(a: Agreement) -> list[dict]:
         errors.append({"path": "start_date", "message": _("Give the start and end dates.")})
     if a.estimated_value is None:
         errors.append({"path": "estimated_value", "message": _("Give the estimated value.")})
+    if a.kind == AgreementKind.call_off and a.parent_id is None:
+        errors.append({"path": "parent_id", "message": _("Choose the agreement this order is made under.")})
     if a.kind == AgreementKind.cooperation:
         if not (a.common_objectives or "").strip():
             errors.append({"path": "common_objectives", "message": _("Describe the common objectives.")})

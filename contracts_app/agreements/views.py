@@ -191,6 +191,7 @@ def _step_form(a: Agreement, step: str, *, from_request: bool):
         elif step == "subject":
             data["cpv_codes"] = ", ".join(a.cpv_codes or [])
             data["measure_code"] = a.measure_code or ""
+            data["parent_id"] = str(a.parent_id or "")
         elif step == "period":
             data["start_date"], data["end_date"] = a.start_date, a.end_date
             data["custom_options"] = ", ".join(str(m) for m in a.option_plan or []) if a.option_scheme == "custom" else ""
@@ -212,10 +213,21 @@ def _step_form(a: Agreement, step: str, *, from_request: bool):
         choices = _who_choices()
         for entry in form.parties.entries:
             entry.form.who.choices = choices
+    if step == "subject" and a.kind == AgreementKind.call_off:
+        form.parent_id.choices = options([("", _("Choose"))] + [(str(x.id), f"{x.title} ({x.start_date}–{x.end_date})") for x in _frames(a)])
     if step == "cooperation":
         while len(form.parties.entries) < len(a.parties):
             form.parties.append_entry()
     return form
+
+
+def _frames(a: Agreement) -> list[Agreement]:
+    """Framework and purchase agreements in force that the user may see: what a call-off can be made under."""
+    p, unit = current_principal(), _unit()
+    stmt = (select(Agreement).where(Agreement.kind == AgreementKind.procurement, Agreement.status.in_([S.signed, S.active]),
+                                    Agreement.id != a.id, access.visible_condition(p, unit))
+            .order_by(Agreement.title).limit(200))
+    return list(get_session().scalars(stmt).all())
 
 
 def _steps(a: Agreement) -> list[str]:

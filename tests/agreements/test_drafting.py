@@ -162,3 +162,29 @@ def test_a_confirmed_purchase_is_linked_and_counts_against_the_value(db, world):
     assert services.value_used(db, a).level == "exceeded"
     a.estimated_value, a.options_value = purchase.amount, Decimal("0.01")
     assert services.value_used(db, a).level == "warning"
+
+
+def test_a_call_off_is_made_under_a_framework_or_purchase_agreement_in_force(db, world):
+    frame = make_agreement(db, world, kind="procurement", state=S.signed)
+    draft_frame = make_agreement(db, world, kind="procurement")
+    order = make_agreement(db, world, kind="call_off", complete=False)
+    subject = {**STEP_DATA["subject"], "title": "Avrop: to plasser"}
+    for parent, ok in [(None, False), ("abc", False), (draft_frame.id, False), (order.id, False), (frame.id, True)]:
+        data = {**subject, "parent_id": "" if parent is None else str(parent)}
+        if ok:
+            services.save_step(db, order.id, "subject", data, expected_version=order.version, actor=drafter(world), now=clock.now())
+        else:
+            with pytest.raises(ValidationFailed) as exc:
+                services.save_step(db, order.id, "subject", data, expected_version=order.version, actor=drafter(world), now=clock.now())
+            assert [e["path"] for e in exc.value.errors] == ["parent_id"], parent
+            db.rollback()
+    db.commit()
+    db.refresh(order)
+    assert order.parent_id == frame.id
+    assert "parent_id" not in [e["path"] for e in services.completeness_errors(order)]
+    # other kinds never keep a parent
+    services.save_step(db, draft_frame.id, "subject", {**STEP_DATA["subject"], "parent_id": str(frame.id)},
+                       expected_version=draft_frame.version, actor=drafter(world), now=clock.now())
+    db.commit()
+    db.refresh(draft_frame)
+    assert draft_frame.parent_id is None

@@ -158,3 +158,14 @@ def test_the_list_shows_each_user_only_the_agreements_they_may_see(client, db, w
         login(client, email)
         html = client.get("/agreements").get_data(as_text=True)
         assert ("Norskopplæring for Navs brukere" in html) == sees, email
+
+
+def test_the_call_off_subject_step_offers_the_agreements_in_force(client, db, world):
+    frame = make_agreement(db, world, kind="procurement", state=S.signed)
+    order = make_agreement(db, world, kind="call_off", complete=False)
+    login(client, world.users["provider_coordinator"].email)
+    html = client.get(f"/agreements/{order.id}/edit/subject").get_data(as_text=True)
+    assert 'id="parent_id"' in html and f'value="{frame.id}"' in html
+    data = {"lock_version": str(order.version), "title": "Avrop", "subject": "To plasser", "parent_id": str(frame.id), "action": "save"}
+    assert client.post(f"/agreements/{order.id}/edit/subject", data=data).status_code == 302
+    assert frame.title in client.get(f"/agreements/{order.id}").get_data(as_text=True)
