@@ -114,7 +114,8 @@ def demo_load() -> None:
     session.commit()
     click.echo(
         f"Demo data: {created['entities']} legal entities, {created['units']} units, {created['users']} users, "
-        f"{created['courses']} courses, {created['budgets']} budget lines created."
+        f"{created['courses']} courses, {created['budgets']} budget lines, {created['agreements']} agreements, "
+        f"{created['offers']} offers of free seats created."
     )
     click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
     for email, roles, where in demo.logins():

@@ -117,7 +117,8 @@ def begin_write(session: Session) -> None:
 
     On SQLite this takes the database write lock at ``BEGIN`` (``BEGIN IMMEDIATE``), so a check-then-write
     sequence cannot interleave with another writer. On PostgreSQL it is a no-op: services lock the rows they
-    count with ``SELECT … FOR UPDATE``. Must be called before the session has run any statement.
+    count with ``SELECT … FOR UPDATE``. Called in a transaction that has already written, it keeps that
+    transaction (which holds the write lock already).
     """
     if isinstance(session.bind, Connection):
         # A session joined to an outer transaction (the tests' rollback fixture): that transaction already
@@ -126,13 +127,16 @@ def begin_write(session: Session) -> None:
     if session.in_transaction() and session.get_transaction() is not None and session.get_transaction().is_active:
         conn = session.connection()
         if conn.dialect.name == "sqlite" and not conn.get_execution_options().get("contracts_write"):
-            # A read already opened a deferred transaction: finish it and start again as a writer. Never throw
-            # away writes, though: a caller that wrote first must commit before it reserves anything.
-            if session.info.get("wrote") or session.new or session.dirty or session.deleted:
-                raise RuntimeError("begin_write() after writes in the same transaction: commit first")
-            # It only read: end it without expiring what it loaded (the factory's expire_on_commit=False), so
-            # the user, units and course read so far need no second round trip. What must be current is
-            # re-read under the lock (:func:`lock`).
+            # This transaction has writes (a loader or script calling several services before one commit):
+            # a SQLite transaction that has written holds the write lock until it ends, so nothing can
+            # interleave from here on either. Flush what is pending so that it does.
+            if session.new or session.dirty or session.deleted:
+                session.flush()
+            if session.info.get("wrote"):
+                return
+            # Only reads opened this deferred transaction: end it without expiring what it loaded (the
+            # factory's expire_on_commit=False), so the user, units and course read so far need no second round
+            # trip, and start again as a writer. What must be current is re-read under the lock (:func:`lock`).
             session.commit()
         else:
             return

@@ -163,8 +163,6 @@ def load(session: Session, *, now: dt.datetime) -> dict[str, int]:
     _load_courses(session, units, year, now, created)
     _load_budgets(session, units, year, now, created)
     _load_agreements(session, units, year, now, created)
-    # Publishing an offer counts seats in a write transaction of its own (capacity.services): commit first.
-    session.commit()
     _load_offers(session, units, entities, now, created)
     return created
 

@@ -78,15 +78,6 @@ class EditConflict(Conflict):
         self.fields = diff(theirs, mine)
 
 
-def _begin_write(session: Session) -> None:
-    """Start a write transaction, unless this transaction has already written (a set-up script or the demo
-    loader calling several services before one commit): then SQLite already holds the write lock, and on
-    PostgreSQL the rows are locked with ``lock()`` either way."""
-    if session.info.get("wrote") or session.new or session.dirty or session.deleted:
-        return
-    begin_write(session)
-
-
 # --- reading -------------------------------------------------------------------------------------------------
 
 
@@ -514,7 +505,7 @@ def save_step(
     agreement can no longer be edited. Editing an approved agreement sends it back to draft (new review needed)."""
     if step not in STEPS:
         raise NotFound(_("No such step."))
-    _begin_write(session)
+    begin_write(session)
     a = lock(session, Agreement, agreement_id)
     if a is None:
         raise NotFound(_("No such agreement."))
@@ -583,7 +574,7 @@ def completeness_errors(a: Agreement) -> list[dict]:
 
 
 def submit(session: Session, agreement_id: int, *, actor: Actor, now: dt.datetime) -> Agreement:
-    _begin_write(session)
+    begin_write(session)
     a = lock(session, Agreement, agreement_id)
     if a is None:
         raise NotFound(_("No such agreement."))
@@ -612,7 +603,7 @@ def may_review(session: Session, a: Agreement, user_id: int) -> bool:
 
 
 def request_changes(session: Session, agreement_id: int, *, note: str, actor: Actor, now: dt.datetime) -> Agreement:
-    _begin_write(session)
+    begin_write(session)
     a = lock(session, Agreement, agreement_id)
     if a is None:
         raise NotFound(_("No such agreement."))
@@ -642,7 +633,7 @@ def approve(
     engine's verdict, ``reasoning`` must explain why; it is shown on the agreement and in its documents."""
     from . import documents
 
-    _begin_write(session)
+    begin_write(session)
     a = lock(session, Agreement, agreement_id)
     if a is None:
         raise NotFound(_("No such agreement."))
@@ -749,7 +740,7 @@ def record_signature(
     pdf: bytes | None = None, pdf_filename: str | None = None, actor: Actor, now: dt.datetime, today: dt.date,
 ) -> Agreement:
     """One party signed. When every party has signed the agreement is signed, and active at once if it has started."""
-    _begin_write(session)
+    begin_write(session)
     a = lock(session, Agreement, agreement_id)
     if a is None:
         raise NotFound(_("No such agreement."))
@@ -815,7 +806,7 @@ def apply_date_transitions(session: Session, today: dt.date, actor: Actor, now: 
     from .. import clock
 
     now = now or clock.now()
-    _begin_write(session)
+    begin_write(session)
     changed: list[tuple[int, str, str]] = []
     due = session.scalars(
         select(Agreement.id).where(
@@ -835,7 +826,7 @@ def apply_date_transitions(session: Session, today: dt.date, actor: Actor, now: 
 
 
 def terminate(session: Session, agreement_id: int, *, reason: str, on: dt.date | None, actor: Actor, now: dt.datetime) -> Agreement:
-    _begin_write(session)
+    begin_write(session)
     a = lock(session, Agreement, agreement_id)
     if a is None:
         raise NotFound(_("No such agreement."))
@@ -875,7 +866,7 @@ def max_end(a: Agreement) -> dt.date | None:
 
 
 def exercise_option(session: Session, agreement_id: int, *, actor: Actor, now: dt.datetime) -> AgreementOption:
-    _begin_write(session)
+    begin_write(session)
     a = lock(session, Agreement, agreement_id)
     if a is None:
         raise NotFound(_("No such agreement."))
@@ -903,7 +894,7 @@ def exercise_option(session: Session, agreement_id: int, *, actor: Actor, now: d
 
 
 def undo_option(session: Session, agreement_id: int, option_id: int, *, actor: Actor, now: dt.datetime) -> Agreement:
-    _begin_write(session)
+    begin_write(session)
     a = lock(session, Agreement, agreement_id)
     if a is None:
         raise NotFound(_("No such agreement."))

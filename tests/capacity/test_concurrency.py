@@ -65,7 +65,6 @@ def _setup(app, *, seats: int):
         session = get_session()
         world = make_world(session)
         course = make_course(session, world.adult_education, title="Siste plass", total_seats=seats + 1)
-        session.commit()  # a service that reserves seats starts its own write transaction
         offer = make_offer(session, course, world.users["provider_coordinator"], seats=seats)
         budget = make_budget(session, world.nav_office, line="Kommunale midler", side="municipal", amount="1000000")
         session.commit()
