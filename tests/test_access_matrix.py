@@ -101,7 +101,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
     "agreements.generate_documents": (("POST",), DRAFT),
     "agreements.document": (("GET",), ALL),
     "agreements.signed_pdf": (("GET",), ALL),
-    "agreements.purchase_order": (("POST",), ADVISOR | BUDGET | PROVIDER),
+    "agreements.purchase_order": (("POST",), ADVISOR | BUDGET),
 }
 
 

@@ -374,7 +374,8 @@ def generate_order_confirmation(session: Session, purchase, *, actor: Actor, now
     doc = _store(session, kind="order_confirmation", content=content, template=template, version=version,
                  filename=f"ordrebekreftelse-{purchase.id}.docx", actor=actor, now=now, purchase_id=purchase.id,
                  agreement=None)
-    doc.agreement_id = purchase.agreement_id
+    # Not attached to the agreement: it lists the buyer's participant references, which only the buying unit
+    # sees (its access follows the purchase, see agreements.views.document).
     session.flush()
     audit.record(session, actor, "purchase.order_confirmation_generated", purchase, at=now,
                  after={"document_id": doc.id, "template": template, "version": version, "sha256": doc.sha256})

@@ -470,10 +470,14 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 @requires(perm.authenticated)
 def document(document_id: int):
     doc = get_session().get(AgreementDocument, document_id) or abort(404)
-    if doc.agreement_id is not None:
+    if doc.purchase_id is not None:  # an order confirmation: it lists participant references, for the buyer only
+        from ..purchases.views import buyer_purchase_or_403
+
+        buyer_purchase_or_403(doc.purchase_id)
+    elif doc.agreement_id is not None:
         _load(doc.agreement_id)
-    elif doc.purchase_id is not None:
-        _visible_purchase(doc.purchase_id)
+    else:
+        abort(404)
     return Response(doc.content, mimetype=DOCX, headers={
         "Content-Disposition": f'attachment; filename="{doc.filename}"', "X-Content-SHA256": doc.sha256})
 
@@ -488,20 +492,12 @@ def signed_pdf(agreement_id: int, signature_id: int):
     return Response(sig.pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{sig.pdf_filename}"'})
 
 
-def _visible_purchase(purchase_id: int):
-    from ..purchases.models import SeatPurchase
-
-    purchase = get_session().get(SeatPurchase, purchase_id) or abort(404)
-    p = current_principal()
-    if not p.has(perm.Role.admin) and p.unit_id not in (purchase.buyer_unit_id, purchase.course.provider_unit_id):
-        abort(404)
-    return purchase
-
-
 @bp.post("/purchases/<int:purchase_id>/order-confirmation")
-@requires(perm.can_view_purchases)
+@requires(perm.can_act_for_buyer)
 def purchase_order(purchase_id: int):
-    purchase = _visible_purchase(purchase_id)
+    from ..purchases.views import buyer_purchase_or_403
+
+    purchase = buyer_purchase_or_403(purchase_id)
     session = get_session()
     doc = documents.generate_order_confirmation(session, purchase, actor=current_actor(), now=clock.now())
     session.commit()

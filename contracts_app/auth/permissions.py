@@ -77,6 +77,11 @@ def can_view_purchases(p: Principal) -> bool:
     return p.has(Role.advisor) or p.has(Role.budget_owner) or p.has(Role.provider_coordinator)
 
 
+def can_act_for_buyer(p: Principal) -> bool:
+    """The buying unit's own papers for a purchase (the order confirmation lists its participant references)."""
+    return p.has(Role.advisor) or p.has(Role.budget_owner)
+
+
 def can_cancel_purchase(p: Principal) -> bool:
     return p.has(Role.advisor) or p.has(Role.budget_owner)
 

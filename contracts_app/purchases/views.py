@@ -148,7 +148,8 @@ def index():
     return render_template("purchases/index.html", purchases=purchases, unit_id=unit_id)
 
 
-def _visible_purchase(purchase_id: int) -> SeatPurchase:
+def visible_purchase(purchase_id: int) -> SeatPurchase:
+    """The purchase, for its buyer or its provider unit; 404 for anyone else."""
     purchase = get_session().get(SeatPurchase, purchase_id) or abort(404)
     unit_id = current_principal().unit_id
     if unit_id not in (purchase.buyer_unit_id, purchase.course.provider_unit_id):
@@ -159,7 +160,7 @@ def _visible_purchase(purchase_id: int) -> SeatPurchase:
 @bp.get("/purchases/<int:purchase_id>")
 @requires(perm.can_view_purchases)
 def detail(purchase_id: int):
-    purchase = _visible_purchase(purchase_id)
+    purchase = visible_purchase(purchase_id)
     p = current_principal()
     buyer_side = p.unit_id == purchase.buyer_unit_id
     return render_template(
@@ -172,8 +173,8 @@ def detail(purchase_id: int):
     )
 
 
-def _buyer_purchase_or_403(purchase_id: int) -> SeatPurchase:
-    purchase = _visible_purchase(purchase_id)
+def buyer_purchase_or_403(purchase_id: int) -> SeatPurchase:
+    purchase = visible_purchase(purchase_id)
     if current_principal().unit_id != purchase.buyer_unit_id:
         abort(403)
     return purchase
@@ -182,7 +183,7 @@ def _buyer_purchase_or_403(purchase_id: int) -> SeatPurchase:
 @bp.post("/purchases/<int:purchase_id>/cancel")
 @requires(perm.can_cancel_purchase)
 def cancel(purchase_id: int):
-    purchase = _buyer_purchase_or_403(purchase_id)
+    purchase = buyer_purchase_or_403(purchase_id)
     form = ReasonForm()
     run_action(
         lambda: services.cancel(get_session(), purchase.id, reason=form.reason.data or "", actor=current_actor(), now=clock.now()),
@@ -194,7 +195,7 @@ def cancel(purchase_id: int):
 @bp.post("/purchases/<int:purchase_id>/actual-cost")
 @requires(perm.can_manage_budget)
 def actual_cost(purchase_id: int):
-    purchase = _buyer_purchase_or_403(purchase_id)
+    purchase = buyer_purchase_or_403(purchase_id)
     form = ActualCostForm()
     run_action(
         lambda: services.register_actual_cost(get_session(), purchase.id, amount=form.actual_amount.data,
@@ -207,7 +208,7 @@ def actual_cost(purchase_id: int):
 @bp.post("/purchases/<int:purchase_id>/override")
 @requires(perm.can_manage_budget)
 def decide_override(purchase_id: int):
-    purchase = _buyer_purchase_or_403(purchase_id)
+    purchase = buyer_purchase_or_403(purchase_id)
     form = OverrideDecisionForm()
     try:
         run_action(

@@ -135,8 +135,15 @@ def test_a_purchase_links_to_its_agreement_and_gets_an_order_confirmation(client
     assert f"/agreements/{a.id}" in html
     r = client.post(f"/purchases/{purchase.id}/order-confirmation")
     assert r.status_code == 302
-    r = client.get(r.location)
+    doc_url = r.location
+    r = client.get(doc_url)
     assert r.status_code == 200 and r.mimetype.endswith("wordprocessingml.document")
+    # it lists the buyer's participant references: not on the agreement page, not for the provider
+    client.post("/logout")
+    login(client, world.users["provider_coordinator"].email)
+    assert "ordrebekreftelse" not in client.get(f"/agreements/{a.id}").get_data(as_text=True)
+    assert client.get(doc_url).status_code == 403
+    assert client.post(f"/purchases/{purchase.id}/order-confirmation").status_code == 403
 
 
 def test_the_list_shows_each_user_only_the_agreements_they_may_see(client, db, world):
