@@ -25,6 +25,7 @@ from flask_babel import force_locale, gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..auth.models import User
 from ..db import begin_write
 from .messages import DEFAULT_MODE, KIND_LABELS, render
@@ -211,33 +212,42 @@ def connect(cfg) -> smtplib.SMTP:
     return conn
 
 
-def _lease(session: Session, msg: OutboxMessage, now: dt.datetime) -> bool:
-    """Take the message for this attempt: attempts + 1 and the next attempt pushed back, committed before we
-    talk to the server. A second sender at the same moment finds it taken (the WHERE no longer matches)."""
+def _lease(session: Session, msg: OutboxMessage, at: dt.datetime, hold: dt.timedelta) -> int | None:
+    """Take the message for this attempt, right before sending it: attempts + 1 and the next attempt pushed back
+    past the time a send can take (``_record`` sets the real retry time), committed before we talk to the server.
+    A second sender at the same moment finds it taken (the WHERE no longer matches). Returns the attempt number."""
     tries = msg.attempts + 1
     got = session.execute(
         update(OutboxMessage).where(OutboxMessage.id == msg.id, OutboxMessage.status == OutboxStatus.queued,
-                                    OutboxMessage.attempts == msg.attempts, OutboxMessage.next_attempt_at <= now)
-        .values(attempts=tries, next_attempt_at=now + backoff(tries)).execution_options(synchronize_session=False)
+                                    OutboxMessage.attempts == msg.attempts, OutboxMessage.next_attempt_at <= at)
+        .values(attempts=tries, next_attempt_at=at + max(backoff(tries), hold)).execution_options(synchronize_session=False)
     ).rowcount
     session.commit()
-    return got == 1
+    return tries if got == 1 else None
 
 
-def _record(session: Session, msg_id: int, *, now: dt.datetime, error: str | None, max_attempts: int) -> None:
+def _record(session: Session, msg_id: int, tries: int, *, now: dt.datetime, error: str | None, max_attempts: int,
+            leased_at: dt.datetime) -> None:
+    """The outcome of our attempt — unless the lease ran out and another sender has taken the message since. A
+    failure is retried ``backoff(attempts)`` after the attempt started."""
     begin_write(session)
     msg = session.get(OutboxMessage, msg_id, populate_existing=True)
+    if msg.attempts != tries:
+        session.commit()
+        return
     if error is None:
         msg.status, msg.sent_at, msg.last_error = OutboxStatus.sent, now, None
     else:
         msg.last_error = error[:2000]
+        msg.next_attempt_at = leased_at + backoff(tries)
         if msg.attempts >= max_attempts:
             msg.status = OutboxStatus.failed
     session.commit()
 
 
 def deliver_due(session: Session, now: dt.datetime) -> dict[str, int]:
-    """Send what is due from the outbox (or, without an SMTP host, move it to the sink)."""
+    """Send what is due from the outbox (or, without an SMTP host, move it to the sink). Each message is leased
+    just before it is sent, so a slow server cannot let a lease run out while the message still waits here."""
     cfg = current_app.config
     begin_write(session)
     due = session.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.queued,
@@ -251,39 +261,44 @@ def deliver_due(session: Session, now: dt.datetime) -> dict[str, int]:
             msg.status = OutboxStatus.sink
         session.commit()
         return {"sent": 0, "failed": 0, "sink": len(due)}
-    leased = [msg for msg in due if _lease(session, msg, now)]
+    session.commit()
+    max_attempts = cfg["SMTP_MAX_ATTEMPTS"]
+    hold = dt.timedelta(seconds=3 * float(cfg["SMTP_TIMEOUT"]) + 60)  # connect + send, with room to spare
     sent = failed = 0
+    conn = broken = None
     try:
-        conn = connect(cfg)
-    except (OSError, smtplib.SMTPException) as exc:
-        for msg in leased:
-            _record(session, msg.id, now=now, error=f"connect {cfg['SMTP_HOST']}:{cfg['SMTP_PORT']}: {type(exc).__name__}: {exc}",
-                    max_attempts=cfg["SMTP_MAX_ATTEMPTS"])
-        return {"sent": 0, "failed": len(leased), "sink": 0}
-    try:
-        broken = None
-        for msg in leased:
+        for msg in due:
+            at = max(now, clock.now())
+            tries = _lease(session, msg, at, hold)
+            if tries is None:
+                continue
+            if conn is None and broken is None:
+                try:
+                    conn = connect(cfg)
+                except (OSError, smtplib.SMTPException) as exc:
+                    broken = f"connect {cfg['SMTP_HOST']}:{cfg['SMTP_PORT']}: {type(exc).__name__}: {exc}"
             if broken is not None:
-                _record(session, msg.id, now=now, error=broken, max_attempts=cfg["SMTP_MAX_ATTEMPTS"])
+                _record(session, msg.id, tries, now=now, error=broken, max_attempts=max_attempts, leased_at=at)
                 failed += 1
                 continue
             try:
                 conn.send_message(build(msg, cfg["SMTP_FROM"], now))
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
                 broken = f"{type(exc).__name__}: {exc}"
-                _record(session, msg.id, now=now, error=broken, max_attempts=cfg["SMTP_MAX_ATTEMPTS"])
+                _record(session, msg.id, tries, now=now, error=broken, max_attempts=max_attempts, leased_at=at)
                 failed += 1
-            except smtplib.SMTPException as exc:  # refused recipient, message too big …: this message only
-                _record(session, msg.id, now=now, error=f"{type(exc).__name__}: {exc}", max_attempts=cfg["SMTP_MAX_ATTEMPTS"])
+            except Exception as exc:  # noqa: BLE001 - refused recipient, too big, a bad address …: this message only
+                _record(session, msg.id, tries, now=now, error=f"{type(exc).__name__}: {exc}", max_attempts=max_attempts, leased_at=at)
                 failed += 1
             else:
-                _record(session, msg.id, now=now, error=None, max_attempts=cfg["SMTP_MAX_ATTEMPTS"])
+                _record(session, msg.id, tries, now=now, error=None, max_attempts=max_attempts, leased_at=at)
                 sent += 1
     finally:
-        try:
-            conn.quit()
-        except (OSError, smtplib.SMTPException):
-            pass
+        if conn is not None:
+            try:
+                conn.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
     return {"sent": sent, "failed": failed, "sink": 0}
 
 

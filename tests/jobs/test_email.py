@@ -134,8 +134,8 @@ def test_a_crash_in_the_middle_of_sending_and_a_rerun_send_nothing_twice(ctx, db
     real_record = mail._record
     calls = {"n": 0}
 
-    def crash_after_first(session, msg_id, **kw):
-        real_record(session, msg_id, **kw)
+    def crash_after_first(session, msg_id, *args, **kw):
+        real_record(session, msg_id, *args, **kw)
         calls["n"] += 1
         if calls["n"] == 1:
             raise SystemError("the scheduler process was killed")
@@ -180,3 +180,28 @@ def test_a_crash_in_the_middle_of_a_reminder_job_and_a_rerun_tell_everyone_once(
     runner.run_job("agreements.reminders", trigger="manual")  # and a manual run on top
     keys = [n.dedupe_key for n in db.scalars(select(Notification))]
     assert len(keys) == len(set(keys)) == 9  # 3 users × (end of the first, end and option of the second)
+
+
+def test_a_sender_whose_lease_ran_out_does_not_overwrite_the_next_attempt(ctx, db, world):
+    """Sender A leases a message and stalls past its lease; sender B leases it again. A's late result is dropped."""
+    clock = ctx.extensions["clock"]
+    mail.set_preferences(db, world.users["advisor"].id, {"budget.runout_soon": "immediate"}, now=clock.now())
+    tell(db, world, "advisor")
+    mail.dispatch_pending(db, clock.now())  # the notice becomes a queued e-mail (no SMTP host: nothing is sent)
+    db.commit()
+    msg = outbox(db)[0]
+    msg.status, msg.attempts, msg.next_attempt_at = OutboxStatus.queued, 0, clock.now()
+    db.commit()
+    hold = dt.timedelta(seconds=90)
+    a = mail._lease(db, msg, clock.now(), hold)
+    db.refresh(msg)
+    assert a == 1 and mail._lease(db, msg, clock.now(), hold) is None  # taken
+    later = clock.now() + dt.timedelta(minutes=5)
+    b = mail._lease(db, msg, later, hold)
+    assert b == 2
+    mail._record(db, msg.id, a, now=later, error="timed out", max_attempts=5, leased_at=clock.now())
+    db.refresh(msg)
+    assert (msg.attempts, msg.last_error, msg.status) == (2, None, OutboxStatus.queued)
+    mail._record(db, msg.id, b, now=later, error=None, max_attempts=5, leased_at=later)
+    db.refresh(msg)
+    assert msg.status == OutboxStatus.sent
