@@ -16,7 +16,8 @@ The rule, in full:
    re-claiming is therefore safe even if the "dead" run was only slow.
 4. **Catch up once.** At start the scheduler runs every job once for its latest window (the window of the
    latest scheduled start at or before now). Windows missed while it was down are not replayed one by one:
-   each job works on "everything due now", so one run covers them.
+   each job works on "everything due now", so one run covers them. The same catch-up runs every quarter of an
+   hour (scheduler.py), which retries a failed or dead window the same day.
 """
 from __future__ import annotations
 

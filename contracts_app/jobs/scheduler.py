@@ -19,6 +19,7 @@ from .registry import JOBS
 from .runner import catch_up_in_app, run_in_app
 
 log = logging.getLogger(__name__)
+RETRY_JOB = "retry-failed-windows"
 
 
 def build(app: Flask, *, blocking: bool):
@@ -33,6 +34,11 @@ def build(app: Flask, *, blocking: bool):
     for name, job in JOBS.items():
         scheduler.add_job(run_in_app, CronTrigger(timezone=OSLO, **job.schedule.cron()), args=[app, name], id=name,
                           name=name, replace_existing=True)
+    # Every quarter of an hour, every job's latest window once more: a window whose run failed (a database
+    # hiccup at 00:10) or died is then retried the same day instead of tomorrow; a window that succeeded or is
+    # running is someone else's, so for those this costs one claim attempt.
+    scheduler.add_job(catch_up_in_app, CronTrigger(timezone=OSLO, minute="7,22,37,52"), args=[app], id=RETRY_JOB,
+                      name=RETRY_JOB, replace_existing=True)
     return scheduler
 
 

@@ -15,7 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from ..auth.models import Role
@@ -28,6 +28,7 @@ from ..purchases.models import PurchaseStatus, SeatPurchase
 from ..rulecheck.services import current_table
 from ..rules.dates import add_months
 from . import watch
+from .models import WatchState
 
 ALERT_SHARE = Decimal("0.8")
 LEVELS = ("lower_limit", "national", "eea_special_health_social")
@@ -65,9 +66,11 @@ def run(session: Session, now: dt.datetime) -> dict:
     value = dict(levels)
     groups = sums(session, today)
     alerts = told = 0
+    seen = set()
     for (buyer_id, supplier_id, need), g in sorted(groups.items()):
         total = g["total"]
         key = f"split:{buyer_id}:{supplier_id}:{need}"
+        seen.add(key)
         state = watch.load(session, key)
         before = [k for k in state.get("alerted", []) if k in value]
         still = [k for k in before if total >= ALERT_SHARE * value[k]]
@@ -87,4 +90,9 @@ def run(session: Session, now: dt.datetime) -> dict:
         new = {"alerted": still, "round": round_no, "total": str(total)}
         if new != state:
             watch.save(session, key, new, now)
+    # A group whose purchases all left the window has no sum any more: it is at zero, so its alerts are over
+    # and crossing 80 % again later tells again.
+    for row in session.scalars(select(WatchState).where(WatchState.key.like("split:%"), WatchState.key.not_in(seen) if seen else true())):
+        if row.state.get("alerted"):
+            watch.save(session, row.key, {"alerted": [], "round": row.state.get("round", 0) + 1, "total": "0"}, now)
     return {"groups": len(groups), "alerts": alerts, "notified": told}

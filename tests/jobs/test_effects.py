@@ -182,6 +182,14 @@ def test_split_watch_alerts_at_80_percent_of_the_next_threshold(ctx, db, world):
     text = render(got[0].kind, got[0].params)
     assert "Arbeids- og velferdsetaten" in text and "Testvik kommune" in text and "VAL-06" in text
     assert run("purchases.split_watch")["alerts"] == 0
+    # a year and a half later the purchases have left the window: the group is at zero and its alert is over,
+    # so crossing 80 % again would tell again
+    from contracts_app.jobs.models import WatchState
+
+    ctx.extensions["clock"].advance(days=540)
+    run("purchases.split_watch")
+    states = db.scalars(select(WatchState).where(WatchState.key.like("split:%"))).all()
+    assert states and all(s.state["alerted"] == [] and s.state["total"] == "0" for s in states)
 
 
 def test_split_watch_leaves_out_purchases_inside_one_legal_entity(ctx, db, world):

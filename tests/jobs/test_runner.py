@@ -141,11 +141,12 @@ def test_every_registered_job_runs_on_an_empty_world(ctx, db, world):
 
 
 def test_apscheduler_gets_one_cron_job_per_registered_job_in_oslo_time(app):
-    from contracts_app.jobs.scheduler import build
+    from contracts_app.jobs.scheduler import RETRY_JOB, build
 
     scheduler = build(app, blocking=False)
     jobs = {j.id: j for j in scheduler.get_jobs()}
-    assert set(jobs) == set(registry.JOBS)
+    assert set(jobs) == set(registry.JOBS) | {RETRY_JOB}
+    assert str(jobs[RETRY_JOB].trigger) == "cron[minute='7,22,37,52']"
     assert str(jobs["agreements.reminders"].trigger) == "cron[hour='6', minute='0']"
     assert str(jobs["budget.alerts"].trigger) == "cron[minute='0']"
     assert str(jobs["capacity.holds"].trigger.timezone) == "Europe/Oslo"
