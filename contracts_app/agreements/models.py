@@ -277,7 +277,8 @@ class AgreementSignature(Base):
     signer_name: Mapped[str] = mapped_column(String(200))
     signer_role: Mapped[str] = mapped_column(String(200))
     signed_on: Mapped[dt.date] = mapped_column(Date)
-    pdf: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    # Loaded only when downloaded: pages list signatures without their PDFs (up to 5 MB each).
+    pdf: Mapped[Optional[bytes]] = mapped_column(LargeBinary, deferred=True)
     pdf_filename: Mapped[Optional[str]] = mapped_column(String(200))
     pdf_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
@@ -305,7 +306,8 @@ class AgreementDocument(Base):
     template_version: Mapped[str] = mapped_column(String(40))
     sha256: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(200))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Loaded only when downloaded or hashed: pages list documents without their bytes.
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     # Made at approval (frozen) or on demand.
     at_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))

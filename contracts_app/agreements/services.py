@@ -21,6 +21,7 @@ from stdnum.no import orgnr
 
 from .. import audit
 from ..audit import Actor
+from ..budget.services import parse_money
 from ..clock import OSLO
 from ..db import begin_write, lock
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -465,8 +466,10 @@ def _parse_step(session: Session, a: Agreement, step: str, data: dict[str, Any],
             errors.append({"path": "max_duration_months", "message": _("The period is longer than the maximum duration.")})
         values.update(start_date=start, end_date=end, option_scheme=scheme, option_plan=plan, max_duration_months=maximum)
     elif step == "value":
-        values["estimated_value"] = _decimal(data.get("estimated_value"), "estimated_value", errors)
-        values["options_value"] = _decimal(data.get("options_value"), "options_value", errors)
+        # Money as everywhere else (budget.services.parse_money): at most two decimals, never rounded silently.
+        for key in ("estimated_value", "options_value"):
+            raw = data.get(key)
+            values[key] = None if raw in (None, "") else parse_money(raw, key, errors, allow_zero=True)
         values["price_terms"] = _text(data.get("price_terms"))
     elif step == "cooperation":
         for key in ("common_objectives", "governance", "cost_sharing", "market_share_monitoring", "subcontracting_note", "review_and_exit"):

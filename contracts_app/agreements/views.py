@@ -304,7 +304,8 @@ def detail(agreement_id: int):
     can_edit = access.can_edit(p, unit, a)
     can_review = access.can_review(p, unit, a) and services.may_review(session, a, p.user_id)
     sig_form = SignatureForm(formdata=None, signed_on=clock.today())
-    signed = {s.party_id for s in services.signatures(session, a.id)}
+    sigs = services.signatures(session, a.id)
+    signed = {s.party_id for s in sigs}
     sig_form.party_id.choices = options([(pt.id, pt.name) for pt in a.parties if pt.id not in signed])
     from ..purchases.models import SeatPurchase
 
@@ -315,7 +316,7 @@ def detail(agreement_id: int):
         can_act=can_edit, can_review=can_review, reviewer_is_drafter=access.can_review(p, unit, a) and a.status == S.in_review and not can_review,
         approval=services.current_approval(session, a), last_approval=services.latest_approval(session, a),
         decisions=_decisions(a), threads=services.comment_threads(session, a.id), comment_form=CommentForm(formdata=None),
-        review_form=ReviewForm(formdata=None), sig_form=sig_form, signatures=services.signatures(session, a.id),
+        review_form=ReviewForm(formdata=None), sig_form=sig_form, signatures=sigs,
         terminate_form=TerminateForm(formdata=None, terminated_on=clock.today()), documents=documents.documents_of(session, a.id),
         versions=vs, use=services.value_used(session, a), purchases=purchases, next_option=services.next_option(a),
         live_options=services.exercised_options(a), max_end=services.max_end(a), editable=EDITABLE, in_force=IN_FORCE,

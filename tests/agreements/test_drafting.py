@@ -23,6 +23,8 @@ from .helpers import STEP_DATA, drafter, make_agreement, parties, reviewer
     ("parties", {"kind": "cooperation", "parties": [{"name": "Privat AS", "org_number": "123456789"}, {"legal_entity_id": "1"}]}, "parties[0].org_number"),
     ("cooperation", {**STEP_DATA["cooperation"], "parties": [{"open_market_share_pct": "120"}, {}]}, "parties[0].open_market_share_pct"),
     ("value", {"estimated_value": "-5"}, "estimated_value"),
+    ("value", {"estimated_value": "12,345"}, "estimated_value"),  # no silent rounding of money
+    ("value", {"options_value": "1000000000000"}, "options_value"),
     ("subject", {"title": "X", "cpv_codes": "72000000-5"}, "cpv_codes"),
     ("subject", {"title": ""}, "title"),
 ])
