@@ -56,6 +56,11 @@ def now() -> datetime:
     return _fallback.now()
 
 
+def local_date(at: datetime) -> date:
+    """The Norwegian calendar date of an aware moment."""
+    return at.astimezone(OSLO).date()
+
+
 def today() -> date:
     """Today's date in Norway (legal dates are Norwegian calendar dates)."""
     return now().astimezone(OSLO).date()

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .auth import permissions as perm
+from .capacity.labels import capacity_status_label
 from .choices import label_of, options
 from .auth.access import current_principal
 from .auth.forms import LanguageForm, UnitSwitchForm, role_choices
@@ -109,17 +110,6 @@ def _unread(principal) -> int:
     return unread_count(get_session(), principal.user_id)
 
 
-CAPACITY_STATUS = {
-    "published": _l("Published"), "paused": _l("Paused"), "withdrawn": _l("Withdrawn"), "filled": _l("Filled"),
-    "expired": _l("Expired"), "held": _l("Seats held, awaiting answer"), "waiting": _l("On the waiting list"),
-    "offered": _l("Seats offered from the waiting list"), "accepted": _l("Accepted"), "declined": _l("Declined"),
-    "withdrawn_request": _l("Withdrawn"),
-}
-
-
-def capacity_status_label(value) -> str:
-    return str(CAPACITY_STATUS.get(getattr(value, "value", value), value))
-
 
 def layout_context() -> dict:
     principal = current_principal()
@@ -157,7 +147,8 @@ def layout_context() -> dict:
         "legal_type_label": legal_type_label,
         "unit_kind_label": unit_kind_label,
         "navigation": nav,
-        "unread_notifications": _unread(principal),
+        # Called by the header only, so fragments and error pages rendered without it cost no query.
+        "unread_notifications": lambda: _unread(principal),
         "principal": principal,
         "unit_switch_form": unit_form,
         "language_form": lang_form,

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
-from ..clock import OSLO
 from ..money import parse_amount
 from ..errors import Conflict, ValidationFailed
 from ..i18n import date as fmt_date
@@ -232,5 +231,3 @@ def spend(session: Session, budget: Budget, committed: Decimal, actual: Decimal,
     session.add(BudgetEntry(budget_id=budget.id, purchase_id=purchase_id, kind=EntryKind.spend, amount=actual, at=now))
 
 
-def local_date(at: dt.datetime) -> dt.date:
-    return at.astimezone(OSLO).date()

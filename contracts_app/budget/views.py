@@ -86,7 +86,7 @@ def detail(budget_id: int):
     entries = session.execute(
         select(BudgetEntry.at, BudgetEntry.kind, BudgetEntry.amount).where(BudgetEntry.budget_id == budget.id)
     ).all()
-    points = monthly_consumption([(services.local_date(at), kind.value, amount) for at, kind, amount in entries], budget.year)
+    points = monthly_consumption([(clock.local_date(at), kind.value, amount) for at, kind, amount in entries], budget.year)
     commitments = session.scalars(
         select(SeatPurchase).where(SeatPurchase.budget_id == budget.id,
                                    SeatPurchase.status.in_([PurchaseStatus.confirmed, PurchaseStatus.awaiting_override]))

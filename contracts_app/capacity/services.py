@@ -34,7 +34,8 @@ from ..audit import SYSTEM, Actor
 from ..auth.models import Role
 from ..budget import services as budget_services
 from ..budget.models import Budget
-from ..clock import OSLO
+from ..clock import OSLO, local_date
+from .labels import capacity_status_label
 from ..courses.models import Course
 from ..courses.pricing import PricingError, Rate, Schedule, add_working_days, quote
 from ..db import begin_write, lock
@@ -85,8 +86,6 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59, 59), OSLO).astimezone(dt.timezone.utc)
 
 
-def local_date(at: dt.datetime) -> dt.date:
-    return at.astimezone(OSLO).date()
 
 
 def hold_until(offer: CapacityOffer, now: dt.datetime, working_days: int) -> dt.datetime:
@@ -145,8 +144,6 @@ def _tell_requester(session: Session, req: CapacityRequest, offer: CapacityOffer
 
 
 def _status_text(status) -> str:
-    from ..layout import capacity_status_label
-
     return capacity_status_label(status).lower()
 
 

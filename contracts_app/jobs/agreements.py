@@ -18,7 +18,7 @@ from ..agreements.services import apply_date_transitions, next_option
 from ..agreements.states import IN_FORCE
 from ..audit import SYSTEM
 from ..auth.models import Role
-from ..clock import OSLO
+from ..clock import local_date
 from ..notifications.services import legal_reviewers_of, notify_users, users_with_roles
 from ..rules.dates import add_months
 
@@ -27,8 +27,6 @@ OPTION_OFFSETS = (30, 7)  # days before the option deadline
 DECIDERS = (Role.provider_coordinator, Role.budget_owner)
 
 
-def local_date(now: dt.datetime) -> dt.date:
-    return now.astimezone(OSLO).date()
 
 
 def recipients(session: Session, a: Agreement) -> list[int]:
