@@ -947,6 +947,16 @@ def covering_agreement(session, *, buyer_entity_id: int, provider_entity_id: int
     return session.scalars(_covering_statement(), {"buyer": buyer_entity_id, "provider": provider_entity_id, "on": on}).first()
 
 
+@functools.cache
+def _covering_id_statement():
+    return _covering_statement().with_only_columns(Agreement.id)
+
+
+def covering_agreement_id(session, *, buyer_entity_id: int, provider_entity_id: int, on: dt.date) -> int | None:
+    """:func:`covering_agreement`'s id only: what a purchase records, without loading the agreement and its parties."""
+    return session.scalars(_covering_id_statement(), {"buyer": buyer_entity_id, "provider": provider_entity_id, "on": on}).first()
+
+
 @dataclass
 class ValueUse:
     used: Decimal

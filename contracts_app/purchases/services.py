@@ -226,13 +226,14 @@ def preview(session: Session, data: PurchaseInput, *, today: dt.date) -> Preview
     return Preview(course, budget, side, q, check, assessment, warning, errors, covering)
 
 
-def _covering(course: Course | None, buyer: Unit | None, side: Side | None, on: dt.date | None):
-    """The agreement the buyer's legal person has with the provider's on the start date, if any."""
-    from ..agreements.services import covering_agreement
+def _covering(course: Course | None, buyer: Unit | None, side: Side | None, on: dt.date | None, *, id_only: bool = False):
+    """The agreement (or with ``id_only`` its id) the buyer's legal person has with the provider's on the start
+    date, if any."""
+    from ..agreements.services import covering_agreement, covering_agreement_id
 
     if course is None or buyer is None or on is None or (buyer.kind == UnitKind.nav_office and side is None):
         return None
-    return covering_agreement(
+    return (covering_agreement_id if id_only else covering_agreement)(
         object_session(course), buyer_entity_id=buyer.entity_for_side(side).id,
         provider_entity_id=course.provider_unit.legal_entity_id, on=on,
     )
@@ -273,8 +274,7 @@ def confirm(
     if assessment is None or assessment["facts"]["contract"]["value"]["base_nok"] != str(q.total):
         assessment = assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date)
     purchase = _new_purchase(data, course, budget, side, q, assessment, PurchaseStatus.confirmed, actor, now)
-    covering = _covering(course, buyer, side, data.start_date)
-    purchase.agreement_id = covering.id if covering is not None else None
+    purchase.agreement_id = _covering(course, buyer, side, data.start_date, id_only=True)
     session.add(purchase)
     course.seats_held = course.seats_held - data.held_seats
     course.seats_confirmed = course.seats_confirmed + data.seats
@@ -378,8 +378,7 @@ def decide_override(
         )
         course.seats_confirmed = course.seats_confirmed + purchase.seats
         budget_services.commit(session, budget, purchase.amount, purchase_id=purchase.id, now=now)
-        covering = _covering(course, purchase.buyer_unit, purchase.side, purchase.start_date)
-        purchase.agreement_id = covering.id if covering is not None else None
+        purchase.agreement_id = _covering(course, purchase.buyer_unit, purchase.side, purchase.start_date, id_only=True)
         purchase.status = PurchaseStatus.confirmed
     purchase.override_decided_by_id = actor.user_id
     purchase.override_decided_at = now
