@@ -191,16 +191,28 @@ class Client:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.cookie = ""
 
-    def post(self, path: str, form: dict) -> int:
+    def post(self, path: str, form: dict, *, keep_cookie: bool = True) -> tuple[int, str | None]:
+        """POST a form; returns the status and the Location. ``keep_cookie=False`` ignores a new session cookie:
+        a confirmed purchase's cookie carries the flash message the detail page would show (and take out of
+        the session); a client that does not follow the redirect would otherwise send an ever longer cookie
+        of unread messages, which no browser does."""
         body = urllib.parse.urlencode(form)
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": self.cookie}
         self.conn.request("POST", path, body=body, headers=headers)
+        return self._finish(keep_cookie)
+
+    def get(self, path: str) -> int:
+        self.conn.request("GET", path, headers={"Cookie": self.cookie})
+        return self._finish(True)[0]
+
+    def _finish(self, keep_cookie: bool) -> tuple[int, str | None]:
         resp = self.conn.getresponse()
         resp.read()
         cookie = resp.getheader("Set-Cookie")
-        if cookie:
+        if cookie and keep_cookie:
             self.cookie = cookie.split(";", 1)[0]
-        return resp.status
+        location = resp.getheader("Location")
+        return resp.status, urllib.parse.urlsplit(location).path if location else None
 
 
 def ledgers_consistent(url: str) -> bool:
@@ -243,7 +255,7 @@ def run(url: str, label: str, args) -> dict:
         clients = []
         for email in data["emails"]:
             c = Client(port)
-            assert c.post("/login", {"email": email, "password": PASSWORD}) == 302, "login failed"
+            assert c.post("/login", {"email": email, "password": PASSWORD})[0] == 302, "login failed"
             clients.append(c)
         latencies: list[list[float]] = [[] for _ in clients]
         statuses: list[dict] = [{} for _ in clients]
@@ -260,8 +272,10 @@ def run(url: str, label: str, args) -> dict:
                         "budget_id": str(data["budgets"][i]), "participants-0-reference": f"B{i}-{rng.randrange(10**4)}",
                         "action": "confirm"}
                 t = time.perf_counter()
-                status = clients[i].post(f"/courses/{course}/buy", form)
+                status, location = clients[i].post(f"/courses/{course}/buy", form, keep_cookie=args.follow)
                 latencies[i].append(time.perf_counter() - t)
+                if args.follow and status == 302:  # what a browser does next: the purchase page, with the flash
+                    assert clients[i].get(location) == 200, "the purchase page failed"
                 statuses[i][status] = statuses[i].get(status, 0) + 1
 
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(clients))]
@@ -297,7 +311,7 @@ def run(url: str, label: str, args) -> dict:
            "client_ms": (client_after.user + client_after.system) - (client_before.user + client_before.system)}
     cpu = {k: round(v * 1000 / done, 1) for k, v in cpu.items()}
     return {"database": label, "seed_seconds": round(seed_s, 1), "clients": len(clients), "workers": args.workers, "threads": args.threads,
-            "seconds": round(elapsed, 1), "confirmed": total.get(302, 0), "statuses": total,
+            "seconds": round(elapsed, 1), "follow": args.follow, "confirmed": total.get(302, 0), "statuses": total,
             "purchases_per_second": round(total.get(302, 0) / elapsed, 1),
             "p50_ms": round(q[49] * 1000, 1), "p95_ms": round(q[94] * 1000, 1), "p99_ms": round(q[98] * 1000, 1),
             "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else 0, "max_ms": round(lat[-1] * 1000, 1) if lat else 0,
@@ -316,6 +330,8 @@ def main() -> None:
     parser.add_argument("--courses", type=int, default=10000)
     parser.add_argument("--purchases", type=int, default=100000)
     parser.add_argument("--db", default="sqlite,postgresql")
+    parser.add_argument("--follow", action="store_true",
+                        help="also load the purchase page after each purchase, as a browser does (not in the latency)")
     args = parser.parse_args()
     results = []
     for which in args.db.split(","):
