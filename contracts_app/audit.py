@@ -57,6 +57,9 @@ def _refuse_audit_changes(session: Session, _ctx, _instances) -> None:
             raise AuditImmutable("audit events are append-only")
 
 
+_INSERT = AuditEvent.__table__.insert()
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
@@ -87,6 +90,24 @@ class Actor:
 SYSTEM = Actor(None, None)
 
 
+def _values(actor: Actor, action: str, obj: Any, *, at, object_type, object_id, before, after) -> dict[str, Any]:
+    if obj is not None:
+        object_type = object_type or obj.__tablename__
+        object_id = object_id if object_id is not None else getattr(obj, "id", None)
+    values = dict(
+        at=at,
+        actor_id=actor.user_id,
+        unit_id=actor.unit_id,
+        action=action,
+        object_type=object_type or "system",
+        object_id=None if object_id is None else str(object_id),
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+    )
+    json.dumps(values["before"]), json.dumps(values["after"])  # fail here, not at flush, if something is not JSON
+    return values
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -100,19 +121,17 @@ def record(
     after: dict | None = None,
 ) -> AuditEvent:
     """Append one event. ``obj`` (a model instance) gives object type and id unless they are passed."""
-    if obj is not None:
-        object_type = object_type or obj.__tablename__
-        object_id = object_id if object_id is not None else getattr(obj, "id", None)
-    ev = AuditEvent(
-        at=at,
-        actor_id=actor.user_id,
-        unit_id=actor.unit_id,
-        action=action,
-        object_type=object_type or "system",
-        object_id=None if object_id is None else str(object_id),
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
-    )
-    json.dumps(ev.before), json.dumps(ev.after)  # fail here, not at flush, if something is not JSON
+    ev = AuditEvent(**_values(actor, action, obj, at=at, object_type=object_type, object_id=object_id, before=before, after=after))
     session.add(ev)
     return ev
+
+
+def record_now(
+    session: Session, actor: Actor, action: str, obj: Any = None, *, at: dt.datetime, object_type: str | None = None,
+    object_id: Any = None, before: dict | None = None, after: dict | None = None,
+) -> None:
+    """:func:`record` written at once with a Core INSERT (no ORM object), for a hot path that writes with Core
+    statements (``db.execute_write``)."""
+    from .db import execute_write
+
+    execute_write(session, _INSERT, _values(actor, action, obj, at=at, object_type=object_type, object_id=object_id, before=before, after=after))

@@ -155,6 +155,8 @@ def seed(url: str, n_courses: int, n_purchases: int, n_offices: int) -> dict:
         s.execute(insert(Course), course_rows)
         course_ids = s.scalars(select(Course.id).order_by(Course.id)).all()
         s.execute(insert(CourseRate), [dict(course_id=c, valid_from=dt.date(2026, 1, 1), amount=Decimal(60)) for c in course_ids])
+        # Courses were inserted in order: course i belongs to provider i % 50 (the supplier is its municipality).
+        supplier_of = {c: providers[i % 50].legal_entity_id for i, c in enumerate(course_ids)}
         seats = dict.fromkeys(course_ids, 0)
         committed = dict.fromkeys(range(n_offices), Decimal(0))
         rows = []
@@ -165,6 +167,7 @@ def seed(url: str, n_courses: int, n_purchases: int, n_offices: int) -> dict:
             seats[c] += 1
             committed[o] += Decimal("960.00")
             rows.append(dict(course_id=c, buyer_unit_id=offices[o].id, side="state", budget_id=budgets[o].id, seats=1,
+                             supplier_entity_id=supplier_of[c], course_kind="norwegian_training",
                              start_date=start, end_date=start + dt.timedelta(days=13), amount=Decimal("960.00"), breakdown=[],
                              status="confirmed", created_by_id=users[o].id, created_at=now, updated_at=now))
         for i in range(0, len(rows), 10000):

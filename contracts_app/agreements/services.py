@@ -954,7 +954,8 @@ def _covering_id_statement():
 
 def covering_agreement_id(session, *, buyer_entity_id: int, provider_entity_id: int, on: dt.date) -> int | None:
     """:func:`covering_agreement`'s id only: what a purchase records, without loading the agreement and its parties."""
-    return session.scalars(_covering_id_statement(), {"buyer": buyer_entity_id, "provider": provider_entity_id, "on": on}).first()
+    # Core execution: nothing to load into the session but an id (the purchase's hot path).
+    return session.connection().execute(_covering_id_statement(), {"buyer": buyer_entity_id, "provider": provider_entity_id, "on": on}).scalar()
 
 
 @dataclass

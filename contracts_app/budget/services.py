@@ -11,11 +11,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
+from ..db import execute_write, set_loaded
 from ..money import parse_amount
 from ..errors import Conflict, ValidationFailed
 from ..i18n import date as fmt_date
@@ -180,12 +181,18 @@ class BudgetCheck:
         return self.refusal is None
 
 
-def check(budget: Budget, amount: Decimal, *, on: dt.date, override_stop: bool = False) -> BudgetCheck:
+_FROM_STOPS = object()
+
+
+def check(budget: Budget, amount: Decimal, *, on: dt.date, override_stop: bool = False, stop: Any = _FROM_STOPS) -> BudgetCheck:
+    """``stop``: the stop in force on ``on`` when the caller knows it (:func:`lock_for_purchase`), else it is
+    looked up in the budget's stops."""
     remaining_after = budget.remaining - amount
     used_after = budget.used + amount
     pct_after = (used_after * 100 / budget.amount).quantize(Decimal("0.1")) if budget.amount else Decimal("100")
     warning = refusal = None
-    stop = budget.active_stop(on)
+    if stop is _FROM_STOPS:
+        stop = budget.active_stop(on)
     label = f"{budget.line} {budget.year} ({budget.unit.name})"
     if stop is not None and not override_stop:
         who = stop.declared_by.name if stop.declared_by else "?"
@@ -212,6 +219,59 @@ def check(budget: Budget, amount: Decimal, *, on: dt.date, override_stop: bool =
                 pct=str(pct_after).replace(".", ","), budget=label, level=str(budget.warning_pct.normalize()),
             )
     return BudgetCheck(remaining_after, pct_after, warning, refusal, stop)
+
+
+_LOCK_FOR_PURCHASE: list = []
+
+
+def _lock_for_purchase_statement():
+    """The budget row, locked, with the number of stops in force on a date, built once."""
+    if not _LOCK_FOR_PURCHASE:
+        table = Budget.__table__
+        in_force = (
+            select(func.count()).where(
+                BudgetStop.budget_id == table.c.id, BudgetStop.lifted_at.is_(None), BudgetStop.starts_on <= bindparam("on"),
+                or_(BudgetStop.ends_on.is_(None), BudgetStop.ends_on >= bindparam("on")),
+            ).scalar_subquery()
+        )
+        _LOCK_FOR_PURCHASE.append(
+            select(*table.c, in_force.label("stops_in_force")).where(table.c.id == bindparam("id")).with_for_update(of=table)
+        )
+    return _LOCK_FOR_PURCHASE[0]
+
+
+def lock_for_purchase(session: Session, budget: Budget, *, on: dt.date) -> tuple[bool, BudgetStop | None]:
+    """Lock the budget row (SQLite: the write transaction already holds the database) and read it fresh into
+    ``budget`` with one Core statement; returns (row still exists, the stop in force on ``on`` or None).
+
+    The stops are only loaded when one is in force (then the refusal names it): a purchase on a budget
+    without a stop reads one row.
+    """
+    row = session.connection().execute(_lock_for_purchase_statement(), {"id": budget.id, "on": on}).one_or_none()
+    if row is None:
+        return False, None
+    set_loaded(budget, row, [c.key for c in Budget.__table__.c])
+    if not row.stops_in_force:
+        return True, None
+    session.refresh(budget, ["stops"])
+    return True, budget.active_stop(on)
+
+
+def commit_now(session: Session, budget: Budget, amount: Decimal, *, purchase_id: int, now: dt.datetime) -> None:
+    """:func:`commit` with two Core statements on a row locked by :func:`lock_for_purchase` (the seat purchase's
+    hot path); ``budget`` is kept current."""
+    committed = execute_write(session, _ADD_COMMITTED, {"budget_id": budget.id, "add": amount}).scalar_one()
+    set_loaded(budget, {"committed": committed})
+    execute_write(session, _INSERT_ENTRY, dict(budget_id=budget.id, purchase_id=purchase_id, kind=EntryKind.commit, amount=amount, at=now))
+
+
+# Built once (building a statement costs more CPU than running it).
+_ADD_COMMITTED = (
+    update(Budget.__table__).where(Budget.__table__.c.id == bindparam("budget_id"))
+    .values(committed=Budget.__table__.c.committed + bindparam("add", type_=Budget.__table__.c.committed.type))
+    .returning(Budget.__table__.c.committed)
+)
+_INSERT_ENTRY = insert(BudgetEntry.__table__)
 
 
 def commit(session: Session, budget: Budget, amount: Decimal, *, purchase_id: int, now: dt.datetime) -> None:

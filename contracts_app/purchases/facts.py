@@ -50,26 +50,24 @@ def party(entity: LegalEntity) -> dict[str, Any]:
 
 
 def _earlier_purchases_statement(*, excluding: bool):
-    """Earlier purchases by one buyer and side from one supplier's courses of one kind, summed per month.
+    """Earlier purchases by one buyer and side from one supplier for one need, summed per month.
 
-    Built once (with bound parameters) because building a select costs more CPU than running this one. The
-    supplier's courses are named in a subquery so that both databases drive the search from the buyer's
-    purchases in the window (index ``ix_seat_purchase_related``, covering) and the supplier's courses
-    (``ix_course_provider_kind``), whatever the size of the purchase table.
+    Built once (with bound parameters) because building a select costs more CPU than running this one. Each
+    purchase records its supplier and need, so the search is one range of ``ix_seat_purchase_related``
+    (covering), whatever the size of the purchase table or the supplier's catalogue.
     """
     from .models import PurchaseStatus, SeatPurchase
 
     month = func.extract("year", SeatPurchase.start_date) * 100 + func.extract("month", SeatPurchase.start_date)
-    supplier_units = select(Unit.id).where(Unit.legal_entity_id == bindparam("supplier_id"))
-    supplier_courses = select(Course.id).where(Course.provider_unit_id.in_(supplier_units), Course.kind == bindparam("kind"))
     stmt = (
         select(func.sum(SeatPurchase.amount), func.max(SeatPurchase.start_date), func.count())
         .where(
             SeatPurchase.buyer_unit_id == bindparam("buyer_id"),
             SeatPurchase.side == bindparam("side"),
+            SeatPurchase.supplier_entity_id == bindparam("supplier_id"),
+            SeatPurchase.course_kind == bindparam("kind"),
             SeatPurchase.start_date >= bindparam("window_start"),
             SeatPurchase.start_date <= bindparam("start"),
-            SeatPurchase.course_id.in_(supplier_courses),
             SeatPurchase.status.in_([PurchaseStatus.confirmed, PurchaseStatus.completed]),
         )
         .group_by(month)
@@ -110,7 +108,8 @@ def purchase_facts(
               "window_start": add_months(start, -12), "start": start}
     if excluding:
         params["exclude_id"] = exclude_purchase_id
-    earlier = session.execute(stmt, params).all()
+    # Core execution (the statement names no ORM entity to load): a third of the ORM path's CPU.
+    earlier = session.connection().execute(stmt, params).all()
     months = max(1, (end.year - start.year) * 12 + end.month - start.month + 1)
     facts: dict[str, Any] = {
         "schema_version": 1,

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, I
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..budget.models import Budget
-from ..courses.models import Course
+from ..courses.models import Course, CourseKind
 from ..db import Base
 from ..organisations.models import Side, Unit
 
@@ -34,9 +34,9 @@ class SeatPurchase(Base):
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         CheckConstraint("end_date >= start_date", name="end_after_start"),
         Index("ix_seat_purchase_buyer_course", "buyer_unit_id", "course_id"),
-        # The rules assessment's related purchases (purchases.facts): one buyer and side, a date window; the
-        # other columns make it covering, so the search reads only this index.
-        Index("ix_seat_purchase_related", "buyer_unit_id", "side", "start_date", "course_id", "status", "amount"),
+        # The rules assessment's related purchases (purchases.facts): one buyer and side, one supplier, one need,
+        # a date window; status and amount make it covering, so the search reads only the matching entries.
+        Index("ix_seat_purchase_related", "buyer_unit_id", "side", "supplier_entity_id", "course_kind", "start_date", "status", "amount"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +45,12 @@ class SeatPurchase(Base):
     # Which legal person buys (NAV-01): for a Nav office, the State or the municipality.
     side: Mapped[Side] = mapped_column(Enum(Side, name="side", native_enum=False, validate_strings=True, length=20))
     budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id"), index=True)
+    # What was bought from whom, fixed at confirmation: the legal person owning the course's provider unit (the
+    # supplier of the contract) and the kind of course (the need). Earlier purchases of the same need from the
+    # same supplier count together against the thresholds (purchases.facts); kept here so that search reads
+    # one index range, and so that a later change to the course or the unit does not rewrite what was bought.
+    supplier_entity_id: Mapped[int] = mapped_column(ForeignKey("legal_entity.id"))
+    course_kind: Mapped[CourseKind] = mapped_column(Enum(CourseKind, name="course_kind", native_enum=False, validate_strings=True, length=40))
     seats: Mapped[int] = mapped_column(Integer)
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date] = mapped_column(Date)

@@ -41,7 +41,7 @@ def current_table(session: Session) -> ThresholdTable:
     """
     # Periods are only ever added, activated or closed, so this small summary changes whenever the table
     # does; reading it is one cheap query instead of loading every row on every assessment.
-    version = tuple(session.execute(_VERSION).one()) + (str(session.get_bind().engine.url),)
+    version = tuple(session.connection().execute(_VERSION).one()) + (str(session.get_bind().engine.url),)
     if version[0] == 0:
         return ThresholdTable.shipped()
     with _cache_lock:
