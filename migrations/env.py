@@ -1,6 +1,8 @@
 """Alembic environment. Run through `flask --app contracts_app db upgrade`, which passes the URL and models."""
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from alembic import context
 from sqlalchemy import pool
 
@@ -43,6 +45,13 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        _run_sqlite(connection)
+    else:
+        _configure_and_run(connection)
+
+
+def _configure_and_run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
@@ -53,6 +62,43 @@ def _run(connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+def _run_sqlite(connection) -> None:
+    """Run the migrations with foreign keys off, in one transaction, and check the foreign keys before committing.
+
+    Batch mode rebuilds a table (create ``_alembic_tmp_x``, copy the rows, ``DROP TABLE x``, rename). With
+    ``PRAGMA foreign_keys=ON`` (which :func:`contracts_app.db.make_engine` sets on every connection) that
+    ``DROP TABLE`` first deletes every row of ``x``: ``ON DELETE CASCADE`` children lose their rows without a
+    word (rebuilding ``seat_purchase`` emptied ``participant``) and other references make it fail. SQLite's own
+    recipe for schema changes is to switch foreign keys off, change, run ``PRAGMA foreign_key_check``, commit.
+    The pragma is a no-op inside a transaction, so it is set on the driver connection before anything begins.
+    """
+    dbapi = connection.connection.driver_connection
+    was_on = _foreign_keys(dbapi)
+    dbapi.execute("PRAGMA foreign_keys=OFF")
+    if _foreign_keys(dbapi):
+        raise RuntimeError(
+            "cannot switch SQLite foreign keys off for the migration: the connection is already in a transaction"
+        )
+    try:
+        # One transaction for all migrations (Alembic then adds none of its own): a failed check undoes them all.
+        with nullcontext() if connection.in_transaction() else connection.begin():
+            _configure_and_run(connection)
+            violations = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if violations:
+                raise RuntimeError(
+                    "migration rolled back: it left rows whose foreign key points to no row "
+                    f"(table, rowid, referenced table, foreign key number): {[tuple(v) for v in violations[:20]]}"
+                    + (f" and {len(violations) - 20} more" if len(violations) > 20 else "")
+                )
+    finally:
+        if was_on:
+            dbapi.execute("PRAGMA foreign_keys=ON")
+
+
+def _foreign_keys(dbapi_connection) -> bool:
+    return bool(dbapi_connection.execute("PRAGMA foreign_keys").fetchone()[0])
 
 
 if context.is_offline_mode():
