@@ -6,7 +6,11 @@ because the figures are Norwegian public money and Norwegian legal dates.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
+from functools import cached_property
+
+import flask
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
@@ -67,6 +71,27 @@ def _oslo():
     return OSLO
 
 
+class Request(flask.Request):
+    """Flask's request, with WTForms' own messages (``required``, ``not a valid choice`` …) in the request's
+    language taken from a per-process cache. Flask-WTF looks for ``request.wtforms_translations`` and, when
+    it is missing, parses WTForms' ``.mo`` file again on every request that builds a form."""
+
+    @cached_property
+    def wtforms_translations(self):
+        from flask_babel import get_locale
+
+        return _wtforms_translations(str(get_locale()))
+
+
+@functools.lru_cache(maxsize=8)
+def _wtforms_translations(locale: str):
+    from babel import support
+    from wtforms.i18n import messages_path
+
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.request_class = Request
     app.jinja_env.filters.update(money=money, number=number, date=date, datetime=datetime)

@@ -16,11 +16,10 @@ from collections import defaultdict
 from decimal import Decimal
 
 from sqlalchemy import func, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ..auth.models import Role
 from ..clock import OSLO
-from ..courses.models import Course
 from ..db import begin_write
 from ..notifications.services import legal_reviewers_of, notify_users, users_with_roles
 from ..organisations.models import LegalEntity, Unit
@@ -36,15 +35,14 @@ LEVELS = ("lower_limit", "national", "eea_special_health_social")
 
 def sums(session: Session, today: dt.date) -> dict[tuple[int, int, str], dict]:
     """(buyer entity, supplier entity, need) → {"total", "units", "count"}."""
-    provider = aliased(Unit)
+    # The supplier and the need as recorded on each purchase when it was made (purchases/facts.py counts the same).
     amount = func.coalesce(SeatPurchase.actual_amount, SeatPurchase.amount)
+    group = (SeatPurchase.buyer_unit_id, SeatPurchase.side, SeatPurchase.supplier_entity_id, SeatPurchase.course_kind)
     rows = session.execute(
-        select(SeatPurchase.buyer_unit_id, SeatPurchase.side, provider.legal_entity_id, Course.kind, func.sum(amount), func.count())
-        .join(Course, Course.id == SeatPurchase.course_id)
-        .join(provider, provider.id == Course.provider_unit_id)
+        select(*group, func.sum(amount), func.count())
         .where(SeatPurchase.status.in_([PurchaseStatus.confirmed, PurchaseStatus.completed]),
                SeatPurchase.start_date >= add_months(today, -12))
-        .group_by(SeatPurchase.buyer_unit_id, SeatPurchase.side, provider.legal_entity_id, Course.kind)
+        .group_by(*group)
     ).all()
     out: dict[tuple[int, int, str], dict] = defaultdict(lambda: {"total": Decimal(0), "units": set(), "count": 0})
     for unit_id, side, supplier_id, kind, total, n in rows:

@@ -41,7 +41,8 @@ class SeatPurchase(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
-    buyer_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    # No index of its own: ix_seat_purchase_buyer_course and ix_seat_purchase_related begin with it.
+    buyer_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     # Which legal person buys (NAV-01): for a Nav office, the State or the municipality.
     side: Mapped[Side] = mapped_column(Enum(Side, name="side", native_enum=False, validate_strings=True, length=20))
     budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id"), index=True)

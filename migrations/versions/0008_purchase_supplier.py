@@ -1,5 +1,7 @@
 """seat purchases record their supplier (legal person) and need (course kind); the related-purchases index uses them
 
+The buyer's single-column index goes: two composite indexes begin with the buyer.
+
 Revision ID: 0008_purchase_supplier
 Revises: 0007_jobs
 Create Date: 2026-11-26
@@ -36,10 +38,13 @@ def upgrade() -> None:
             'ix_seat_purchase_related',
             ['buyer_unit_id', 'side', 'supplier_entity_id', 'course_kind', 'start_date', 'status', 'amount'], unique=False,
         )
+        # Every purchase insert maintains each index; this one repeats the first column of two others.
+        batch_op.drop_index('ix_seat_purchase_buyer_unit_id')
 
 
 def downgrade() -> None:
     with op.batch_alter_table('seat_purchase', schema=None) as batch_op:
+        batch_op.create_index('ix_seat_purchase_buyer_unit_id', ['buyer_unit_id'], unique=False)
         batch_op.drop_index('ix_seat_purchase_related')
         batch_op.create_index(
             'ix_seat_purchase_related', ['buyer_unit_id', 'side', 'start_date', 'course_id', 'status', 'amount'], unique=False
