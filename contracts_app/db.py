@@ -106,6 +106,7 @@ def _mark_written(session, _ctx) -> None:
 def _clear_written(session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop("wrote", None)
+        session.info.pop("core_written", None)
 
 
 def is_sqlite(session: Session) -> bool:
@@ -177,14 +178,22 @@ def get_session() -> Session:
     return g.db_session
 
 
+def core_connection(session: Session) -> Connection:
+    """The session's connection for a Core statement, after flushing what is pending (as the ORM's autoflush
+    would before a query): Core reads and writes then see, and are not undone by, the session's changes."""
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+    return session.connection()
+
+
 def execute_write(session: Session, statement, params=None):
     """Run one Core INSERT/UPDATE in the session's transaction, outside the unit of work.
 
     For the hot paths (a seat purchase): a Core statement costs a fraction of the ORM's flush. The caller
-    keeps the session's copies of the rows it changes current (:func:`set_loaded`); ``begin_write`` must
-    have been called. Marks the transaction as written, as a flush does.
+    keeps the session's copies of the rows it changes current (:func:`set_loaded`, :func:`add_inserted`);
+    ``begin_write`` must have been called. Marks the transaction as written, as a flush does.
     """
-    result = session.connection().execute(statement, params)
+    result = core_connection(session).execute(statement, params)
     session.info["wrote"] = True
     return result
 
@@ -194,13 +203,40 @@ def set_loaded(obj, row, names=None) -> None:
 
     ``row`` is a Core row or mapping with the object's column names; ``names`` limits it to those columns.
     Used after a Core statement read or changed the row, so the object in the session says what the
-    database says without an ORM refresh.
+    database says without an ORM refresh. The ORM does not know of the change, so the object is remembered
+    and expired if a savepoint is rolled back (the ORM expires what its own flushes changed).
     """
+    from sqlalchemy.orm import object_session
     from sqlalchemy.orm.attributes import set_committed_value
 
     values = row._mapping if hasattr(row, "_mapping") else row
     for name in names if names is not None else values.keys():
         set_committed_value(obj, name, values[name])
+    session = object_session(obj)
+    if session is not None:
+        session.info.setdefault("core_written", []).append(obj)
+
+
+def add_inserted(session: Session, obj):
+    """Put an object for a row just inserted with Core into the session as if loaded (attributes it was not
+    given, e.g. relationships, load on access); remembered like :func:`set_loaded`'s objects."""
+    from sqlalchemy.orm import make_transient_to_detached
+
+    make_transient_to_detached(obj)
+    session.add(obj)
+    session.info.setdefault("core_written", []).append(obj)
+    return obj
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _expire_core_written(session, previous_transaction) -> None:
+    """After a savepoint is rolled back, what Core statements wrote in it is gone: expire the objects that
+    said so, so they are read again (a rolled-back insert then reads as missing). A full rollback expires
+    everything anyway."""
+    if previous_transaction.nested:
+        for obj in session.info.get("core_written", ()):
+            if obj in session:
+                session.expire(obj)
 
 
 def lock(session: Session, model, ident, *, with_related=()):

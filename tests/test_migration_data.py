@@ -20,7 +20,7 @@ D = "2026-01-05"
 D_END = "2026-06-30"
 
 # One row per table in foreign-key order, with the columns of head. At an older revision only the tables and
-# columns that exist there are inserted; a column added later must be nullable or have a default anyway.
+# columns that exist there are inserted; a NOT NULL column added later needs a default or a backfill in its migration.
 SEED: list[tuple[str, dict]] = [
     ("legal_entity", dict(id=1, name="Oslo kommune", org_number="958935420", legal_type="municipality",
                           is_contracting_authority=1, is_central_government=0, municipality_number="0301", is_demo=0)),

@@ -89,6 +89,21 @@ def test_bad_purchase_input_gives_field_errors_and_writes_nothing(client, db, wo
     assert _counts(db, world) == before
 
 
+def test_a_rolled_back_savepoint_leaves_the_session_as_the_database_is(db, world):
+    """confirm() writes with Core statements and keeps the session's objects current itself; when a savepoint
+    around it is rolled back, the course, the budget and the purchase must not keep saying otherwise."""
+    seats, committed, n = _counts(db, world)
+    savepoint = db.begin_nested()
+    purchase = buy(db, world.course, world.budget, world.users["advisor"], refs=["SP-1"])
+    purchase_id = purchase.id
+    assert (world.course.seats_confirmed, world.budget.committed) == (seats + 1, committed + purchase.amount)
+    savepoint.rollback()
+    assert db.get(Course, world.course.id).seats_confirmed == seats
+    assert db.get(Budget, world.budget.id).committed == committed
+    assert db.get(SeatPurchase, purchase_id) is None
+    assert _counts(db, world) == (seats, committed, n)
+
+
 def test_more_seats_than_free_is_refused(db, world):
     with pytest.raises(Conflict, match="9"):
         buy(db, world.course, world.budget, world.users["advisor"], seats=10)

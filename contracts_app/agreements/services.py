@@ -23,7 +23,7 @@ from .. import audit
 from ..audit import Actor
 from ..budget.services import parse_money
 from ..clock import OSLO
-from ..db import begin_write, lock
+from ..db import begin_write, core_connection, lock
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..i18n import date as fmt_date
 from ..money import MONEY_MAX, round_money
@@ -955,7 +955,7 @@ def _covering_id_statement():
 def covering_agreement_id(session, *, buyer_entity_id: int, provider_entity_id: int, on: dt.date) -> int | None:
     """:func:`covering_agreement`'s id only: what a purchase records, without loading the agreement and its parties."""
     # Core execution: nothing to load into the session but an id (the purchase's hot path).
-    return session.connection().execute(_covering_id_statement(), {"buyer": buyer_entity_id, "provider": provider_entity_id, "on": on}).scalar()
+    return core_connection(session).execute(_covering_id_statement(), {"buyer": buyer_entity_id, "provider": provider_entity_id, "on": on}).scalar()
 
 
 @dataclass

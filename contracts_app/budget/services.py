@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
-from ..db import execute_write, set_loaded
+from ..db import core_connection, execute_write, set_loaded
 from ..money import parse_amount
 from ..errors import Conflict, ValidationFailed
 from ..i18n import date as fmt_date
@@ -247,11 +247,13 @@ def lock_for_purchase(session: Session, budget: Budget, *, on: dt.date) -> tuple
     The stops are only loaded when one is in force (then the refusal names it): a purchase on a budget
     without a stop reads one row.
     """
-    row = session.connection().execute(_lock_for_purchase_statement(), {"id": budget.id, "on": on}).one_or_none()
+    row = core_connection(session).execute(_lock_for_purchase_statement(), {"id": budget.id, "on": on}).one_or_none()
     if row is None:
         return False, None
     set_loaded(budget, row, [c.key for c in Budget.__table__.c])
     if not row.stops_in_force:
+        if "stops" in budget.__dict__:
+            session.expire(budget, ["stops"])  # read again if someone looks (they may have changed)
         return True, None
     session.refresh(budget, ["stops"])
     return True, budget.active_stop(on)

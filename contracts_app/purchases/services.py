@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import Session, lazyload, make_transient_to_detached, object_session
+from sqlalchemy.orm import Session, lazyload, object_session
 
 from .. import audit
 from ..audit import Actor
@@ -23,7 +23,7 @@ from ..budget import services as budget_services
 from ..budget.models import Budget
 from ..courses.models import CEFR_LEVELS, Course, CourseRate
 from ..courses.pricing import PricingError, Quote, Rate, Schedule, quote
-from ..db import begin_write, execute_write, lock, set_loaded
+from ..db import add_inserted, begin_write, core_connection, execute_write, lock, set_loaded
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..i18n import date as fmt_date
 from ..i18n import money as fmt_money
@@ -291,17 +291,20 @@ def confirm(
     seats = execute_write(session, _TAKE_SEATS, {"course_id": course.id, "held": data.held_seats, "n": data.seats}).one()
     set_loaded(course, seats)
     budget_services.commit_now(session, budget, q.total, purchase_id=purchase_id, now=now)
-    purchase = _persistent(session, SeatPurchase(id=purchase_id, **values))
+    purchase = add_inserted(session, SeatPurchase(id=purchase_id, **values))
     audit.record_now(session, actor, "purchase.confirmed", purchase, at=now, after=_summary(purchase))
     return purchase
 
 
 _COURSE = Course.__table__
 _RATE = CourseRate.__table__
-# The course row locked, with its rates (one row per rate; FOR UPDATE locks the course row only).
+_UNIT = Unit.__table__
+# The course row locked, with its rates (one row per rate) and its provider unit's legal person (the
+# supplier); FOR UPDATE locks the course row only.
 _LOCK_COURSE = (
-    select(*_COURSE.c, _RATE.c.valid_from.label("rate_valid_from"), _RATE.c.amount.label("rate_amount"))
-    .select_from(_COURSE.outerjoin(_RATE, _RATE.c.course_id == _COURSE.c.id))
+    select(*_COURSE.c, _UNIT.c.legal_entity_id.label("provider_entity_id"),
+           _RATE.c.valid_from.label("rate_valid_from"), _RATE.c.amount.label("rate_amount"))
+    .select_from(_COURSE.join(_UNIT, _UNIT.c.id == _COURSE.c.provider_unit_id).outerjoin(_RATE, _RATE.c.course_id == _COURSE.c.id))
     .where(_COURSE.c.id == bindparam("id"))
     .order_by(_RATE.c.valid_from)
     .with_for_update(of=_COURSE)
@@ -316,9 +319,10 @@ _INSERT_PARTICIPANT = insert(Participant.__table__)
 
 
 def _lock_course(session: Session, course_id: int) -> Course | None:
-    """The course with its row locked and its seat counts and rates read fresh (one Core statement); the
-    session's copy is kept current. The rates are loaded again only if they changed since it was read."""
-    rows = session.connection().execute(_LOCK_COURSE, {"id": course_id}).all()
+    """The course with its row locked and its seat counts, rates and supplier read fresh (one Core statement);
+    the session's copy is kept current. The rates and the provider unit are loaded again only if they
+    changed since they were read."""
+    rows = core_connection(session).execute(_LOCK_COURSE, {"id": course_id}).all()
     if not rows:
         return None
     course = session.get(Course, course_id)
@@ -326,15 +330,12 @@ def _lock_course(session: Session, course_id: int) -> Course | None:
     rates = [(r.rate_valid_from, r.rate_amount) for r in rows if r.rate_valid_from is not None]
     if "rates" not in course.__dict__ or [(r.valid_from, r.amount) for r in course.rates] != rates:
         session.refresh(course, ["rates"])
+    provider = course.__dict__.get("provider_unit")
+    if provider is None or provider.id != course.provider_unit_id or provider.legal_entity_id != rows[0].provider_entity_id:
+        if provider is not None and provider.id == course.provider_unit_id:
+            session.refresh(provider)
+        session.refresh(course, ["provider_unit"])
     return course
-
-
-def _persistent(session: Session, obj):
-    """An object for a row just inserted with Core, in the session as if loaded (its other attributes, e.g.
-    relationships, load on access)."""
-    make_transient_to_detached(obj)
-    session.add(obj)
-    return obj
 
 
 def _assessment_before_locking(session: Session, data: PurchaseInput) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..audit import Actor
 from ..clock import OSLO
+from ..db import core_connection
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..money import parse_amount
 from ..rules.thresholds import KEY_RULES, ThresholdTable, ThresholdTableError
@@ -41,7 +42,7 @@ def current_table(session: Session) -> ThresholdTable:
     """
     # Periods are only ever added, activated or closed, so this small summary changes whenever the table
     # does; reading it is one cheap query instead of loading every row on every assessment.
-    version = tuple(session.connection().execute(_VERSION).one()) + (str(session.get_bind().engine.url),)
+    version = tuple(core_connection(session).execute(_VERSION).one()) + (str(session.get_bind().engine.url),)
     if version[0] == 0:
         return ThresholdTable.shipped()
     with _cache_lock:
