@@ -5,11 +5,12 @@ For each database (SQLite file, and PostgreSQL when a server can be had) it:
    inserts 10 000 courses and 100 000 earlier purchases (consistent seat and budget ledgers);
 2. serves the app with gunicorn on 127.0.0.1 (4 sync workers, or --workers/--threads);
 3. runs 20 client threads, each an advisor at its own Nav office with its own budget line, that buy one seat
-   on a random course through the real purchase form (preview skipped, confirm posted) for a fixed time;
+   on a random course through the real purchase form (preview skipped, confirm posted): first for a few
+   seconds of warm-up (not measured), then for a fixed time;
 4. prints purchases per second, p50/p95/p99 latency, the CPU per purchase of the app, the database and the
    client, and checks the ledgers afterwards (seats sold and money committed equal the confirmed purchases).
 
-Usage:  .venv/bin/python scripts/bench_purchases.py [--seconds 15] [--clients 20] [--db sqlite,postgresql]
+Usage:  .venv/bin/python scripts/bench_purchases.py [--seconds 15] [--warmup 3] [--clients 20] [--db sqlite,postgresql]
 PostgreSQL: CONTRACTS_BENCH_PG_URL, or a throwaway server started here (needs root and Debian's postgresql).
 """
 from __future__ import annotations
@@ -262,12 +263,10 @@ def run(url: str, label: str, args) -> dict:
             clients.append(c)
         latencies: list[list[float]] = [[] for _ in clients]
         statuses: list[dict] = [{} for _ in clients]
-        deadline = time.perf_counter() + args.seconds
-        barrier = threading.Barrier(len(clients))
+        rngs = [random.Random(i) for i in range(len(clients))]
 
-        def worker(i: int) -> None:
-            rng = random.Random(i)
-            barrier.wait()
+        def worker(i: int, deadline: float, record: bool) -> None:
+            rng = rngs[i]
             while time.perf_counter() < deadline:
                 course = rng.choice(data["course_ids"])
                 start = dt.date(2026, 3, 2) + dt.timedelta(weeks=rng.randrange(0, 30))
@@ -276,21 +275,29 @@ def run(url: str, label: str, args) -> dict:
                         "action": "confirm"}
                 t = time.perf_counter()
                 status, location = clients[i].post(f"/courses/{course}/buy", form, keep_cookie=args.follow)
-                latencies[i].append(time.perf_counter() - t)
+                if record:
+                    latencies[i].append(time.perf_counter() - t)
+                    statuses[i][status] = statuses[i].get(status, 0) + 1
                 if args.follow and status == 302:  # what a browser does next: the purchase page, with the flash
                     assert clients[i].get(location) == 200, "the purchase page failed"
-                statuses[i][status] = statuses[i].get(status, 0) + 1
 
-        threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(clients))]
+        def run_all(seconds: float, record: bool) -> None:
+            deadline = time.perf_counter() + seconds
+            threads = [threading.Thread(target=worker, args=(i, deadline, record)) for i in range(len(clients))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+
+        # Warm-up, not measured: a long-running worker has imported everything, compiled its SQL, prepared its
+        # statements and built its holiday tables; a fresh one does that on its first purchases.
+        run_all(args.warmup, record=False)
         server_pids = children(server.pid)
         db_pids = children(PG_PID) if PG_PID and url.startswith("postgresql") else []
         cpu_before = cpu_seconds(server_pids + db_pids)
         client_before = os.times()
         began = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_all(args.seconds, record=True)
         elapsed = time.perf_counter() - began
         client_after = os.times()
         db_pids = children(PG_PID) if db_pids else []  # backends may have been started during the run
@@ -314,7 +321,7 @@ def run(url: str, label: str, args) -> dict:
            "client_ms": (client_after.user + client_after.system) - (client_before.user + client_before.system)}
     cpu = {k: round(v * 1000 / done, 1) for k, v in cpu.items()}
     return {"database": label, "seed_seconds": round(seed_s, 1), "clients": len(clients), "workers": args.workers, "threads": args.threads,
-            "seconds": round(elapsed, 1), "follow": args.follow, "confirmed": total.get(302, 0), "statuses": total,
+            "seconds": round(elapsed, 1), "warmup": args.warmup, "follow": args.follow, "confirmed": total.get(302, 0), "statuses": total,
             "purchases_per_second": round(total.get(302, 0) / elapsed, 1),
             "p50_ms": round(q[49] * 1000, 1), "p95_ms": round(q[94] * 1000, 1), "p99_ms": round(q[98] * 1000, 1),
             "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else 0, "max_ms": round(lat[-1] * 1000, 1) if lat else 0,
@@ -327,6 +334,7 @@ def run(url: str, label: str, args) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--warmup", type=float, default=3, help="seconds of purchases before the measurement (not counted)")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1, help="gunicorn gthread worker threads (1 = sync workers)")
