@@ -60,7 +60,8 @@ def _refuse_audit_changes(session: Session, _ctx, _instances) -> None:
 _INSERT = AuditEvent.__table__.insert()
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """Dates, amounts and enums as JSON-safe strings, recursively."""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -68,15 +69,15 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value
 
 
 def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
     """A JSON-safe dict of the named attributes, for before/after."""
-    return {name: _jsonable(getattr(obj, name)) for name in fields}
+    return {name: jsonable(getattr(obj, name)) for name in fields}
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,9 @@ class Actor:
 SYSTEM = Actor(None, None)
 
 
-def _values(actor: Actor, action: str, obj: Any, *, at, object_type, object_id, before, after) -> dict[str, Any]:
+def event_values(actor: Actor, action: str, obj: Any = None, *, at, object_type=None, object_id=None, before=None, after=None) -> dict[str, Any]:
+    """The columns of one audit event (JSON-safe before/after), for :func:`record`, :func:`record_now` or a
+    statement that writes the event together with other rows."""
     if obj is not None:
         object_type = object_type or obj.__tablename__
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
@@ -101,8 +104,8 @@ def _values(actor: Actor, action: str, obj: Any, *, at, object_type, object_id, 
         action=action,
         object_type=object_type or "system",
         object_id=None if object_id is None else str(object_id),
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
+        before=jsonable(before) if before is not None else None,
+        after=jsonable(after) if after is not None else None,
     )
     json.dumps(values["before"]), json.dumps(values["after"])  # fail here, not at flush, if something is not JSON
     return values
@@ -121,7 +124,7 @@ def record(
     after: dict | None = None,
 ) -> AuditEvent:
     """Append one event. ``obj`` (a model instance) gives object type and id unless they are passed."""
-    ev = AuditEvent(**_values(actor, action, obj, at=at, object_type=object_type, object_id=object_id, before=before, after=after))
+    ev = AuditEvent(**event_values(actor, action, obj, at=at, object_type=object_type, object_id=object_id, before=before, after=after))
     session.add(ev)
     return ev
 
@@ -134,4 +137,4 @@ def record_now(
     statements (``db.execute_write``)."""
     from .db import execute_write
 
-    execute_write(session, _INSERT, _values(actor, action, obj, at=at, object_type=object_type, object_id=object_id, before=before, after=after))
+    execute_write(session, _INSERT, event_values(actor, action, obj, at=at, object_type=object_type, object_id=object_id, before=before, after=after))

@@ -89,6 +89,39 @@ def test_bad_purchase_input_gives_field_errors_and_writes_nothing(client, db, wo
     assert _counts(db, world) == before
 
 
+def test_a_confirmation_writes_every_row_it_should(db, world):
+    """Purchase, participants, seat count, commitment, ledger entry and audit event, column by column (on
+    PostgreSQL the six writes are one statement, on SQLite six: the rows must be the same)."""
+    from contracts_app import clock
+    from contracts_app.purchases.models import Participant
+
+    seats, committed, _ = _counts(db, world)
+    data = services.PurchaseInput(
+        course_id=world.course.id, buyer_unit_id=world.budget.unit_id, budget_id=world.budget.id, side=None, seats=2,
+        start_date=world.course.start_date, end_date=world.course.end_date,
+        participants=[services.ParticipantInput("ROW-1", "A2", True, dt.date(2026, 1, 9)), services.ParticipantInput("ROW-2")],
+    )
+    advisor = world.users["advisor"]
+    purchase = services.confirm(db, data, actor=Actor(advisor.id, world.budget.unit_id), now=clock.now(), today=clock.today())
+    db.expire_all()
+    stored = db.get(SeatPurchase, purchase.id)
+    assert (stored.seats, stored.status, stored.amount, stored.side.value) == (2, PurchaseStatus.confirmed, purchase.amount, "state")
+    assert stored.supplier_entity_id == world.adult_education.legal_entity_id and stored.course_kind == world.course.kind
+    assert stored.breakdown == purchase.breakdown and stored.assessment["assessment"]["verdict"]
+    people = db.scalars(select(Participant).where(Participant.purchase_id == purchase.id).order_by(Participant.id)).all()
+    assert [(p.reference, p.cefr_level, p.consent, p.consent_date, p.anonymised_at) for p in people] == [
+        ("ROW-1", "A2", True, dt.date(2026, 1, 9), None), ("ROW-2", None, False, None, None)]
+    entry = db.scalars(select(BudgetEntry).where(BudgetEntry.purchase_id == purchase.id)).one()
+    assert (entry.budget_id, entry.kind.value, entry.amount, entry.at) == (world.budget.id, "commit", purchase.amount, stored.created_at)
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "purchase.confirmed", AuditEvent.object_id == str(purchase.id))).one()
+    assert (event.object_type, event.actor_id, event.unit_id, event.before, event.at) == (
+        "seat_purchase", advisor.id, world.budget.unit_id, None, stored.created_at)
+    assert event.after == {"course_id": world.course.id, "buyer_unit_id": world.budget.unit_id, "side": "state",
+                           "budget_id": world.budget.id, "seats": 2, "start_date": world.course.start_date.isoformat(),
+                           "end_date": world.course.end_date.isoformat(), "amount": str(purchase.amount), "status": "confirmed"}
+    assert _counts(db, world)[:2] == (seats + 2, committed + purchase.amount)
+
+
 def test_a_rolled_back_savepoint_leaves_the_session_as_the_database_is(db, world):
     """confirm() writes with Core statements and keeps the session's objects current itself; when a savepoint
     around it is rolled back, the course, the budget and the purchase must not keep saying otherwise."""

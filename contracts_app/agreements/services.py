@@ -90,7 +90,7 @@ def get(session: Session, agreement_id: int) -> Agreement:
 
 
 def _jsonable(v: Any) -> Any:
-    return audit._jsonable(v)
+    return audit.jsonable(v)
 
 
 def party_snapshot(p: AgreementParty) -> dict[str, Any]:

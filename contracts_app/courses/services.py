@@ -130,4 +130,4 @@ def update_course(session: Session, course_id: int, data: dict[str, Any], *, act
 def _snapshot(course: Course) -> dict[str, Any]:
     snap = audit.snapshot(course, COURSE_FIELDS + ["total_seats"])
     snap["rates"] = [{"valid_from": r.valid_from, "amount": r.amount} for r in course.rates]
-    return audit._jsonable(snap)
+    return audit.jsonable(snap)
