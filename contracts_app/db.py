@@ -210,8 +210,11 @@ def set_loaded(obj, row, names=None) -> None:
     from sqlalchemy.orm.attributes import set_committed_value
 
     values = row._mapping if hasattr(row, "_mapping") else row
+    loaded = obj.__dict__
     for name in names if names is not None else values.keys():
-        set_committed_value(obj, name, values[name])
+        value = values[name]
+        if name not in loaded or loaded[name] != value:  # most columns are what was read before the lock
+            set_committed_value(obj, name, value)
     session = object_session(obj)
     if session is not None:
         session.info.setdefault("core_written", []).append(obj)
