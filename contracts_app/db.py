@@ -231,6 +231,28 @@ def add_inserted(session: Session, obj):
     return obj
 
 
+def load_rows(session: Session, model, rows) -> list:
+    """ORM objects for rows a Core SELECT of all of ``model``'s columns returned, without the ORM's loading
+    machinery (for reads on the hot path): an object already in the session is updated with the row
+    (:func:`set_loaded`), any other one enters the session as loaded; relationships load on access."""
+    from sqlalchemy.orm import make_transient_to_detached
+    from sqlalchemy.orm.util import identity_key
+
+    names = [c.key for c in model.__table__.c]
+    out = []
+    for row in rows:
+        values = row._mapping
+        obj = session.identity_map.get(identity_key(model, values["id"]))
+        if obj is not None:
+            set_loaded(obj, values, names)
+        else:
+            obj = model(**{n: values[n] for n in names})
+            make_transient_to_detached(obj)
+            session.add(obj)
+        out.append(obj)
+    return out
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _expire_core_written(session, previous_transaction) -> None:
     """After a savepoint is rolled back, what Core statements wrote in it is gone: expire the objects that

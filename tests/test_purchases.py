@@ -122,6 +122,31 @@ def test_a_confirmation_writes_every_row_it_should(db, world):
     assert _counts(db, world)[:2] == (seats + 2, committed + purchase.amount)
 
 
+def test_budget_lines_read_with_core_are_ordinary_session_objects(app, db, world):
+    """views.unit_budgets builds Budget objects from a Core statement (db.load_rows): a line already in the
+    session is updated from the row, the others enter the session loaded and clean, and their relationships
+    load on access."""
+    from sqlalchemy import update
+
+    from contracts_app.purchases.views import unit_budgets
+
+    second = make_budget(db, world.nav_office, line="Andre linje", amount="1000")
+    db.flush()
+    table = Budget.__table__
+    db.connection().execute(update(table).where(table.c.id == world.budget.id).values(amount=Decimal("123456")))  # behind the ORM's back
+    assert world.budget.amount != Decimal("123456")
+    db.expunge(second)
+    with app.app_context():
+        budgets = unit_budgets(world.nav_office.id)
+    assert {b.id for b in budgets} == {world.budget.id, second.id}
+    same = next(b for b in budgets if b.id == world.budget.id)
+    assert same is world.budget and same.amount == Decimal("123456")
+    fresh = next(b for b in budgets if b.id == second.id)
+    assert fresh is not second and fresh in db and fresh.line == "Andre linje"
+    assert not db.dirty and not db.new
+    assert fresh.unit.id == world.nav_office.id and fresh.stops == []
+
+
 def test_a_rolled_back_savepoint_leaves_the_session_as_the_database_is(db, world):
     """confirm() writes with Core statements and keeps the session's objects current itself; when a savepoint
     around it is rolled back, the course, the budget and the purchase must not keep saying otherwise."""
