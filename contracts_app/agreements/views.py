@@ -7,6 +7,7 @@ import datetime as dt
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..auth import permissions as perm
@@ -309,7 +310,11 @@ def detail(agreement_id: int):
     sig_form.party_id.choices = options([(pt.id, pt.name) for pt in a.parties if pt.id not in signed])
     from ..purchases.models import SeatPurchase
 
-    purchases = session.scalars(select(SeatPurchase).where(SeatPurchase.agreement_id == a.id).order_by(SeatPurchase.id.desc()).limit(100)).all()
+    # The list shows each purchase's course: read the courses in one statement, not one per course.
+    purchases = session.scalars(
+        select(SeatPurchase).where(SeatPurchase.agreement_id == a.id).order_by(SeatPurchase.id.desc()).limit(100)
+        .options(selectinload(SeatPurchase.course))
+    ).all()
     vs = services.versions(session, a.id)
     return render_template(
         "agreements/detail.html", agreement=a, steps=_steps(a), can_edit=can_edit and a.status in EDITABLE,
