@@ -106,7 +106,12 @@ def _mark_written(session, _ctx) -> None:
 def _clear_written(session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop("wrote", None)
-        session.info.pop("core_written", None)
+        session.info.pop("core_written", None)  # a rollback expires every object anyway
+        # Still here: the transaction was rolled back (or closed), not committed. Rows inserted with Core are
+        # gone; their objects leave the session, as the ORM's own inserts do.
+        for obj, _savepoint in session.info.pop("core_inserted", ()):
+            if obj in session:
+                session.expunge(obj)
 
 
 def is_sqlite(session: Session) -> bool:
@@ -222,12 +227,17 @@ def set_loaded(obj, row, names=None) -> None:
 
 def add_inserted(session: Session, obj):
     """Put an object for a row just inserted with Core into the session as if loaded (attributes it was not
-    given, e.g. relationships, load on access); remembered like :func:`set_loaded`'s objects."""
+    given, e.g. relationships, load on access). Like the ORM's own inserts, it leaves the session again if the
+    transaction or savepoint it was inserted in is rolled back."""
     from sqlalchemy.orm import make_transient_to_detached
+    from sqlalchemy.orm.util import identity_key
 
     make_transient_to_detached(obj)
+    stale = session.identity_map.get(identity_key(instance=obj))
+    if stale is not None:  # a rolled-back row's object still referenced somewhere; the id is new again
+        session.expunge(stale)
     session.add(obj)
-    session.info.setdefault("core_written", []).append(obj)
+    session.info.setdefault("core_inserted", []).append((obj, session.get_nested_transaction()))
     return obj
 
 
@@ -254,14 +264,37 @@ def load_rows(session: Session, model, rows) -> list:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _expire_core_written(session, previous_transaction) -> None:
-    """After a savepoint is rolled back, what Core statements wrote in it is gone: expire the objects that
-    said so, so they are read again (a rolled-back insert then reads as missing). A full rollback expires
-    everything anyway."""
-    if previous_transaction.nested:
-        for obj in session.info.get("core_written", ()):
+def _forget_core_writes(session, previous_transaction) -> None:
+    """After a savepoint is rolled back, what Core statements wrote in it is gone (the ORM only undoes its own
+    flushes): objects they updated are expired, so they are read again, and objects for rows they inserted
+    in that savepoint (or one inside it) leave the session. A full rollback: see ``_clear_written``."""
+    if not previous_transaction.nested:
+        return
+    for obj in session.info.get("core_written", ()):
+        if obj in session:
+            session.expire(obj)
+    kept = []
+    for obj, savepoint in session.info.get("core_inserted", ()):
+        if _inside(savepoint, previous_transaction):
             if obj in session:
-                session.expire(obj)
+                session.expunge(obj)
+        else:
+            kept.append((obj, savepoint))
+    session.info["core_inserted"] = kept
+
+
+def _inside(transaction, outer) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_commit")
+def _committed_core_writes(session) -> None:
+    session.info.pop("core_inserted", None)
+    session.info.pop("core_written", None)
 
 
 def lock(session: Session, model, ident, *, with_related=()):

@@ -162,6 +162,46 @@ def test_a_rolled_back_savepoint_leaves_the_session_as_the_database_is(db, world
     assert _counts(db, world) == (seats, committed, n)
 
 
+def test_after_a_rolled_back_savepoint_the_next_purchase_in_the_transaction_works(db, world):
+    """SQLite gives a rolled-back row's id again: the object of the rolled-back purchase must have left the
+    session, or the next purchase cannot enter it."""
+    import gc
+
+    savepoint = db.begin_nested()
+    first = buy(db, world.course, world.budget, world.users["advisor"], refs=["SP-1"])
+    savepoint.rollback()
+    assert first not in db
+    del first
+    gc.collect()
+    second = buy(db, world.course, world.budget, world.users["advisor"], refs=["SP-2"])
+    assert db.get(SeatPurchase, second.id) is second and [p.reference for p in second.participants] == ["SP-2"]
+
+
+def test_the_assessment_is_made_again_when_the_supplier_changed_before_the_lock(db, world, monkeypatch):
+    """The supplier recorded on the purchase is read under the lock; the stored assessment must be about the
+    same supplier, even when another transaction moved the provider unit to another legal person between the
+    assessment made before the locks and the locks."""
+    from sqlalchemy import update
+
+    from contracts_app.organisations.models import LegalEntity, Unit
+
+    from .factories import make_entity
+
+    other = make_entity(db, name="Ny eier", legal_type=world.municipality.legal_type)
+    db.commit()
+    lock_course = services._lock_course
+
+    def lock_after_a_concurrent_change(session, course_id):
+        table = Unit.__table__
+        session.connection().execute(update(table).where(table.c.id == world.adult_education.id).values(legal_entity_id=other.id))
+        return lock_course(session, course_id)
+
+    monkeypatch.setattr(services, "_lock_course", lock_after_a_concurrent_change)
+    purchase = buy(db, world.course, world.budget, world.users["advisor"], refs=["MOVED-1"])
+    assert purchase.supplier_entity_id == other.id
+    assert purchase.assessment["facts"]["supplier"]["entity_id"] == db.get(LegalEntity, other.id).org_number
+
+
 def test_more_seats_than_free_is_refused(db, world):
     with pytest.raises(Conflict, match="9"):
         buy(db, world.course, world.budget, world.users["advisor"], seats=10)

@@ -282,7 +282,8 @@ def confirm(
         if check.stopped_by is not None and override_reason:
             return _store_awaiting_override(session, data, course, budget, side, q, actor=actor, now=now, reason=override_reason)
         raise BudgetRefused(check.refusal, stopped=check.stopped_by is not None)
-    if assessment is None or assessment["facts"]["contract"]["value"]["base_nok"] != str(q.total):
+    assessment, assessed_for = assessment
+    if assessed_for != _assessed_for(course, buyer, side, q.total):  # what it was made for changed before the locks
         assessment = assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date)
     values = _purchase_values(data, course, budget, side, q, assessment, PurchaseStatus.confirmed, actor, now)
     values["agreement_id"] = _covering(course, buyer, side, data.start_date, id_only=True)
@@ -348,7 +349,9 @@ WITH p AS (
 ), people AS (
     INSERT INTO participant (purchase_id, reference, cefr_level, consent, consent_date)
     SELECT p.id, v.reference, v.cefr_level, v.consent, v.consent_date
-    FROM p, json_to_recordset(:participants) AS v(reference varchar, cefr_level varchar, consent boolean, consent_date date)
+    FROM p, ROWS FROM (json_to_recordset(:participants) AS (reference varchar, cefr_level varchar, consent boolean, consent_date date))
+        WITH ORDINALITY AS v(reference, cefr_level, consent, consent_date, n)
+    ORDER BY v.n  -- ids in the order the participants were given
 ), seats AS (
     UPDATE course SET seats_held = seats_held - :held, seats_confirmed = seats_confirmed + :seats
     WHERE id = :course_id RETURNING seats_held, seats_confirmed
@@ -388,10 +391,16 @@ def _lock_course(session: Session, course_id: int) -> Course | None:
     return course
 
 
-def _assessment_before_locking(session: Session, data: PurchaseInput) -> dict[str, Any] | None:
-    """The assessment from a plain read, or None when the input is not valid yet (confirm then refuses it)."""
+def _assessed_for(course: Course, buyer: Unit, side: Side | None, amount: Decimal) -> tuple:
+    """What an assessment depends on besides the input: the supplier, the need, the buyer's legal person, the price."""
+    return (course.provider_unit.legal_entity_id, course.kind, buyer.entity_for_side(side).id if side else None, side, amount)
+
+
+def _assessment_before_locking(session: Session, data: PurchaseInput) -> tuple[dict[str, Any] | None, tuple | None]:
+    """The assessment from a plain read and what it was made for (``_assessed_for``), or (None, None) when the
+    input is not valid yet (confirm then refuses it)."""
     if session.info.get("wrote"):
-        return None
+        return None, None
     course = session.get(Course, data.course_id)
     # Not the stops: the budget check is made under the lock, with the stops read there.
     budget = session.get(Budget, data.budget_id, options=[lazyload(Budget.stops)]) if data.budget_id else None
@@ -399,8 +408,9 @@ def _assessment_before_locking(session: Session, data: PurchaseInput) -> dict[st
     errors, side = validate_purchase(session, data, course, budget, buyer)
     q = quote_purchase(course, data, errors) if course and not errors else None
     if errors or q is None:
-        return None
-    return assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date)
+        return None, None
+    return (assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date),
+            _assessed_for(course, buyer, side, q.total))
 
 
 def _purchase_values(data, course, budget, side, q: Quote, assessment, status, actor: Actor, now) -> dict[str, Any]:
