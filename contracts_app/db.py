@@ -229,23 +229,28 @@ def add_inserted(session: Session, obj):
     """Put an object for a row just inserted with Core into the session as if loaded (attributes it was not
     given, e.g. relationships, load on access). Like the ORM's own inserts, it leaves the session again if the
     transaction or savepoint it was inserted in is rolled back."""
-    from sqlalchemy.orm import make_transient_to_detached
     from sqlalchemy.orm.util import identity_key
 
-    make_transient_to_detached(obj)
     stale = session.identity_map.get(identity_key(instance=obj))
     if stale is not None:  # a rolled-back row's object still referenced somewhere; the id is new again
         session.expunge(stale)
-    session.add(obj)
+    _attach_as_loaded(session, obj)
     session.info.setdefault("core_inserted", []).append((obj, session.get_nested_transaction()))
     return obj
+
+
+def _attach_as_loaded(session: Session, obj) -> None:
+    """A new object whose column values are the row's enters the session as persistent and unchanged."""
+    from sqlalchemy.orm import make_transient_to_detached
+
+    make_transient_to_detached(obj)
+    session.add(obj)
 
 
 def load_rows(session: Session, model, rows) -> list:
     """ORM objects for rows a Core SELECT of all of ``model``'s columns returned, without the ORM's loading
     machinery (for reads on the hot path): an object already in the session is updated with the row
     (:func:`set_loaded`), any other one enters the session as loaded; relationships load on access."""
-    from sqlalchemy.orm import make_transient_to_detached
     from sqlalchemy.orm.util import identity_key
 
     names = [c.key for c in model.__table__.c]
@@ -257,8 +262,7 @@ def load_rows(session: Session, model, rows) -> list:
             set_loaded(obj, values, names)
         else:
             obj = model(**{n: values[n] for n in names})
-            make_transient_to_detached(obj)
-            session.add(obj)
+            _attach_as_loaded(session, obj)
         out.append(obj)
     return out
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from decimal import Decimal
-from functools import cached_property
 
 import flask
 
@@ -76,7 +75,7 @@ class Request(flask.Request):
     language taken from a per-process cache. Flask-WTF looks for ``request.wtforms_translations`` and, when
     it is missing, parses WTForms' ``.mo`` file again on every request that builds a form."""
 
-    @cached_property
+    @functools.cached_property
     def wtforms_translations(self):
         from flask_babel import get_locale
 

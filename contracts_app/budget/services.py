@@ -221,23 +221,15 @@ def check(budget: Budget, amount: Decimal, *, on: dt.date, override_stop: bool =
     return BudgetCheck(remaining_after, pct_after, warning, refusal, stop)
 
 
-_LOCK_FOR_PURCHASE: list = []
-
-
-def _lock_for_purchase_statement():
-    """The budget row, locked, with the number of stops in force on a date, built once."""
-    if not _LOCK_FOR_PURCHASE:
-        table = Budget.__table__
-        in_force = (
-            select(func.count()).where(
-                BudgetStop.budget_id == table.c.id, BudgetStop.lifted_at.is_(None), BudgetStop.starts_on <= bindparam("on"),
-                or_(BudgetStop.ends_on.is_(None), BudgetStop.ends_on >= bindparam("on")),
-            ).scalar_subquery()
-        )
-        _LOCK_FOR_PURCHASE.append(
-            select(*table.c, in_force.label("stops_in_force")).where(table.c.id == bindparam("id")).with_for_update(of=table)
-        )
-    return _LOCK_FOR_PURCHASE[0]
+# The budget row, locked, with the number of stops in force on a date (built once).
+_IN_FORCE = select(func.count()).where(
+    BudgetStop.budget_id == Budget.__table__.c.id, BudgetStop.lifted_at.is_(None), BudgetStop.starts_on <= bindparam("on"),
+    or_(BudgetStop.ends_on.is_(None), BudgetStop.ends_on >= bindparam("on")),
+).scalar_subquery()
+_LOCK_FOR_PURCHASE = (
+    select(*Budget.__table__.c, _IN_FORCE.label("stops_in_force"))
+    .where(Budget.__table__.c.id == bindparam("id")).with_for_update(of=Budget.__table__)
+)
 
 
 def lock_for_purchase(session: Session, budget: Budget, *, on: dt.date) -> tuple[bool, BudgetStop | None]:
@@ -247,7 +239,7 @@ def lock_for_purchase(session: Session, budget: Budget, *, on: dt.date) -> tuple
     The stops are only loaded when one is in force (then the refusal names it): a purchase on a budget
     without a stop reads one row.
     """
-    row = core_connection(session).execute(_lock_for_purchase_statement(), {"id": budget.id, "on": on}).one_or_none()
+    row = core_connection(session).execute(_LOCK_FOR_PURCHASE, {"id": budget.id, "on": on}).one_or_none()
     if row is None:
         return False, None
     set_loaded(budget, row, [c.key for c in Budget.__table__.c])

@@ -256,8 +256,6 @@ def confirm(
     # (count, check, write) is as short as possible.
     assessment = _assessment_before_locking(session, data)
     begin_write(session)
-    if session.new or session.dirty or session.deleted:
-        session.flush()  # the Core reads below must see the caller's pending changes, and must not be undone by them
     # Read fresh under the locks, with what the checks need in the same statements: the rates (the price)
     # and whether a stop is in force (the budget check).
     course = _lock_course(session, data.course_id)
