@@ -164,3 +164,51 @@ def test_users_create_cli_makes_the_first_admin(app, db):
     assert [m.role for m in user.memberships] == [Role.admin]
     again = runner.invoke(args=["users", "create", "--email", "first@test.no", "--name", "First", "--password", "langt-passord-1"])
     assert again.exit_code == 2
+
+
+def _statements(engine, run):
+    from sqlalchemy import event
+
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        result = run()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return result, [s for s in seen if not s.startswith(("SAVEPOINT", "RELEASE"))]  # the test session's savepoints
+
+
+def test_the_user_loader_reads_user_units_and_legal_persons_in_one_statement(app, db, world):
+    """Every request loads the user with one Core statement: memberships, their units and the units' legal
+    persons come with it (no statement when the principal and the header use them); the password hash is
+    not read, but loads when asked for; an inactive user is not loaded."""
+    from contracts_app.auth import services
+    from contracts_app.auth.access import _load_user
+    from contracts_app.audit import SYSTEM
+
+    user = world.users["advisor"]
+    services.add_membership(db, user, role=Role.budget_owner, unit=world.adult_education, actor=SYSTEM, now=dt.datetime.now(dt.timezone.utc))
+    services.add_membership(db, user, role=Role.admin, unit=None, actor=SYSTEM, now=dt.datetime.now(dt.timezone.utc))
+    db.commit()
+    engine = db.get_bind().engine
+    db.expunge_all()
+    with app.test_request_context():
+        loaded, seen = _statements(engine, lambda: _load_user(str(user.id)))
+        assert len(seen) == 1 and loaded.id == user.id and loaded in db and not db.dirty
+        (units, roles, entity_names), seen = _statements(engine, lambda: (
+            [u.name for u in loaded.units()], loaded.roles_at(world.nav_office.id), {u.legal_entity.name for u in loaded.units()}))
+        assert seen == []
+        assert units == sorted([world.nav_office.name, world.adult_education.name])
+        assert roles == {Role.advisor, Role.admin} and entity_names == {world.state.name, world.municipality.name}
+        assert [m.role for m in loaded.memberships] == [Role.advisor, Role.budget_owner, Role.admin]
+        assert loaded.memberships[0].user is loaded and loaded.memberships[2].unit is None
+        assert services._hasher.verify(loaded.password_hash, PASSWORD)
+        # A second load in the same session is the same object, without a statement (as Session.get).
+        again, seen = _statements(engine, lambda: _load_user(str(user.id)))
+        assert again is loaded and seen == []
+        loaded.is_active = False
+        db.flush()
+        db.expunge_all()
+        assert _load_user(str(user.id)) is None
+        assert _load_user("not-a-number") is None and _load_user("999999") is None

@@ -16,7 +16,7 @@ from contracts_app.purchases import services
 from contracts_app.purchases.models import PurchaseStatus, SeatPurchase
 
 from .conftest import login
-from .factories import buy, make_budget, make_course, make_user
+from .factories import buy, make_budget, make_course, make_unit, make_user
 
 
 def _counts(db, world):
@@ -122,6 +122,62 @@ def test_a_confirmation_writes_every_row_it_should(db, world):
     assert _counts(db, world)[:2] == (seats + 2, committed + purchase.amount)
 
 
+def test_confirm_reads_the_course_and_the_budget_once_under_their_locks(db, world):
+    """confirm() reads the course (with its rates, provider unit and supplier) and the budget line with the
+    statements that lock them, and nothing reads them again: in a session that has none of them loaded, the
+    objects come from those rows, loaded and clean, and the purchase is priced and recorded from them."""
+    from sqlalchemy import event
+
+    from contracts_app import clock
+
+    data = services.PurchaseInput(
+        course_id=world.course.id, buyer_unit_id=world.budget.unit_id, budget_id=world.budget.id, side=None, seats=1,
+        start_date=world.course.start_date, end_date=world.course.end_date, participants=[services.ParticipantInput("ONCE-1")],
+    )
+    db.expunge_all()
+    statements = []
+    listener = lambda *args: statements.append(" ".join(args[2].split()))  # noqa: E731
+    engine = db.get_bind().engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        purchase = services.confirm(db, data, actor=Actor(world.users["advisor"].id, world.budget.unit_id), now=clock.now(), today=clock.today())
+        course = db.get(Course, world.course.id)
+        facts = (course.rates[0].amount, course.provider_unit.legal_entity.org_number, db.get(Budget, world.budget.id).committed)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    reads = [s for s in statements if s.startswith("SELECT")]
+    course_reads = [s for s in reads if s.startswith("SELECT course.")]
+    budget_reads = [s for s in reads if s.startswith("SELECT budget.")]
+    assert len(course_reads) == 1 and len(budget_reads) == 1
+    if db.get_bind().dialect.name == "postgresql":  # SQLite: the write transaction holds the whole database
+        assert course_reads[0].endswith("FOR UPDATE OF course") and budget_reads[0].endswith("FOR UPDATE OF budget")
+    # The rates, the provider unit and its legal person came with the course; the one unit read is the buyer's.
+    assert not any(s.startswith(("SELECT course_rate.", "SELECT legal_entity.")) for s in reads)
+    assert len([s for s in reads if s.startswith("SELECT unit.")]) == 1
+    assert purchase.amount == Decimal("7104.00") and purchase.supplier_entity_id == world.adult_education.legal_entity_id
+    assert facts == (Decimal("60.00"), world.municipality.org_number, world.budget.committed + Decimal("7104.00"))
+    assert not db.dirty and not db.new
+
+
+def test_confirming_with_another_units_budget_line_is_refused_and_writes_nothing(client, db, world):
+    """The confirmation does not read the unit's budget lines for the form; the service's check under the
+    lock is what refuses another unit's line."""
+    other_unit = make_unit(db, world.state, name="Nav Annenby", kind="nav_office", municipal_entity_id=world.municipality.id)
+    theirs = make_budget(db, other_unit, line="Deres linje", amount="100000")
+    db.commit()
+    login(client, "advisor@test.no")
+    before = _counts(db, world)
+    response = client.post(f"/courses/{world.course.id}/buy", data={
+        "seats": "1", "start_date": "2026-03-02", "end_date": "2026-06-19", "budget_id": str(theirs.id),
+        "participants-0-reference": "NAV-TV-9", "action": "confirm"})
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert 'id="budget_id-error"' in text and "Deres linje" not in text
+    assert _counts(db, world) == before
+    db.refresh(theirs)
+    assert theirs.committed == 0
+
+
 def test_budget_lines_read_with_core_are_ordinary_session_objects(app, db, world):
     """views.unit_budgets builds Budget objects from a Core statement (db.load_rows): a line already in the
     session is updated from the row, the others enter the session loaded and clean, and their relationships
@@ -177,10 +233,11 @@ def test_after_a_rolled_back_savepoint_the_next_purchase_in_the_transaction_work
     assert db.get(SeatPurchase, second.id) is second and [p.reference for p in second.participants] == ["SP-2"]
 
 
-def test_the_assessment_is_made_again_when_the_supplier_changed_before_the_lock(db, world, monkeypatch):
-    """The supplier recorded on the purchase is read under the lock; the stored assessment must be about the
-    same supplier, even when another transaction moved the provider unit to another legal person between the
-    assessment made before the locks and the locks."""
+def test_the_supplier_is_read_under_the_lock_even_when_the_session_knew_another(db, world, monkeypatch):
+    """The supplier recorded on the purchase, and the one its assessment is about, are read under the lock: when
+    another transaction moved the provider unit to another legal person after this session loaded it, the
+    session's provider unit and its legal person are updated from the locked read.
+    """
     from sqlalchemy import update
 
     from contracts_app.organisations.models import LegalEntity, Unit

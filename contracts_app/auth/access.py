@@ -12,10 +12,13 @@ from typing import Callable
 from flask import Flask, abort, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
-from ..db import get_session
-from .models import User
+from ..db import core_connection, get_session, loaded_object
+from ..organisations.models import LegalEntity, Unit
+from .models import Membership, User
 from .permissions import Principal
 
 PUBLIC = "public"
@@ -27,15 +30,66 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "strong"
 
 
+_TABLES = {"u": User.__table__, "m": Membership.__table__, "n": Unit.__table__, "e": LegalEntity.__table__}
+# The user, their memberships, the memberships' units and the units' legal persons in one statement (every
+# request needs them for the principal, the header and the permission checks). Core, not the ORM's joined
+# loading: this runs before every page and API call, and the ORM's loading machinery was most of its CPU.
+# Not the password hash: it is loaded on access, which only changing the password does.
+_USER_WITH_UNITS = (
+    select(*(c.label(f"{p}_{c.key}") for p, t in _TABLES.items() for c in t.c if c.key != "password_hash" or p != "u"))
+    .select_from(
+        _TABLES["u"].outerjoin(_TABLES["m"], _TABLES["m"].c.user_id == _TABLES["u"].c.id)
+        .outerjoin(_TABLES["n"], _TABLES["n"].c.id == _TABLES["m"].c.unit_id)
+        .outerjoin(_TABLES["e"], _TABLES["e"].c.id == _TABLES["n"].c.legal_entity_id)
+    )
+    .where(_TABLES["u"].c.id == bindparam("id"))
+    .order_by(_TABLES["m"].c.id)
+)
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     try:
-        # One statement for the user, their memberships and units (and the units' legal persons): every
-        # request needs them for the principal, the header and the permission checks.
-        user = get_session().get(User, int(user_id), options=[joinedload(User.memberships)])
+        ident = int(user_id)
     except (TypeError, ValueError):
         return None
-    return user if user is not None and user.is_active else None
+    session = get_session()
+    user = session.identity_map.get(identity_key(User, ident))
+    if user is None:
+        rows = core_connection(session).execute(_USER_WITH_UNITS, {"id": ident}).all()
+        if not rows:
+            return None
+        user = _user_from_rows(session, rows)
+    return user if user.is_active else None
+
+
+def _user_from_rows(session, rows) -> User:
+    """The objects of ``_USER_WITH_UNITS``'s rows, as the ORM's joined loading would make them: objects already
+    in the session are taken as they are; new ones enter it as loaded, with their relationships set."""
+    def part(model, prefix, row):
+        values = {c.key: row._mapping[f"{prefix}_{c.key}"] for c in _TABLES[prefix].c if f"{prefix}_{c.key}" in row._mapping}
+        return loaded_object(session, model, values)
+
+    user, fresh = part(User, "u", rows[0])
+    memberships = []
+    for row in rows:
+        if row.m_id is None:
+            continue
+        membership, new_membership = part(Membership, "m", row)
+        if row.n_id is not None:
+            unit, new_unit = part(Unit, "n", row)
+            if new_unit:
+                set_committed_value(unit, "legal_entity", part(LegalEntity, "e", row)[0])
+            if new_membership:
+                set_committed_value(membership, "unit", unit)
+        elif new_membership:
+            set_committed_value(membership, "unit", None)
+        if new_membership:
+            set_committed_value(membership, "user", user)
+        memberships.append(membership)
+    if fresh:
+        set_committed_value(user, "memberships", memberships)
+    return user
 
 
 def init_app(app: Flask) -> None:

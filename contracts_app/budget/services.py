@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
-from ..db import core_connection, execute_write, set_loaded
+from ..db import core_connection, execute_write, load_rows, set_loaded
 from ..money import parse_amount
 from ..errors import Conflict, ValidationFailed
 from ..i18n import date as fmt_date
@@ -232,23 +232,24 @@ _LOCK_FOR_PURCHASE = (
 )
 
 
-def lock_for_purchase(session: Session, budget: Budget, *, on: dt.date) -> tuple[bool, BudgetStop | None]:
-    """Lock the budget row (SQLite: the write transaction already holds the database) and read it fresh into
-    ``budget`` with one Core statement; returns (row still exists, the stop in force on ``on`` or None).
+def lock_for_purchase(session: Session, budget_id: int, *, on: dt.date) -> tuple[Budget | None, BudgetStop | None]:
+    """Lock the budget row (SQLite: the write transaction already holds the database) and read it fresh with one
+    Core statement; returns the budget (the session's object, kept current, or a new one loaded from the row;
+    None if there is no such budget) and the stop in force on ``on`` (or None).
 
     The stops are only loaded when one is in force (then the refusal names it): a purchase on a budget
     without a stop reads one row.
     """
-    row = core_connection(session).execute(_LOCK_FOR_PURCHASE, {"id": budget.id, "on": on}).one_or_none()
+    row = core_connection(session).execute(_LOCK_FOR_PURCHASE, {"id": budget_id, "on": on}).one_or_none()
     if row is None:
-        return False, None
-    set_loaded(budget, row, [c.key for c in Budget.__table__.c])
+        return None, None
+    [budget] = load_rows(session, Budget, [row])
     if not row.stops_in_force:
         if "stops" in budget.__dict__:
             session.expire(budget, ["stops"])  # read again if someone looks (they may have changed)
-        return True, None
+        return budget, None
     session.refresh(budget, ["stops"])
-    return True, budget.active_stop(on)
+    return budget, budget.active_stop(on)
 
 
 def commit_now(session: Session, budget: Budget, amount: Decimal, *, purchase_id: int, now: dt.datetime) -> None:

@@ -15,7 +15,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import JSON, Integer, bindparam, insert, select, text, update
-from sqlalchemy.orm import Session, lazyload, object_session
+from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..audit import Actor
@@ -23,11 +24,11 @@ from ..budget import services as budget_services
 from ..budget.models import Budget, EntryKind
 from ..courses.models import CEFR_LEVELS, Course, CourseRate
 from ..courses.pricing import PricingError, Quote, Rate, Schedule, quote
-from ..db import add_inserted, begin_write, core_connection, execute_write, lock, set_loaded
+from ..db import add_inserted, begin_write, core_connection, execute_write, load_rows, lock, set_loaded
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..i18n import date as fmt_date
 from ..i18n import money as fmt_money
-from ..organisations.models import Side, Unit, UnitKind
+from ..organisations.models import LegalEntity, Side, Unit, UnitKind
 from . import facts as facts_module
 from .models import Participant, PurchaseStatus, SeatPurchase
 
@@ -248,22 +249,16 @@ def confirm(
     With ``override_reason`` a purchase refused only by a declared budget stop is stored as
     ``awaiting_override`` (no seats, no money) for another budget owner to decide.
 
-    This is the product's hot path (every seat bought, and every accepted capacity request), so the locked
-    part reads and writes with Core statements instead of the ORM's unit of work — a third of the CPU —
-    and keeps the session's course and budget objects current (``db.set_loaded``).
+    This is the product's hot path (every seat bought, and every accepted capacity request). The course and
+    the budget line are locked first and read fresh by those same statements (with the rates, the supplier
+    and whether a stop is in force), so nothing is read twice: the checks, the price and the rules assessment
+    are all made on what is locked. The reads and writes are Core statements instead of the ORM's loading
+    and unit of work (a third of the CPU); the session's objects are kept current (``db.set_loaded``,
+    ``db.load_rows``). Locks are always taken course first, then budget.
     """
-    # The rules assessment only reads, and is advisory: make it before taking the locks, so the locked part
-    # (count, check, write) is as short as possible.
-    assessment = _assessment_before_locking(session, data)
     begin_write(session)
-    # Read fresh under the locks, with what the checks need in the same statements: the rates (the price)
-    # and whether a stop is in force (the budget check).
     course = _lock_course(session, data.course_id)
-    budget = session.get(Budget, data.budget_id, options=[lazyload(Budget.stops)]) if data.budget_id else None
-    stop = None
-    if budget is not None:
-        found, stop = budget_services.lock_for_purchase(session, budget, on=today)
-        budget = budget if found else None
+    budget, stop = budget_services.lock_for_purchase(session, data.budget_id, on=today) if data.budget_id else (None, None)
     buyer = session.get(Unit, data.buyer_unit_id)
     errors, side = validate_purchase(session, data, course, budget, buyer)
     q = quote_purchase(course, data, errors) if course else None
@@ -280,9 +275,7 @@ def confirm(
         if check.stopped_by is not None and override_reason:
             return _store_awaiting_override(session, data, course, budget, side, q, actor=actor, now=now, reason=override_reason)
         raise BudgetRefused(check.refusal, stopped=check.stopped_by is not None)
-    assessment, assessed_for = assessment
-    if assessed_for != _assessed_for(course, buyer, side, q.total):  # what it was made for changed before the locks
-        assessment = assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date)
+    assessment = assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date)
     values = _purchase_values(data, course, budget, side, q, assessment, PurchaseStatus.confirmed, actor, now)
     values["agreement_id"] = _covering(course, buyer, side, data.start_date, id_only=True)
     if session.get_bind().dialect.name == "postgresql":
@@ -317,12 +310,14 @@ def _write_confirmed_pg(session: Session, values: dict[str, Any], data: Purchase
 _COURSE = Course.__table__
 _RATE = CourseRate.__table__
 _UNIT = Unit.__table__
-# The course row locked, with its rates (one row per rate) and its provider unit's legal person (the
-# supplier); FOR UPDATE locks the course row only.
+_ENTITY = LegalEntity.__table__
+# The course row locked, with its rates (one row per rate), its provider unit and the unit's legal person
+# (the supplier); FOR UPDATE locks the course row only.
 _LOCK_COURSE = (
-    select(*_COURSE.c, _UNIT.c.legal_entity_id.label("provider_entity_id"),
-           _RATE.c.valid_from.label("rate_valid_from"), _RATE.c.amount.label("rate_amount"))
-    .select_from(_COURSE.join(_UNIT, _UNIT.c.id == _COURSE.c.provider_unit_id).outerjoin(_RATE, _RATE.c.course_id == _COURSE.c.id))
+    select(*_COURSE.c, *(c.label(f"unit_{c.key}") for c in _UNIT.c), *(c.label(f"entity_{c.key}") for c in _ENTITY.c),
+           *(c.label(f"rate_{c.key}") for c in _RATE.c))
+    .select_from(_COURSE.join(_UNIT, _UNIT.c.id == _COURSE.c.provider_unit_id).join(_ENTITY, _ENTITY.c.id == _UNIT.c.legal_entity_id)
+                 .outerjoin(_RATE, _RATE.c.course_id == _COURSE.c.id))
     .where(_COURSE.c.id == bindparam("id"))
     .order_by(_RATE.c.valid_from)
     .with_for_update(of=_COURSE)
@@ -370,45 +365,24 @@ SELECT p.id, seats.seats_held, seats.seats_confirmed, money.committed FROM p, se
 
 
 def _lock_course(session: Session, course_id: int) -> Course | None:
-    """The course with its row locked and its seat counts, rates and supplier read fresh (one Core statement);
-    the session's copy is kept current. The rates and the provider unit are loaded again only if they
-    changed since they were read."""
+    """The course with its row locked and read fresh, with its rates, provider unit and supplier, in one Core
+    statement (``_LOCK_COURSE``). The session's objects are updated, or enter it as loaded (``db.load_rows``)."""
     rows = core_connection(session).execute(_LOCK_COURSE, {"id": course_id}).all()
     if not rows:
         return None
-    course = session.get(Course, course_id)
-    set_loaded(course, rows[0], [c.key for c in _COURSE.c])
-    rates = [(r.rate_valid_from, r.rate_amount) for r in rows if r.rate_valid_from is not None]
-    if "rates" not in course.__dict__ or [(r.valid_from, r.amount) for r in course.rates] != rates:
+    [course] = load_rows(session, Course, rows[:1])
+    rates = [(r.rate_valid_from, r.rate_amount) for r in rows if r.rate_id is not None]
+    if "rates" not in course.__dict__:
+        set_committed_value(course, "rates", load_rows(session, CourseRate, rows, prefix="rate_") if rates else [])
+    elif [(r.valid_from, r.amount) for r in course.rates] != rates:
         session.refresh(course, ["rates"])
-    provider = course.__dict__.get("provider_unit")
-    if provider is None or provider.id != course.provider_unit_id or provider.legal_entity_id != rows[0].provider_entity_id:
-        if provider is not None and provider.id == course.provider_unit_id:
-            session.refresh(provider)
-        session.refresh(course, ["provider_unit"])
+    [provider] = load_rows(session, Unit, rows[:1], prefix="unit_")
+    [supplier] = load_rows(session, LegalEntity, rows[:1], prefix="entity_")
+    if provider.__dict__.get("legal_entity") is not supplier:
+        set_committed_value(provider, "legal_entity", supplier)
+    if course.__dict__.get("provider_unit") is not provider:
+        set_committed_value(course, "provider_unit", provider)
     return course
-
-
-def _assessed_for(course: Course, buyer: Unit, side: Side | None, amount: Decimal) -> tuple:
-    """What an assessment depends on besides the input: the supplier, the need, the buyer's legal person, the price."""
-    return (course.provider_unit.legal_entity_id, course.kind, buyer.entity_for_side(side).id if side else None, side, amount)
-
-
-def _assessment_before_locking(session: Session, data: PurchaseInput) -> tuple[dict[str, Any] | None, tuple | None]:
-    """The assessment from a plain read and what it was made for (``_assessed_for``), or (None, None) when the
-    input is not valid yet (confirm then refuses it)."""
-    if session.info.get("wrote"):
-        return None, None
-    course = session.get(Course, data.course_id)
-    # Not the stops: the budget check is made under the lock, with the stops read there.
-    budget = session.get(Budget, data.budget_id, options=[lazyload(Budget.stops)]) if data.budget_id else None
-    buyer = session.get(Unit, data.buyer_unit_id)
-    errors, side = validate_purchase(session, data, course, budget, buyer)
-    q = quote_purchase(course, data, errors) if course and not errors else None
-    if errors or q is None:
-        return None, None
-    return (assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date),
-            _assessed_for(course, buyer, side, q.total))
 
 
 def _purchase_values(data, course, budget, side, q: Quote, assessment, status, actor: Actor, now) -> dict[str, Any]:

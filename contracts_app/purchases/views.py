@@ -44,7 +44,7 @@ def fill_seat_form(form, budgets: list[Budget], *, first: dt.date, last: dt.date
     budget line of that year, and one participant row per seat."""
     if labelled:
         labels = [(b.id, _("%(line)s %(year)s — remaining %(amount)s", line=b.line, year=b.year, amount=money(b.remaining))) for b in budgets]
-    else:  # the choices only validate the posted id, nobody sees them
+    else:  # the choices only validate the posted id (the page is not shown)
         labels = [(b.id, b.line) for b in budgets]
     form.budget_id.choices = options(labels or [(None, _("No budget lines"))])
     if request.method == "GET":
@@ -76,9 +76,9 @@ def _purchase_form(course: Course, budgets: list[Budget]) -> PurchaseForm:
     return form
 
 
-def _input(form: PurchaseForm, course: Course, unit: Unit) -> services.PurchaseInput:
+def _input(form: PurchaseForm, course_id: int, unit: Unit) -> services.PurchaseInput:
     return services.PurchaseInput(
-        course_id=course.id, buyer_unit_id=unit.id, budget_id=form.budget_id.data, side=form.side.data or None,
+        course_id=course_id, buyer_unit_id=unit.id, budget_id=form.budget_id.data, side=form.side.data or None,
         seats=form.seats.data, start_date=form.start_date.data, end_date=form.end_date.data,
         participants=participant_inputs(form),
     )
@@ -88,33 +88,30 @@ def _input(form: PurchaseForm, course: Course, unit: Unit) -> services.PurchaseI
 @requires(perm.can_buy_seats)
 def buy(course_id: int):
     session = get_session()
-    # The rates come in the same statement: the price needs them.
-    course = session.get(Course, course_id, options=[joinedload(Course.rates)]) or abort(404)
     unit = session.get(Unit, current_principal().unit_id) or abort(403)
-    # Kept for the whole request, so the service finds the chosen budget in the session instead of reading it again.
-    budgets = unit_budgets(unit.id)
-    form = _purchase_form(course, budgets)
-    preview = refusal = None
+    action = request.form.get("action", "preview") if request.method == "POST" else None
+    confirming = action in ("confirm", "request_override")
+    refusal = invalid = None
     stopped = False
     status = 200
-    if request.method == "POST" and form.validate_on_submit():
-        data = _input(form, course, unit)
-        action = request.form.get("action", "preview")
-        if action in ("confirm", "request_override"):
+    if confirming:
+        # Confirming reads the course and the budget line once, locked (services.confirm checks that the line
+        # is the unit's): the form is only parsed, without the list of budget lines it would show.
+        form = PurchaseForm()
+        form.budget_id.validate_choice = False
+        fill_seat_form(form, [], first=None, last=None, labelled=False)
+        valid = form.validate_on_submit()
+        if valid:
             try:
                 purchase = services.confirm(
-                    session, data, actor=current_actor(), now=clock.now(), today=clock.today(),
+                    session, _input(form, course_id, unit), actor=current_actor(), now=clock.now(), today=clock.today(),
                     override_reason=form.override_reason.data if action == "request_override" else None,
                 )
             except services.BudgetRefused as exc:
-                session.rollback()
                 refusal, stopped, status = exc.message, exc.stopped, 409
             except ValidationFailed as exc:
-                session.rollback()
-                apply_errors(form, exc)
-                return _render(form, course, unit, None, None, False), 422
+                invalid = exc
             except Conflict as exc:
-                session.rollback()
                 refusal, status = exc.message, 409
             else:
                 session.commit()
@@ -123,8 +120,22 @@ def buy(course_id: int):
                 else:
                     flash(_("The purchase is confirmed: %(seats)d seat(s), %(amount)s.", seats=purchase.seats, amount=money(purchase.amount)), "success")
                 return redirect(url_for(".detail", purchase_id=purchase.id))
-        session.rollback()
-        preview = services.preview(session, data, today=clock.today())
+            session.rollback()
+    # The page: a GET, a preview, or a confirmation that did not go through, shown again with its reason.
+    # The rates come in the same statement: the price needs them.
+    course = session.get(Course, course_id, options=[joinedload(Course.rates)]) or abort(404)
+    budgets = unit_budgets(unit.id)
+    if confirming:  # the budget lines the form shows again
+        fill_seat_form(form, budgets, first=course.start_date, last=course.end_date)
+    else:
+        form = _purchase_form(course, budgets)
+        valid = request.method == "POST" and form.validate_on_submit()
+    preview = None
+    if invalid is not None:
+        apply_errors(form, invalid)
+        status = 422
+    elif valid:
+        preview = services.preview(session, _input(form, course.id, unit), today=clock.today())
         if preview.errors and refusal is None:  # after a refusal its message says it all (409)
             apply_errors(form, ValidationFailed("", errors=preview.errors))
             status = 422
