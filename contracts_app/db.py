@@ -225,16 +225,17 @@ def set_loaded(obj, row, names=None) -> None:
         session.info.setdefault("core_written", []).append(obj)
 
 
-def add_inserted(session: Session, obj):
-    """Put an object for a row just inserted with Core into the session as if loaded (attributes it was not
-    given, e.g. relationships, load on access). Like the ORM's own inserts, it leaves the session again if the
-    transaction or savepoint it was inserted in is rolled back."""
+def add_inserted(session: Session, model, values: dict):
+    """The object of ``model`` for a row just inserted with Core (its column ``values``, id included), put into
+    the session as if loaded (attributes it was not given, e.g. relationships, load on access). Like the ORM's
+    own inserts, it leaves the session again if the transaction or savepoint it was inserted in is rolled
+    back."""
     from sqlalchemy.orm.util import identity_key
 
-    stale = session.identity_map.get(identity_key(instance=obj))
+    stale = session.identity_map.get(identity_key(model, values["id"]))
     if stale is not None:  # a rolled-back row's object still referenced somewhere; the id is new again
         session.expunge(stale)
-    _attach_as_loaded(session, obj)
+    obj = _loaded(session, model, values)
     session.info.setdefault("core_inserted", []).append((obj, session.get_nested_transaction()))
     return obj
 

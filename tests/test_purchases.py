@@ -159,6 +159,39 @@ def test_confirm_reads_the_course_and_the_budget_once_under_their_locks(db, worl
     assert not db.dirty and not db.new
 
 
+def test_an_assessment_reads_its_facts_and_checks_the_threshold_table_with_one_statement(db, world, clock):
+    """The earlier purchases and the threshold table's version summary come in one statement; a change to
+    the table made just before is still seen by the next purchase (its stored assessment names the new table)."""
+    from sqlalchemy import event
+
+    from contracts_app.audit import SYSTEM
+    from contracts_app.rulecheck import services as rulecheck
+    from contracts_app.rulecheck.models import ThresholdPeriod
+
+    rulecheck.load_shipped(db, actor=SYSTEM, now=clock.now())
+    db.commit()
+    statements = []
+    listener = lambda *args: statements.append(" ".join(args[2].split()))  # noqa: E731
+    engine = db.get_bind().engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        first = buy(db, world.course, world.budget, world.users["advisor"], refs=["TAB-1"])
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    # (a statement loading the periods' rows is the table cache's, after load_shipped changed the table)
+    version_reads = [s for s in statements if "FROM threshold_period" in s and "max(threshold_period.id)" in s]
+    assert len(version_reads) == 1 and "FROM seat_purchase" in version_reads[0]
+    assert first.assessment["assessment"]["ruleset"]["table_id"] == rulecheck.current_table(db).id
+    pending = db.scalar(select(ThresholdPeriod).where(ThresholdPeriod.status == "pending"))
+    rulecheck.activate(db, pending.id, effective_from=dt.date(2026, 7, 1), actor=SYSTEM, now=clock.now())
+    db.commit()
+    second = buy(db, world.course, world.budget, world.users["advisor"], refs=["TAB-2"])
+    assert second.assessment["assessment"]["ruleset"]["table_id"] == rulecheck.current_table(db).id
+    assert second.assessment["assessment"]["ruleset"]["table_id"] != first.assessment["assessment"]["ruleset"]["table_id"]
+    # The earlier purchases still count (the world's purchase and the first one here: same supplier and need).
+    assert sum(p["count"] for p in second.assessment["facts"]["related_purchases"]) == 2
+
+
 def test_confirming_with_another_units_budget_line_is_refused_and_writes_nothing(client, db, world):
     """The confirmation does not read the unit's budget lines for the form; the service's check under the
     lock is what refuses another unit's line."""

@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, true
 from sqlalchemy.orm import Session
 
 from ..courses.models import Course, CourseKind
@@ -50,18 +50,23 @@ def party(entity: LegalEntity) -> dict[str, Any]:
     }
 
 
-def _earlier_purchases_statement(*, excluding: bool):
+def _earlier_purchases_statement(*, excluding: bool, with_table_version: bool = False):
     """Earlier purchases by one buyer and side from one supplier for one need, summed per month.
 
     Built once (with bound parameters) because building a select costs more CPU than running this one. Each
     purchase records its supplier and need, so the search is one range of ``ix_seat_purchase_related``
     (covering), whatever the size of the purchase table or the supplier's catalogue.
+
+    ``with_table_version``: each row starts with the threshold table's version summary
+    (``rulecheck.services.TABLE_VERSION``; one row of nulls for the months when there is no earlier purchase),
+    so an assessment reads its facts and checks its threshold table with one round trip.
     """
     from .models import PurchaseStatus, SeatPurchase
 
     month = func.extract("year", SeatPurchase.start_date) * 100 + func.extract("month", SeatPurchase.start_date)
     stmt = (
-        select(func.sum(SeatPurchase.amount), func.max(SeatPurchase.start_date), func.count())
+        select(func.sum(SeatPurchase.amount).label("total"), func.max(SeatPurchase.start_date).label("last"),
+               func.count().label("n"), month.label("month"))
         .where(
             SeatPurchase.buyer_unit_id == bindparam("buyer_id"),
             SeatPurchase.side == bindparam("side"),
@@ -72,14 +77,22 @@ def _earlier_purchases_statement(*, excluding: bool):
             SeatPurchase.status.in_([PurchaseStatus.confirmed, PurchaseStatus.completed]),
         )
         .group_by(month)
-        .order_by(month)
     )
     if excluding:
         stmt = stmt.where(SeatPurchase.id != bindparam("exclude_id"))
-    return stmt
+    if not with_table_version:
+        return stmt.order_by(month)
+    from ..rulecheck.services import TABLE_VERSION
+
+    version, earlier = TABLE_VERSION.subquery("table_version"), stmt.subquery("earlier")
+    return (
+        select(*version.c, earlier.c.total, earlier.c.last, earlier.c.n)
+        .select_from(version.outerjoin(earlier, true()))
+        .order_by(earlier.c.month)
+    )
 
 
-_EARLIER: dict[bool, Any] = {}
+_EARLIER: dict[tuple[bool, bool], Any] = {}
 
 
 def purchase_facts(
@@ -92,6 +105,7 @@ def purchase_facts(
     start: dt.date,
     end: dt.date,
     exclude_purchase_id: int | None = None,
+    table_version: list | None = None,
 ) -> dict[str, Any]:
     from ..rules.dates import add_months
 
@@ -101,16 +115,19 @@ def purchase_facts(
     # date) for the same need (the same kind of course) can count. They are summed per month in the
     # database, with the number of purchases in each sum, so a busy office does not send the engine
     # hundreds of rows for every purchase.
-    excluding = bool(exclude_purchase_id)
-    stmt = _EARLIER.get(excluding)
+    excluding, versioned = bool(exclude_purchase_id), table_version is not None
+    stmt = _EARLIER.get((excluding, versioned))
     if stmt is None:
-        stmt = _EARLIER[excluding] = _earlier_purchases_statement(excluding=excluding)
+        stmt = _EARLIER[excluding, versioned] = _earlier_purchases_statement(excluding=excluding, with_table_version=versioned)
     params = {"buyer_id": buyer_unit.id, "side": side, "supplier_id": supplier.id, "kind": course.kind,
               "window_start": add_months(start, -12), "start": start}
     if excluding:
         params["exclude_id"] = exclude_purchase_id
     # Core execution (the statement names no ORM entity to load): a third of the ORM path's CPU.
     earlier = core_connection(session).execute(stmt, params).all()
+    if versioned:  # ``table_version`` receives the version summary; the rest of each row is a month's sum
+        table_version[:] = earlier[0][: len(earlier[0]) - 3]
+        earlier = [row[-3:] for row in earlier if row.n is not None]
     months = max(1, (end.year - start.year) * 12 + end.month - start.month + 1)
     facts: dict[str, Any] = {
         "schema_version": 1,

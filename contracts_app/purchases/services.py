@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import JSON, Integer, bindparam, insert, select, text, update
+from sqlalchemy import JSON, Integer, bindparam, column, insert, select, text, update
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -196,13 +196,13 @@ def quote_purchase(course: Course, data: PurchaseInput, errors: list[dict]) -> Q
 
 def assess(session: Session, *, buyer: Unit, side: Side, course: Course, amount: Decimal, start: dt.date, end: dt.date) -> dict[str, Any]:
     from .. import rules
-
-    facts = facts_module.purchase_facts(
-        session, buyer_unit=buyer, side=side, course=course, amount=amount, start=start, end=end
-    )
     from ..rulecheck.services import current_table
 
-    return {"facts": facts, "assessment": rules.evaluate(facts, current_table(session))}
+    version: list = []  # the threshold table's version, read with the facts
+    facts = facts_module.purchase_facts(
+        session, buyer_unit=buyer, side=side, course=course, amount=amount, start=start, end=end, table_version=version
+    )
+    return {"facts": facts, "assessment": rules.evaluate(facts, current_table(session, version))}
 
 
 AGREEMENT_MISSING = "no_agreement"
@@ -288,7 +288,7 @@ def confirm(
         budget_services.commit_now(session, budget, q.total, purchase_id=purchase_id, now=now)
         audit.record_now(session, actor, "purchase.confirmed", object_type="seat_purchase", object_id=purchase_id, at=now,
                          after=_summary(values))
-    return add_inserted(session, SeatPurchase(id=purchase_id, **values))
+    return add_inserted(session, SeatPurchase, {**values, "id": purchase_id})
 
 
 def _write_confirmed_pg(session: Session, values: dict[str, Any], data: PurchaseInput, course: Course, budget: Budget, actor: Actor) -> int:
@@ -361,7 +361,8 @@ SELECT p.id, seats.seats_held, seats.seats_confirmed, money.committed FROM p, se
     *(bindparam(name, type_=SeatPurchase.__table__.c[name].type) for name in (
         "side", "course_kind", "status", "amount", "breakdown", "assessment", "created_at", "updated_at")),
     bindparam("participants", type_=JSON), bindparam("event_before", type_=JSON), bindparam("event_after", type_=JSON),
-).columns(id=Integer, seats_held=Integer, seats_confirmed=Integer, committed=Budget.__table__.c.committed.type)
+).columns(  # by position: the result needs no matching of names
+    column("id", Integer), column("seats_held", Integer), column("seats_confirmed", Integer), column("committed", Budget.__table__.c.committed.type))
 
 
 def _lock_course(session: Session, course_id: int) -> Course | None:

@@ -25,8 +25,8 @@ _cache: dict[tuple, ThresholdTable] = {}
 
 
 # The table's version summary (see current_table), built once: every purchase reads it, and building the
-# select costs more CPU than running it.
-_VERSION = select(
+# select costs more CPU than running it. A purchase's assessment reads it with its facts (purchases.facts).
+TABLE_VERSION = select(
     func.count(), func.max(ThresholdPeriod.id), func.count(ThresholdPeriod.effective_to),
     func.max(ThresholdPeriod.effective_to), func.count(ThresholdPeriod.effective_from),
     func.sum(case((ThresholdPeriod.status == "active", 1), else_=0)),
@@ -34,15 +34,18 @@ _VERSION = select(
 )
 
 
-def current_table(session: Session) -> ThresholdTable:
+def current_table(session: Session, version=None) -> ThresholdTable:
     """The threshold table in the database, or the shipped one while the database has none.
 
     Tables are cached by their rows, so the per-date lookup cache inside a table survives between requests
-    and a change by an administrator is seen at once.
+    and a change by an administrator is seen at once. ``version``: the ``TABLE_VERSION`` summary when the
+    caller read it in the same transaction (with other things, saving a round trip).
     """
     # Periods are only ever added, activated or closed, so this small summary changes whenever the table
     # does; reading it is one cheap query instead of loading every row on every assessment.
-    version = tuple(core_connection(session).execute(_VERSION).one()) + (str(session.get_bind().engine.url),)
+    if version is None:
+        version = core_connection(session).execute(TABLE_VERSION).one()
+    version = tuple(version) + (str(session.get_bind().engine.url),)
     if version[0] == 0:
         return ThresholdTable.shipped()
     with _cache_lock:
