@@ -277,10 +277,11 @@ def confirm(
         raise BudgetRefused(check.refusal, stopped=check.stopped_by is not None)
     assessment = assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date)
     values = _purchase_values(data, course, budget, side, q, assessment, PurchaseStatus.confirmed, actor, now)
-    values["agreement_id"] = _covering(course, buyer, side, data.start_date, id_only=True)
-    if session.get_bind().dialect.name == "postgresql":
-        purchase_id = _write_confirmed_pg(session, values, data, course, budget, actor)
+    if session.get_bind().dialect.name == "postgresql":  # the agreement is found by the write statement
+        purchase_id, values["agreement_id"] = _write_confirmed_pg(session, values, data, course, budget, actor,
+                                                                  buyer_entity_id=buyer.entity_for_side(side).id)
     else:
+        values["agreement_id"] = _covering(course, buyer, side, data.start_date, id_only=True)
         purchase_id = execute_write(session, _INSERT_PURCHASE, values).scalar_one()
         execute_write(session, _INSERT_PARTICIPANT, [{**p, "purchase_id": purchase_id} for p in _participant_values(data)])
         seats = execute_write(session, _TAKE_SEATS, {"course_id": course.id, "held": data.held_seats, "n": data.seats}).one()
@@ -291,20 +292,22 @@ def confirm(
     return add_inserted(session, SeatPurchase, {**values, "id": purchase_id})
 
 
-def _write_confirmed_pg(session: Session, values: dict[str, Any], data: PurchaseInput, course: Course, budget: Budget, actor: Actor) -> int:
+def _write_confirmed_pg(session: Session, values: dict[str, Any], data: PurchaseInput, course: Course, budget: Budget, actor: Actor,
+                        *, buyer_entity_id: int) -> tuple[int, int | None]:
     """PostgreSQL: the six writes of a confirmation (purchase, participants, seat counts, commitment, ledger
-    entry, audit event) in one statement, one round trip instead of six; the same rows as the separate
-    statements used on SQLite (both are tested on both databases through the same services)."""
+    entry, audit event) in one statement, one round trip instead of seven, with the covering agreement looked up
+    in it; the same rows as the separate statements used on SQLite (both are tested on both databases through
+    the same services). Returns the purchase's and the agreement's id."""
     event = audit.event_values(actor, "purchase.confirmed", object_type="seat_purchase", object_id=None, at=values["created_at"],
                                after=_summary(values))
     row = execute_write(session, _CONFIRM_WRITES_PG, {
-        **values, "participants": audit.jsonable(_participant_values(data)), "held": data.held_seats,
+        **values, "participants": audit.jsonable(_participant_values(data)), "held": data.held_seats, "buyer_entity_id": buyer_entity_id,
         "entry_kind": EntryKind.commit.value, "actor_id": event["actor_id"], "actor_unit_id": event["unit_id"],
         "action": event["action"], "object_type": event["object_type"], "event_before": event["before"], "event_after": event["after"],
     }).one()
     set_loaded(course, {"seats_held": row.seats_held, "seats_confirmed": row.seats_confirmed})
     set_loaded(budget, {"committed": row.committed})
-    return row.id
+    return row.id, row.agreement_id
 
 
 _COURSE = Course.__table__
@@ -333,12 +336,20 @@ _INSERT_PARTICIPANT = insert(Participant.__table__)
 # entry and audit event take the purchase's id from its RETURNING. Foreign keys are checked at the end of the
 # statement, when the purchase row exists. Row locks on course and budget are held (confirm() took them).
 _CONFIRM_WRITES_PG = text("""
-WITH p AS (
+WITH covering AS (  -- agreements.services.covering_agreement_id: the same conditions, as its tests check
+    SELECT agreement.id FROM agreement
+    JOIN agreement_party AS buyer ON buyer.agreement_id = agreement.id
+    JOIN agreement_party AS supplier ON supplier.agreement_id = agreement.id
+    WHERE agreement.status IN ('signed', 'active') AND buyer.legal_entity_id = :buyer_entity_id
+        AND supplier.legal_entity_id = :supplier_entity_id AND agreement.start_date <= :start_date
+        AND agreement.end_date >= :start_date
+    ORDER BY agreement.end_date DESC, agreement.id DESC LIMIT 1
+), p AS (
     INSERT INTO seat_purchase (course_id, buyer_unit_id, side, budget_id, supplier_entity_id, course_kind, seats, start_date,
         end_date, amount, breakdown, status, assessment, agreement_id, created_by_id, created_at, updated_at)
     VALUES (:course_id, :buyer_unit_id, :side, :budget_id, :supplier_entity_id, :course_kind, :seats, :start_date,
-        :end_date, :amount, :breakdown, :status, :assessment, :agreement_id, :created_by_id, :created_at, :updated_at)
-    RETURNING id
+        :end_date, :amount, :breakdown, :status, :assessment, (SELECT id FROM covering), :created_by_id, :created_at, :updated_at)
+    RETURNING id, agreement_id
 ), people AS (
     INSERT INTO participant (purchase_id, reference, cefr_level, consent, consent_date)
     SELECT p.id, v.reference, v.cefr_level, v.consent, v.consent_date
@@ -356,13 +367,13 @@ WITH p AS (
     INSERT INTO audit_event (at, actor_id, unit_id, action, object_type, object_id, before, after)
     SELECT :created_at, :actor_id, :actor_unit_id, :action, :object_type, CAST(p.id AS varchar), :event_before, :event_after FROM p
 )
-SELECT p.id, seats.seats_held, seats.seats_confirmed, money.committed FROM p, seats, money
+SELECT p.id, p.agreement_id, seats.seats_held, seats.seats_confirmed, money.committed FROM p, seats, money
 """).bindparams(
     *(bindparam(name, type_=SeatPurchase.__table__.c[name].type) for name in (
         "side", "course_kind", "status", "amount", "breakdown", "assessment", "created_at", "updated_at")),
     bindparam("participants", type_=JSON), bindparam("event_before", type_=JSON), bindparam("event_after", type_=JSON),
 ).columns(  # by position: the result needs no matching of names
-    column("id", Integer), column("seats_held", Integer), column("seats_confirmed", Integer), column("committed", Budget.__table__.c.committed.type))
+    column("id", Integer), column("agreement_id", Integer), column("seats_held", Integer), column("seats_confirmed", Integer), column("committed", Budget.__table__.c.committed.type))
 
 
 def _lock_course(session: Session, course_id: int) -> Course | None:

@@ -11,7 +11,7 @@ from contracts_app.agreements import services
 from contracts_app.agreements.states import AgreementStatus as S
 from contracts_app.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 
-from ..factories import buy, make_entity
+from ..factories import buy, make_course, make_entity
 from .helpers import STEP_DATA, drafter, make_agreement, parties, reviewer
 
 
@@ -148,6 +148,37 @@ def test_covering_agreement_and_the_purchase_links_to_it(db, world):
     assert services.covering_agreement(db, **kw) == later
     services.terminate(db, later.id, reason="Erstattet av ny avtale.", on=on, actor=drafter(world), now=clock.now())
     assert services.covering_agreement(db, **kw) == a
+
+
+def test_a_purchase_records_the_agreement_covering_agreement_id_finds(db, world):
+    """On PostgreSQL a confirmation looks the agreement up inside its one write statement, on SQLite with
+    covering_agreement_id: in every case both must record the agreement covering_agreement_id finds."""
+    from .helpers import move
+
+    course = make_course(db, world.adult_education, start_date=dt.date(2026, 1, 5), end_date=dt.date(2026, 12, 18), total_seats=50)
+    db.commit()
+    kw = dict(buyer_entity_id=world.state.id, provider_entity_id=world.municipality.id)
+    days = [dt.date(2026, 1, 5), dt.date(2026, 7, 31), dt.date(2026, 8, 3), dt.date(2026, 12, 14)]
+
+    def recorded() -> list:
+        found = []
+        for on in days:
+            savepoint = db.begin_nested()
+            purchase = buy(db, course, world.budget, world.users["advisor"], start=on, end=on + dt.timedelta(days=4), refs=[f"AGR-{on}"])
+            found.append(purchase.agreement_id)
+            savepoint.rollback()
+        assert found == [services.covering_agreement_id(db, on=on, **kw) for on in days]
+        return found
+
+    assert recorded() == [None] * 4
+    a = make_agreement(db, world, state=S.approved)
+    assert recorded() == [None] * 4  # not signed yet
+    move(db, world, a, S.signed)
+    assert recorded() == [None, None, a.id, a.id]  # from its start date
+    later = make_agreement(db, world, state=S.signed, end_date="2028-12-31", max_duration_months="48")
+    assert recorded() == [None, None, later.id, later.id]  # the one ending last
+    services.terminate(db, later.id, reason="Erstattet av ny avtale.", on=dt.date(2026, 9, 1), actor=drafter(world), now=clock.now())
+    assert recorded() == [None, None, a.id, a.id]
 
 
 def test_a_confirmed_purchase_is_linked_and_counts_against_the_value(db, world):
