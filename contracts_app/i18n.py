@@ -11,8 +11,9 @@ from decimal import Decimal
 
 import flask
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, parse_pattern
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import Babel
 from flask_login import current_user
@@ -36,11 +37,16 @@ def select_locale() -> str:
     return current_app.config["DEFAULT_LOCALE"]
 
 
+# Parsed once (Babel parses a pattern or locale name given as a string on every call; every page formats money).
+_MONEY = parse_pattern("¤\xa0#,##0.00")
+_NB_LOCALE = Locale.parse(NB)
+
+
 def money(value: Decimal | int | str | None) -> str:
     """``kr 12 345,50`` (non-breaking spaces), or an empty string for no amount."""
     if value is None or value == "":
         return ""
-    return format_currency(Decimal(value), "NOK", format="¤\xa0#,##0.00", locale=NB, currency_digits=False)
+    return format_currency(Decimal(value), "NOK", format=_MONEY, locale=_NB_LOCALE, currency_digits=False)
 
 
 def number(value, digits: int = 0) -> str:

@@ -86,7 +86,8 @@ from itertools import chain
 from types import MappingProxyType
 from typing import Mapping, Sequence
 
-from babel.numbers import format_decimal
+from babel import Locale
+from babel.numbers import format_decimal, parse_pattern
 
 from ..money import MONEY_MAX, ORE, round_money
 
@@ -789,16 +790,22 @@ def _round_hours_for_display(hours: Decimal) -> Decimal:
         return hours if hours == shown else shown
 
 
+# Babel parses a locale name and a number pattern on every call given strings: parsed once here (every
+# purchase formats its breakdown).
+_NB = Locale.parse(_NB_LOCALE)
+_MONEY, _QTY, _COUNT = parse_pattern("#,##0.00"), parse_pattern("#,##0.##"), parse_pattern("#,##0")
+
+
 def _money(amount: Decimal, currency: str) -> str:
-    return format_decimal(amount, format="#,##0.00", locale=_NB_LOCALE) + _NBSP + currency
+    return format_decimal(amount, format=_MONEY, locale=_NB) + _NBSP + currency
 
 
 def _qty(value: Decimal, unit: str) -> str:
-    return format_decimal(value, format="#,##0.##", locale=_NB_LOCALE) + _NBSP + unit
+    return format_decimal(value, format=_QTY, locale=_NB) + _NBSP + unit
 
 
 def _count(n: int, words: tuple[str, str]) -> str:
-    return format_decimal(n, format="#,##0", locale=_NB_LOCALE) + _NBSP + (words[0] if n == 1 else words[1])
+    return format_decimal(n, format=_COUNT, locale=_NB) + _NBSP + (words[0] if n == 1 else words[1])
 
 
 def _date(day: date) -> str:

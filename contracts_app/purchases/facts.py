@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, true
+from sqlalchemy import bindparam, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..courses.models import Course, CourseKind
@@ -74,7 +74,8 @@ def _earlier_purchases_statement(*, excluding: bool, with_table_version: bool = 
             SeatPurchase.course_kind == bindparam("kind"),
             SeatPurchase.start_date >= bindparam("window_start"),
             SeatPurchase.start_date <= bindparam("start"),
-            SeatPurchase.status.in_([PurchaseStatus.confirmed, PurchaseStatus.completed]),
+            # Not IN (…): an expanding list makes SQLAlchemy render the statement again on every execution.
+            or_(SeatPurchase.status == PurchaseStatus.confirmed, SeatPurchase.status == PurchaseStatus.completed),
         )
         .group_by(month)
     )
