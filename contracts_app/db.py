@@ -270,14 +270,15 @@ def loaded_object(session: Session, model, values: dict) -> tuple[Any, bool]:
     return _loaded(session, model, values), True
 
 
-def load_rows(session: Session, model, rows, *, prefix: str = "") -> list:
-    """ORM objects for rows a Core SELECT of all of ``model``'s columns returned (labelled ``prefix`` + the
-    column's name, when one statement reads several tables), without the ORM's loading machinery (for reads
-    on the hot path): an object already in the session is updated with the row (:func:`set_loaded`), any
-    other one enters the session as loaded; relationships load on access."""
+def load_rows(session: Session, model, rows, *, prefix: str = "", names=None) -> list:
+    """ORM objects for rows a Core SELECT of ``model``'s columns returned (labelled ``prefix`` + the column's
+    name, when one statement reads several tables), without the ORM's loading machinery (for reads on the
+    hot path): an object already in the session is updated with the row (:func:`set_loaded`), any other one
+    enters the session as loaded; relationships load on access. ``names``: the columns the rows have (by
+    default all); a new object loads the others on access, an object already in the session keeps them."""
     from sqlalchemy.orm.util import identity_key
 
-    names = [c.key for c in model.__table__.c]
+    names = names or [c.key for c in model.__table__.c]
     out = []
     for row in rows:
         values = {n: row._mapping[prefix + n] for n in names} if prefix else row._mapping

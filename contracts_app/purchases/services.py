@@ -314,11 +314,21 @@ _COURSE = Course.__table__
 _RATE = CourseRate.__table__
 _UNIT = Unit.__table__
 _ENTITY = LegalEntity.__table__
-# The course row locked, with its rates (one row per rate), its provider unit and the unit's legal person
-# (the supplier); FOR UPDATE locks the course row only.
+# What a confirmation reads of the course, its rates, its provider unit and the unit's legal person (the
+# supplier): the columns the checks, the price, the assessment and the messages use. Not the descriptions
+# and the like: each column read costs the driver and the ORM CPU on every purchase, and nothing here
+# shows them (they load on access if something does).
+_LOCKED = {
+    "": (_COURSE, ("id", "provider_unit_id", "title", "kind", "start_date", "end_date", "hours_per_week", "teaching_weekdays",
+                   "total_seats", "seats_held", "seats_confirmed", "price_unit", "is_active")),
+    "unit_": (_UNIT, ("id", "name", "kind", "legal_entity_id", "municipal_entity_id", "is_active")),
+    "entity_": (_ENTITY, ("id", "name", "org_number", "legal_type", "is_contracting_authority", "is_central_government")),
+    "rate_": (_RATE, ("id", "course_id", "valid_from", "amount")),
+}
+# The course row locked, with its rates (one row per rate), its provider unit and the unit's legal person;
+# FOR UPDATE locks the course row only.
 _LOCK_COURSE = (
-    select(*_COURSE.c, *(c.label(f"unit_{c.key}") for c in _UNIT.c), *(c.label(f"entity_{c.key}") for c in _ENTITY.c),
-           *(c.label(f"rate_{c.key}") for c in _RATE.c))
+    select(*(table.c[name].label(prefix + name) if prefix else table.c[name] for prefix, (table, names) in _LOCKED.items() for name in names))
     .select_from(_COURSE.join(_UNIT, _UNIT.c.id == _COURSE.c.provider_unit_id).join(_ENTITY, _ENTITY.c.id == _UNIT.c.legal_entity_id)
                  .outerjoin(_RATE, _RATE.c.course_id == _COURSE.c.id))
     .where(_COURSE.c.id == bindparam("id"))
@@ -382,14 +392,14 @@ def _lock_course(session: Session, course_id: int) -> Course | None:
     rows = core_connection(session).execute(_LOCK_COURSE, {"id": course_id}).all()
     if not rows:
         return None
-    [course] = load_rows(session, Course, rows[:1])
+    [course] = load_rows(session, Course, rows[:1], names=_LOCKED[""][1])
     rates = [(r.rate_valid_from, r.rate_amount) for r in rows if r.rate_id is not None]
     if "rates" not in course.__dict__:
-        set_committed_value(course, "rates", load_rows(session, CourseRate, rows, prefix="rate_") if rates else [])
+        set_committed_value(course, "rates", load_rows(session, CourseRate, rows, prefix="rate_", names=_LOCKED["rate_"][1]) if rates else [])
     elif [(r.valid_from, r.amount) for r in course.rates] != rates:
         session.refresh(course, ["rates"])
-    [provider] = load_rows(session, Unit, rows[:1], prefix="unit_")
-    [supplier] = load_rows(session, LegalEntity, rows[:1], prefix="entity_")
+    [provider] = load_rows(session, Unit, rows[:1], prefix="unit_", names=_LOCKED["unit_"][1])
+    [supplier] = load_rows(session, LegalEntity, rows[:1], prefix="entity_", names=_LOCKED["entity_"][1])
     if provider.__dict__.get("legal_entity") is not supplier:
         set_committed_value(provider, "legal_entity", supplier)
     if course.__dict__.get("provider_unit") is not provider:
