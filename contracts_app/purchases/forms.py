@@ -25,7 +25,9 @@ class PurchaseForm(FlaskForm):
     side = SelectField(_l("Which side of the Nav office buys"), choices=lambda: options([
         ("", _l("As the budget line")), ("state", _l("The state side (Arbeids- og velferdsetaten)")), ("municipal", _l("The municipal side")),
     ]), default="")
-    participants = FieldList(FormField(ParticipantForm), _l("Participants"), min_entries=1, max_entries=50)
+    # Labels given, so WTForms does not translate made-up ones on every form (the rows are shown under the
+    # page's own legend, the row's label is never shown).
+    participants = FieldList(FormField(ParticipantForm, ""), _l("Participants"), min_entries=1, max_entries=50)
     override_reason = TextAreaField(_l("Why the purchase cannot wait (for a budget-stop override)"), validators=[Optional(), Length(max=2000)])
 
 
