@@ -3,7 +3,8 @@
 For each database (SQLite file, and PostgreSQL when a server can be had) it:
 1. migrates an empty database and seeds it with the real services for organisations and users, then bulk
    inserts 10 000 courses and 100 000 earlier purchases (consistent seat and budget ledgers);
-2. serves the app with gunicorn on 127.0.0.1 (4 sync workers, or --workers/--threads);
+2. serves the app with gunicorn on 127.0.0.1 as the README's production command does (4 sync workers, no
+   access log; or --workers/--threads);
 3. runs 20 client threads, each an advisor at its own Nav office with its own budget line, that buy one seat
    on a random course through the real purchase form (preview skipped, confirm posted): first for a few
    seconds of warm-up (not measured), then for a fixed time;
@@ -248,7 +249,7 @@ def run(url: str, label: str, args) -> dict:
            "CONTRACTS_SECURE_COOKIES": "false", "CONTRACTS_WTF_CSRF_ENABLED": "false"}
     threads = ["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads > 1 else []
     server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), *threads, "-b", f"127.0.0.1:{port}",
-                               "--access-logfile", "/dev/null", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+                               "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)  # no access log, as in the README
     try:
         for _ in range(200):
             try:
