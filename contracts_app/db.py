@@ -252,7 +252,9 @@ def _loaded(session: Session, model, values) -> Any:
     """A new object of ``model`` with the row's column ``values`` that enters the session as loaded. Made as
     the ORM's loading makes objects (the class manager's instance, values put in its ``__dict__``), not with
     ``__init__``, which runs an attribute event per column: a twentieth of the CPU."""
-    obj = model._sa_class_manager.new_instance()
+    from sqlalchemy import inspect
+
+    obj = inspect(model).class_manager.new_instance()  # Mapper.class_manager
     obj.__dict__.update(values)
     _attach_as_loaded(session, obj)
     return obj
