@@ -50,16 +50,16 @@ def party(entity: LegalEntity) -> dict[str, Any]:
     }
 
 
-def _earlier_purchases_statement(*, excluding: bool, with_table_version: bool = False):
+def _earlier_purchases_statement(*, excluding: bool):
     """Earlier purchases by one buyer and side from one supplier for one need, summed per month.
 
     Built once (with bound parameters) because building a select costs more CPU than running this one. Each
     purchase records its supplier and need, so the search is one range of ``ix_seat_purchase_related``
     (covering), whatever the size of the purchase table or the supplier's catalogue.
 
-    ``with_table_version``: each row starts with the threshold table's version summary
-    (``rulecheck.services.TABLE_VERSION``; one row of nulls for the months when there is no earlier purchase),
-    so an assessment reads its facts and checks its threshold table with one round trip.
+    Each row starts with the threshold table's version summary (``rulecheck.services.TABLE_VERSION``; one row
+    with nulls for the sums when there is no earlier purchase), so an assessment reads its facts and checks
+    its threshold table with one round trip.
     """
     from .models import PurchaseStatus, SeatPurchase
 
@@ -81,8 +81,6 @@ def _earlier_purchases_statement(*, excluding: bool, with_table_version: bool = 
     )
     if excluding:
         stmt = stmt.where(SeatPurchase.id != bindparam("exclude_id"))
-    if not with_table_version:
-        return stmt.order_by(month)
     from ..rulecheck.services import TABLE_VERSION
 
     version, earlier = TABLE_VERSION.subquery("table_version"), stmt.subquery("earlier")
@@ -93,7 +91,7 @@ def _earlier_purchases_statement(*, excluding: bool, with_table_version: bool = 
     )
 
 
-_EARLIER: dict[tuple[bool, bool], Any] = {}
+_EARLIER: dict[bool, Any] = {}
 
 
 def purchase_facts(
@@ -116,19 +114,19 @@ def purchase_facts(
     # date) for the same need (the same kind of course) can count. They are summed per month in the
     # database, with the number of purchases in each sum, so a busy office does not send the engine
     # hundreds of rows for every purchase.
-    excluding, versioned = bool(exclude_purchase_id), table_version is not None
-    stmt = _EARLIER.get((excluding, versioned))
+    excluding = bool(exclude_purchase_id)
+    stmt = _EARLIER.get(excluding)
     if stmt is None:
-        stmt = _EARLIER[excluding, versioned] = _earlier_purchases_statement(excluding=excluding, with_table_version=versioned)
+        stmt = _EARLIER[excluding] = _earlier_purchases_statement(excluding=excluding)
     params = {"buyer_id": buyer_unit.id, "side": side, "supplier_id": supplier.id, "kind": course.kind,
               "window_start": add_months(start, -12), "start": start}
     if excluding:
         params["exclude_id"] = exclude_purchase_id
     # Core execution (the statement names no ORM entity to load): a third of the ORM path's CPU.
-    earlier = core_connection(session).execute(stmt, params).all()
-    if versioned:  # ``table_version`` receives the version summary; the rest of each row is a month's sum
-        table_version[:] = earlier[0][: len(earlier[0]) - 3]
-        earlier = [row[-3:] for row in earlier if row.n is not None]
+    rows = core_connection(session).execute(stmt, params).all()
+    if table_version is not None:  # receives the threshold table's version summary (rulecheck.current_table)
+        table_version[:] = rows[0][: len(rows[0]) - 3]
+    earlier = [row[-3:] for row in rows if row.n is not None]  # a month's sum, latest date and count
     months = max(1, (end.year - start.year) * 12 + end.month - start.month + 1)
     facts: dict[str, Any] = {
         "schema_version": 1,
