@@ -221,7 +221,9 @@ def preview(session: Session, data: PurchaseInput, *, today: dt.date) -> Preview
     if course is not None and data.seats and isinstance(data.seats, int) and course.seats_free < data.seats:
         errors.append({"path": "seats", "message": _("Only %(n)d seats are free on this course.", n=course.seats_free)})
     covering = _covering(course, buyer, side, data.start_date)
-    warning = None if covering is not None else _(
+    internal = course is not None and buyer is not None and side is not None and \
+        buyer.entity_for_side(side).id == course.provider_unit.legal_entity_id  # an internal order needs none
+    warning = None if covering is not None or internal else _(
         "No agreement registered in the portal covers this purchase. Check that it is made under a valid "
         "agreement or documented as a direct award (see the rules assessment)."
     )
@@ -351,7 +353,8 @@ WITH covering AS (  -- agreements.services.covering_agreement_id: the same condi
     JOIN agreement_party AS buyer ON buyer.agreement_id = agreement.id
     JOIN agreement_party AS supplier ON supplier.agreement_id = agreement.id
     WHERE agreement.status IN ('signed', 'active') AND buyer.legal_entity_id = :buyer_entity_id
-        AND supplier.legal_entity_id = :supplier_entity_id AND agreement.start_date <= :start_date
+        AND supplier.legal_entity_id = :supplier_entity_id AND buyer.legal_entity_id <> supplier.legal_entity_id
+        AND agreement.start_date <= :start_date
         AND agreement.end_date >= :start_date
     ORDER BY agreement.end_date DESC, agreement.id DESC LIMIT 1
 ), p AS (

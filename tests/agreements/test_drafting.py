@@ -181,6 +181,34 @@ def test_a_purchase_records_the_agreement_covering_agreement_id_finds(db, world)
     assert recorded() == [None, None, a.id, a.id]
 
 
+def test_an_internal_order_is_not_linked_to_an_agreement_of_its_legal_person(db, world):
+    """A unit buying from another unit of the same legal person makes an internal order: it must not be linked
+    to (and counted against) an agreement that legal person has with someone else, and its preview does not
+    warn that no agreement covers it."""
+    from contracts_app.purchases import services as purchase_services
+
+    from ..factories import make_budget, make_unit
+    from .helpers import move
+
+    a = make_agreement(db, world, state=S.approved, start_date="2026-01-01", end_date="2027-12-31")
+    move(db, world, a, S.signed)  # the State and the municipality: active from 1 January
+    refugee_service = make_unit(db, world.municipality, name="Testvik flyktningtjeneste", kind="refugee_service")
+    budget = make_budget(db, refugee_service, line="Introduksjonsprogram", side="municipal")
+    db.commit()
+    assert services.covering_agreement(db, buyer_entity_id=world.municipality.id, provider_entity_id=world.municipality.id,
+                                       on=dt.date(2026, 3, 2)) is None
+    data = purchase_services.PurchaseInput(
+        course_id=world.course.id, buyer_unit_id=refugee_service.id, budget_id=budget.id, side=None, seats=1,
+        start_date=world.course.start_date, end_date=world.course.end_date, participants=[purchase_services.ParticipantInput("INT-1")])
+    preview = purchase_services.preview(db, data, today=clock.today())
+    assert preview.errors == [] and preview.agreement is None and preview.agreement_warning is None
+    internal = buy(db, world.course, budget, world.users["advisor"], refs=["INT-2"])
+    assert internal.agreement_id is None
+    between_persons = buy(db, world.course, world.budget, world.users["advisor"], refs=["EXT-1"])
+    assert between_persons.agreement_id == a.id  # the Nav office (the State) buys from the municipality
+    assert services.value_used(db, a).purchases == 1
+
+
 def test_a_confirmed_purchase_is_linked_and_counts_against_the_value(db, world):
     a = make_agreement(db, world, state=S.approved, start_date="2026-01-01", end_date="2027-12-31")
     from .helpers import move
