@@ -932,6 +932,9 @@ def _covering_statement():
             Agreement.status.in_([S.signed, S.active]),
             buyer.legal_entity_id == bindparam("buyer"),
             provider.legal_entity_id == bindparam("provider"),
+            # Two parties: within one legal person a purchase is an internal order, not one under an agreement
+            # the legal person has with others (both aliases would otherwise match its one party row).
+            buyer.legal_entity_id != provider.legal_entity_id,
             Agreement.start_date <= on,
             Agreement.end_date >= on,
         )
@@ -943,10 +946,8 @@ def _covering_statement():
 def covering_agreement(session, *, buyer_entity_id: int, provider_entity_id: int, on: dt.date) -> "Agreement | None":
     """The agreement under which `buyer_entity_id` may buy seats from `provider_entity_id` on date `on`:
     status signed/active, both legal entities are parties, `on` within start..end (incl. exercised options).
-    None when there is none. Picks the one ending last if several. Within one legal person there is none to
-    find: that is an internal order, not a purchase under some agreement the legal person has with others."""
-    if buyer_entity_id == provider_entity_id:
-        return None
+    None when there is none (always within one legal person: an internal order). Picks the one ending last if
+    several."""
     return session.scalars(_covering_statement(), {"buyer": buyer_entity_id, "provider": provider_entity_id, "on": on}).first()
 
 
@@ -957,8 +958,6 @@ def _covering_id_statement():
 
 def covering_agreement_id(session, *, buyer_entity_id: int, provider_entity_id: int, on: dt.date) -> int | None:
     """:func:`covering_agreement`'s id only: what a purchase records, without loading the agreement and its parties."""
-    if buyer_entity_id == provider_entity_id:
-        return None
     # Core execution: nothing to load into the session but an id (the purchase's hot path).
     return core_connection(session).execute(_covering_id_statement(), {"buyer": buyer_entity_id, "provider": provider_entity_id, "on": on}).scalar()
 

@@ -348,7 +348,7 @@ _INSERT_PARTICIPANT = insert(Participant.__table__)
 # entry and audit event take the purchase's id from its RETURNING. Foreign keys are checked at the end of the
 # statement, when the purchase row exists. Row locks on course and budget are held (confirm() took them).
 _CONFIRM_WRITES_PG = text("""
-WITH covering AS (  -- agreements.services.covering_agreement_id: the same conditions, as its tests check
+WITH covering AS (  -- agreements.services._covering_statement: the same conditions (tests compare the two)
     SELECT agreement.id FROM agreement
     JOIN agreement_party AS buyer ON buyer.agreement_id = agreement.id
     JOIN agreement_party AS supplier ON supplier.agreement_id = agreement.id
