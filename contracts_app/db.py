@@ -240,23 +240,18 @@ def add_inserted(session: Session, model, values: dict):
     return obj
 
 
-def _attach_as_loaded(session: Session, obj) -> None:
-    """A new object whose column values are the row's enters the session as persistent and unchanged."""
-    from sqlalchemy.orm import make_transient_to_detached
-
-    make_transient_to_detached(obj)
-    session.add(obj)
-
-
 def _loaded(session: Session, model, values) -> Any:
-    """A new object of ``model`` with the row's column ``values`` that enters the session as loaded. Made as
-    the ORM's loading makes objects (the class manager's instance, values put in its ``__dict__``), not with
-    ``__init__``, which runs an attribute event per column: a twentieth of the CPU."""
+    """A new object of ``model`` with the row's column ``values`` that enters the session as persistent and
+    unchanged (columns not given load on access). Made as the ORM's loading makes objects (the class
+    manager's instance, values put in its ``__dict__``), not with ``__init__``, which runs an attribute event
+    per column: a twentieth of the CPU."""
     from sqlalchemy import inspect
+    from sqlalchemy.orm import make_transient_to_detached
 
     obj = inspect(model).class_manager.new_instance()  # Mapper.class_manager
     obj.__dict__.update(values)
-    _attach_as_loaded(session, obj)
+    make_transient_to_detached(obj)
+    session.add(obj)
     return obj
 
 
@@ -327,22 +322,16 @@ def _committed_core_writes(session) -> None:
     session.info.pop("core_written", None)
 
 
-def lock(session: Session, model, ident, *, with_related=()):
+def lock(session: Session, model, ident):
     """Load one row and lock it for the rest of the transaction (``SELECT … FOR UPDATE`` on PostgreSQL).
 
     On SQLite the whole database is already locked for writing by :func:`begin_write`. The row is always
     read fresh from the database, never from the session's identity map, so the caller counts what is
     committed now. Lock scarce things in a fixed order (course, then budget) to avoid deadlocks.
-    ``with_related`` names collections to read fresh in the same statement (joined; only ``model``'s row is
-    locked), e.g. a course's rates, so the caller needs no second round trip.
     """
     from sqlalchemy import select
-    from sqlalchemy.orm import joinedload
 
     stmt = select(model).where(model.id == ident).execution_options(populate_existing=True)
-    if with_related:
-        stmt = stmt.options(*(joinedload(rel) for rel in with_related))
     if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(of=model)  # only this row, not the eagerly joined ones
-    result = session.scalars(stmt)
-    return (result.unique() if with_related else result).one_or_none()
+        stmt = stmt.with_for_update(of=model)
+    return session.scalars(stmt).one_or_none()

@@ -39,14 +39,14 @@ def select_locale() -> str:
 
 # Parsed once (Babel parses a pattern or locale name given as a string on every call; every page formats money).
 _MONEY = parse_pattern("¤\xa0#,##0.00")
-_NB_LOCALE = Locale.parse(NB)
+_NB = Locale.parse(NB)
 
 
 def money(value: Decimal | int | str | None) -> str:
     """``kr 12 345,50`` (non-breaking spaces), or an empty string for no amount."""
     if value is None or value == "":
         return ""
-    return format_currency(Decimal(value), "NOK", format=_MONEY, locale=_NB_LOCALE, currency_digits=False)
+    return format_currency(Decimal(value), "NOK", format=_MONEY, locale=_NB, currency_digits=False)
 
 
 def number(value, digits: int = 0) -> str:

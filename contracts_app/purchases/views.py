@@ -31,9 +31,9 @@ _UNIT_BUDGETS = select(*Budget.__table__.c).where(Budget.__table__.c.unit_id == 
 
 
 def unit_budgets(unit_id: int) -> list[Budget]:
-    """The unit's budget lines, newest year first. Every purchase and capacity request reads them (the choices
-    need the lines and what remains; the stops are read under the lock), so with one Core statement
-    (``db.load_rows``): about half an ORM query's CPU."""
+    """The unit's budget lines, newest year first, for the choices of a purchase page or a capacity request
+    (the lines and what remains; the stops are read under the lock). One Core statement (``db.load_rows``):
+    about half an ORM query's CPU. A confirmation does not read them (services.confirm locks the one line)."""
     session = get_session()
     return load_rows(session, Budget, core_connection(session).execute(_UNIT_BUDGETS, {"unit_id": unit_id}))
 
