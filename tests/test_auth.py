@@ -9,7 +9,7 @@ from contracts_app.audit import AuditEvent
 from contracts_app.auth.models import LoginThrottle, Role, User
 
 from .conftest import PASSWORD, login
-from .factories import make_user
+from .factories import make_user, recorded_statements
 
 
 def test_login_lands_on_home_and_is_audited(client, world, db):
@@ -166,19 +166,6 @@ def test_users_create_cli_makes_the_first_admin(app, db):
     assert again.exit_code == 2
 
 
-def _statements(engine, run):
-    from sqlalchemy import event
-
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        result = run()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return result, [s for s in seen if not s.startswith(("SAVEPOINT", "RELEASE"))]  # the test session's savepoints
-
-
 def test_the_user_loader_reads_user_units_and_legal_persons_in_one_statement(app, db, world):
     """Every request loads the user with one Core statement: memberships, their units and the units' legal
     persons come with it (no statement when the principal and the header use them); the password hash is
@@ -191,13 +178,14 @@ def test_the_user_loader_reads_user_units_and_legal_persons_in_one_statement(app
     services.add_membership(db, user, role=Role.budget_owner, unit=world.adult_education, actor=SYSTEM, now=dt.datetime.now(dt.timezone.utc))
     services.add_membership(db, user, role=Role.admin, unit=None, actor=SYSTEM, now=dt.datetime.now(dt.timezone.utc))
     db.commit()
-    engine = db.get_bind().engine
     db.expunge_all()
     with app.test_request_context():
-        loaded, seen = _statements(engine, lambda: _load_user(str(user.id)))
+        with recorded_statements(db) as seen:
+            loaded = _load_user(str(user.id))
         assert len(seen) == 1 and loaded.id == user.id and loaded in db and not db.dirty
-        (units, roles, entity_names), seen = _statements(engine, lambda: (
-            [u.name for u in loaded.units()], loaded.roles_at(world.nav_office.id), {u.legal_entity.name for u in loaded.units()}))
+        with recorded_statements(db) as seen:
+            units, roles = [u.name for u in loaded.units()], loaded.roles_at(world.nav_office.id)
+            entity_names = {u.legal_entity.name for u in loaded.units()}
         assert seen == []
         assert units == sorted([world.nav_office.name, world.adult_education.name])
         assert roles == {Role.advisor, Role.admin} and entity_names == {world.state.name, world.municipality.name}
@@ -205,7 +193,8 @@ def test_the_user_loader_reads_user_units_and_legal_persons_in_one_statement(app
         assert loaded.memberships[0].user is loaded and loaded.memberships[2].unit is None
         assert services._hasher.verify(loaded.password_hash, PASSWORD)
         # A second load in the same session is the same object, without a statement (as Session.get).
-        again, seen = _statements(engine, lambda: _load_user(str(user.id)))
+        with recorded_statements(db) as seen:
+            again = _load_user(str(user.id))
         assert again is loaded and seen == []
         loaded.is_active = False
         db.flush()

@@ -16,7 +16,7 @@ from contracts_app.purchases import services
 from contracts_app.purchases.models import PurchaseStatus, SeatPurchase
 
 from .conftest import login
-from .factories import buy, make_budget, make_course, make_unit, make_user
+from .factories import buy, make_budget, make_course, make_unit, make_user, recorded_statements
 
 
 def _counts(db, world):
@@ -126,8 +126,6 @@ def test_confirm_reads_the_course_and_the_budget_once_under_their_locks(db, worl
     """confirm() reads the course (with its rates, provider unit and supplier) and the budget line with the
     statements that lock them, and nothing reads them again: in a session that has none of them loaded, the
     objects come from those rows, loaded and clean, and the purchase is priced and recorded from them."""
-    from sqlalchemy import event
-
     from contracts_app import clock
 
     data = services.PurchaseInput(
@@ -135,16 +133,10 @@ def test_confirm_reads_the_course_and_the_budget_once_under_their_locks(db, worl
         start_date=world.course.start_date, end_date=world.course.end_date, participants=[services.ParticipantInput("ONCE-1")],
     )
     db.expunge_all()
-    statements = []
-    listener = lambda *args: statements.append(" ".join(args[2].split()))  # noqa: E731
-    engine = db.get_bind().engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements(db) as statements:
         purchase = services.confirm(db, data, actor=Actor(world.users["advisor"].id, world.budget.unit_id), now=clock.now(), today=clock.today())
         course = db.get(Course, world.course.id)
         facts = (course.rates[0].amount, course.provider_unit.legal_entity.org_number, db.get(Budget, world.budget.id).committed)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     reads = [s for s in statements if s.startswith("SELECT")]
     course_reads = [s for s in reads if s.startswith("SELECT course.")]
     budget_reads = [s for s in reads if s.startswith("SELECT budget.")]
@@ -162,22 +154,14 @@ def test_confirm_reads_the_course_and_the_budget_once_under_their_locks(db, worl
 def test_an_assessment_reads_its_facts_and_checks_the_threshold_table_with_one_statement(db, world, clock):
     """The earlier purchases and the threshold table's version summary come in one statement; a change to
     the table made just before is still seen by the next purchase (its stored assessment names the new table)."""
-    from sqlalchemy import event
-
     from contracts_app.audit import SYSTEM
     from contracts_app.rulecheck import services as rulecheck
     from contracts_app.rulecheck.models import ThresholdPeriod
 
     rulecheck.load_shipped(db, actor=SYSTEM, now=clock.now())
     db.commit()
-    statements = []
-    listener = lambda *args: statements.append(" ".join(args[2].split()))  # noqa: E731
-    engine = db.get_bind().engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements(db) as statements:
         first = buy(db, world.course, world.budget, world.users["advisor"], refs=["TAB-1"])
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     # (a statement loading the periods' rows is the table cache's, after load_shipped changed the table)
     version_reads = [s for s in statements if "FROM threshold_period" in s and "max(threshold_period.id)" in s]
     assert len(version_reads) == 1 and "FROM seat_purchase" in version_reads[0]

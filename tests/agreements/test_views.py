@@ -149,26 +149,18 @@ def test_a_purchase_links_to_its_agreement_and_gets_an_order_confirmation(client
 def test_the_agreement_page_reads_its_purchases_without_a_query_per_course(client, db, world):
     """The purchases under an agreement are listed with their course: the number of statements must not grow
     with the number of courses bought."""
-    from sqlalchemy import event
-
-    from ..factories import buy, make_course
+    from ..factories import buy, make_course, recorded_statements
     from .helpers import move
 
     a = make_agreement(db, world, state=S.approved, start_date="2026-01-01", end_date="2027-12-31")
     move(db, world, a, S.signed)
     login(client, world.users["provider_coordinator"].email)
-    engine = db.get_bind().engine
 
     def page_statements() -> int:
         db.commit()
         db.expunge_all()  # the page reads what it shows, as in a real request (the tests share one session)
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements(db) as statements:
             html = client.get(f"/agreements/{a.id}").get_data(as_text=True)
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         assert "Kurs " in html or world.course.title in html
         return len(statements)
 
