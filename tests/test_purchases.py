@@ -139,10 +139,11 @@ def test_confirm_reads_the_course_and_the_budget_once_under_their_locks(db, worl
         facts = (course.rates[0].amount, course.provider_unit.legal_entity.org_number, db.get(Budget, world.budget.id).committed)
     reads = [s for s in statements if s.startswith("SELECT")]
     course_reads = [s for s in reads if s.startswith("SELECT course.")]
-    budget_reads = [s for s in reads if s.startswith("SELECT budget.")]
-    assert len(course_reads) == 1 and len(budget_reads) == 1
+    # One statement locks and reads both, course first; no other reads the budget line.
+    assert len(course_reads) == 1 and "budget.committed" in course_reads[0]
+    assert not any("FROM budget" in s or "JOIN budget" in s for s in reads if s not in course_reads)
     if db.get_bind().dialect.name == "postgresql":  # SQLite: the write transaction holds the whole database
-        assert course_reads[0].endswith("FOR UPDATE OF course") and budget_reads[0].endswith("FOR UPDATE OF budget")
+        assert course_reads[0].endswith("FOR UPDATE OF course, budget")
     # The rates, the provider unit and its legal person came with the course; the one unit read is the buyer's.
     assert not any(s.startswith(("SELECT course_rate.", "SELECT legal_entity.")) for s in reads)
     assert len([s for s in reads if s.startswith("SELECT unit.")]) == 1
@@ -280,14 +281,14 @@ def test_the_supplier_is_read_under_the_lock_even_when_the_session_knew_another(
 
     other = make_entity(db, name="Ny eier", legal_type=world.municipality.legal_type)
     db.commit()
-    lock_course = services._lock_course
+    lock = services._lock
 
-    def lock_after_a_concurrent_change(session, course_id):
+    def lock_after_a_concurrent_change(session, course_id, budget_id, *, on):
         table = Unit.__table__
         session.connection().execute(update(table).where(table.c.id == world.adult_education.id).values(legal_entity_id=other.id))
-        return lock_course(session, course_id)
+        return lock(session, course_id, budget_id, on=on)
 
-    monkeypatch.setattr(services, "_lock_course", lock_after_a_concurrent_change)
+    monkeypatch.setattr(services, "_lock", lock_after_a_concurrent_change)
     purchase = buy(db, world.course, world.budget, world.users["advisor"], refs=["MOVED-1"])
     assert purchase.supplier_entity_id == other.id
     assert purchase.assessment["facts"]["supplier"]["entity_id"] == db.get(LegalEntity, other.id).org_number

@@ -226,30 +226,44 @@ _IN_FORCE = select(func.count()).where(
     BudgetStop.budget_id == Budget.__table__.c.id, BudgetStop.lifted_at.is_(None), BudgetStop.starts_on <= bindparam("on"),
     or_(BudgetStop.ends_on.is_(None), BudgetStop.ends_on >= bindparam("on")),
 ).scalar_subquery()
+
+
+def purchase_lock_columns(prefix: str = "") -> list:
+    """What a purchase reads of its budget line under the lock: every column, and the number of stops in force
+    on the date bound as ``on``; labelled ``prefix`` + name (for a statement that also reads other tables)."""
+    return [*(c.label(prefix + c.key) if prefix else c for c in Budget.__table__.c), _IN_FORCE.label(prefix + "stops_in_force")]
+
+
 _LOCK_FOR_PURCHASE = (
-    select(*Budget.__table__.c, _IN_FORCE.label("stops_in_force"))
-    .where(Budget.__table__.c.id == bindparam("id")).with_for_update(of=Budget.__table__)
+    select(*purchase_lock_columns()).where(Budget.__table__.c.id == bindparam("id")).with_for_update(of=Budget.__table__)
 )
 
 
 def lock_for_purchase(session: Session, budget_id: int, *, on: dt.date) -> tuple[Budget | None, BudgetStop | None]:
     """Lock the budget row (SQLite: the write transaction already holds the database) and read it fresh with one
-    Core statement; returns the budget (the session's object, kept current, or a new one loaded from the row;
-    None if there is no such budget) and the stop in force on ``on`` (or None).
+    Core statement; returns the budget and the stop in force on ``on`` (:func:`locked_budget`), or (None, None)
+    if there is no such budget."""
+    row = core_connection(session).execute(_LOCK_FOR_PURCHASE, {"id": budget_id, "on": on}).one_or_none()
+    return (None, None) if row is None else locked_budget(session, row, on=on)
+
+
+def locked_budget(session: Session, row, *, on: dt.date, prefix: str = "") -> tuple[Budget, BudgetStop | None]:
+    """The budget of a row with :func:`purchase_lock_columns` (the session's object, kept current, or a new one
+    loaded from the row) and the stop in force on ``on`` (or None).
 
     The stops are only loaded when one is in force (then the refusal names it): a purchase on a budget
     without a stop reads one row.
     """
-    row = core_connection(session).execute(_LOCK_FOR_PURCHASE, {"id": budget_id, "on": on}).one_or_none()
-    if row is None:
-        return None, None
-    [budget] = load_rows(session, Budget, [row])
-    if not row.stops_in_force:
+    [budget] = load_rows(session, Budget, [row], prefix=prefix, names=_BUDGET_COLUMNS)
+    if not row._mapping[prefix + "stops_in_force"]:
         if "stops" in budget.__dict__:
             session.expire(budget, ["stops"])  # read again if someone looks (they may have changed)
         return budget, None
     session.refresh(budget, ["stops"])
     return budget, budget.active_stop(on)
+
+
+_BUDGET_COLUMNS = [c.key for c in Budget.__table__.c]
 
 
 def commit_now(session: Session, budget: Budget, amount: Decimal, *, purchase_id: int, now: dt.datetime) -> None:

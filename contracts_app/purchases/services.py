@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .. import audit
 from ..audit import Actor
 from ..budget import services as budget_services
-from ..budget.models import Budget, EntryKind
+from ..budget.models import Budget, BudgetStop, EntryKind
 from ..courses.models import CEFR_LEVELS, Course, CourseRate
 from ..courses.pricing import PricingError, Quote, Rate, Schedule, quote
 from ..db import add_inserted, begin_write, core_connection, execute_write, load_rows, lock, set_loaded
@@ -256,11 +256,10 @@ def confirm(
     and whether a stop is in force), so nothing is read twice: the checks, the price and the rules assessment
     are all made on what is locked. The reads and writes are Core statements instead of the ORM's loading
     and unit of work (a third of the CPU); the session's objects are kept current (``db.set_loaded``,
-    ``db.load_rows``). Locks are always taken course first, then budget.
+    ``db.load_rows``). Locks are always taken course first, then budget (one statement: ``_lock``).
     """
     begin_write(session)
-    course = _lock_course(session, data.course_id)
-    budget, stop = budget_services.lock_for_purchase(session, data.budget_id, on=today) if data.budget_id else (None, None)
+    course, budget, stop = _lock(session, data.course_id, data.budget_id, on=today)
     buyer = session.get(Unit, data.buyer_unit_id)
     errors, side = validate_purchase(session, data, course, budget, buyer)
     q = quote_purchase(course, data, errors) if course else None
@@ -327,16 +326,31 @@ _LOCKED = {
     "entity_": (_ENTITY, ("id", "name", "org_number", "legal_type", "is_contracting_authority", "is_central_government")),
     "rate_": (_RATE, ("id", "course_id", "valid_from", "amount")),
 }
-# The course row locked, with its rates (one row per rate), its provider unit and the unit's legal person;
-# FOR UPDATE locks the course row only.
-_LOCK_COURSE = (
-    select(*(table.c[name].label(prefix + name) if prefix else table.c[name] for prefix, (table, names) in _LOCKED.items() for name in names))
-    .select_from(_COURSE.join(_UNIT, _UNIT.c.id == _COURSE.c.provider_unit_id).join(_ENTITY, _ENTITY.c.id == _UNIT.c.legal_entity_id)
-                 .outerjoin(_RATE, _RATE.c.course_id == _COURSE.c.id))
-    .where(_COURSE.c.id == bindparam("id"))
-    .order_by(_RATE.c.valid_from)
-    .with_for_update(of=_COURSE)
-)
+_BUDGET = Budget.__table__
+
+
+def _lock_statement(*, with_budget: bool):
+    """The course row locked, with its rates (one row per rate), its provider unit and the unit's legal person;
+    ``with_budget``: and the budget line bound as ``budget`` locked in the same statement, with the number
+    of its stops in force (no rows if either is missing). FOR UPDATE locks the course row (and the budget row)
+    only; PostgreSQL locks them in the order of the FROM list, course first."""
+    columns = [table.c[name].label(prefix + name) if prefix else table.c[name]
+               for prefix, (table, names) in _LOCKED.items() for name in names]
+    tables = (_COURSE.join(_UNIT, _UNIT.c.id == _COURSE.c.provider_unit_id)
+              .join(_ENTITY, _ENTITY.c.id == _UNIT.c.legal_entity_id))
+    locked = [_COURSE]
+    if with_budget:
+        columns += budget_services.purchase_lock_columns("budget_")
+        tables = tables.join(_BUDGET, _BUDGET.c.id == bindparam("budget"))
+        locked.append(_BUDGET)
+    return (
+        select(*columns).select_from(tables.outerjoin(_RATE, _RATE.c.course_id == _COURSE.c.id))
+        .where(_COURSE.c.id == bindparam("id")).order_by(_RATE.c.valid_from).with_for_update(of=locked)
+    )
+
+
+_LOCK_COURSE = _lock_statement(with_budget=False)
+_LOCK_COURSE_AND_BUDGET = _lock_statement(with_budget=True)
 _TAKE_SEATS = (
     update(_COURSE).where(_COURSE.c.id == bindparam("course_id"))
     .values(seats_held=_COURSE.c.seats_held - bindparam("held"), seats_confirmed=_COURSE.c.seats_confirmed + bindparam("n"))
@@ -389,12 +403,21 @@ SELECT p.id, p.agreement_id, seats.seats_held, seats.seats_confirmed, money.comm
     column("id", Integer), column("agreement_id", Integer), column("seats_held", Integer), column("seats_confirmed", Integer), column("committed", Budget.__table__.c.committed.type))
 
 
-def _lock_course(session: Session, course_id: int) -> Course | None:
-    """The course with its row locked and read fresh, with its rates, provider unit and supplier, in one Core
-    statement (``_LOCK_COURSE``). The session's objects are updated, or enter it as loaded (``db.load_rows``)."""
+def _lock(session: Session, course_id: int, budget_id: int | None, *, on: dt.date) -> tuple[Course | None, Budget | None, BudgetStop | None]:
+    """The course and the budget line with their rows locked and read fresh, with the course's rates, provider
+    unit and supplier and the stop in force on ``on``, in one Core statement (``_LOCK_COURSE_AND_BUDGET``).
+    The session's objects are updated, or enter it as loaded (``db.load_rows``). When either is missing (or
+    no budget line was chosen) each is locked on its own, course first, so the checks can say which."""
+    if budget_id:
+        rows = core_connection(session).execute(_LOCK_COURSE_AND_BUDGET, {"id": course_id, "budget": budget_id, "on": on}).all()
+        if rows:
+            return (_course_from_rows(session, rows),) + budget_services.locked_budget(session, rows[0], on=on, prefix="budget_")
     rows = core_connection(session).execute(_LOCK_COURSE, {"id": course_id}).all()
-    if not rows:
-        return None
+    course = _course_from_rows(session, rows) if rows else None
+    return (course,) + (budget_services.lock_for_purchase(session, budget_id, on=on) if budget_id else (None, None))
+
+
+def _course_from_rows(session: Session, rows) -> Course:
     [course] = load_rows(session, Course, rows[:1], names=_LOCKED[""][1])
     rates = [(r.rate_valid_from, r.rate_amount) for r in rows if r.rate_id is not None]
     if "rates" not in course.__dict__:
