@@ -194,6 +194,27 @@ def test_purchase_facts_count_earlier_purchases_with_or_without_the_table_versio
     assert without["related_purchases"] == expected
 
 
+def test_purchase_facts_sum_earlier_purchases_per_month_inside_the_window(db, world):
+    """One related purchase per month: the month's sum, its latest date and how many purchases it holds; only
+    months inside the twelve-month window up to the new purchase's start count (both databases group by
+    their own month expression)."""
+    from contracts_app.organisations.models import Side
+    from contracts_app.purchases import facts as facts_module
+
+    for start, end in [("2026-03-09", "2026-03-13"), ("2026-03-16", "2026-03-20"), ("2026-04-13", "2026-04-17")]:
+        buy(db, world.course, world.budget, world.users["advisor"], start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end))
+    facts = facts_module.purchase_facts(db, buyer_unit=world.nav_office, side=Side.state, course=world.course,
+                                        amount=Decimal("1000.00"), start=dt.date(2026, 6, 1), end=dt.date(2026, 6, 19))
+    months = [(p["date"], p["count"]) for p in facts["related_purchases"]]
+    # The world's purchase (2 March, 7 104 kr) and two in March; one in April.
+    assert months == [("2026-03-16", 3), ("2026-04-13", 1)]
+    week = Decimal("480.00")  # 5 days × 1,6 t × 60 kr
+    assert [Decimal(p["value_nok"]) for p in facts["related_purchases"]] == [Decimal("7104.00") + 2 * week, week]
+    later = facts_module.purchase_facts(db, buyer_unit=world.nav_office, side=Side.state, course=world.course,
+                                        amount=Decimal("1000.00"), start=dt.date(2027, 4, 1), end=dt.date(2027, 4, 19))
+    assert [(p["date"], p["count"]) for p in later["related_purchases"]] == [("2026-04-13", 1)]  # March 2026 is outside
+
+
 def test_confirming_with_another_units_budget_line_is_refused_and_writes_nothing(client, db, world):
     """The confirmation does not read the unit's budget lines for the form; the service's check under the
     lock is what refuses another unit's line."""
