@@ -73,28 +73,31 @@ def make_engine(url: str, **kwargs) -> Engine:
     if not hasattr(select, "poll"):  # not on Linux or macOS: ask the server on every checkout instead
         return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(url, **kwargs)
-    event.listen(engine, "checkout", _refuse_closed_by_server)
-    return engine
 
+    @event.listens_for(engine, "checkout")
+    def _refuse_closed_by_server(dbapi_connection, _record, _proxy) -> None:
+        """Do not hand out a pooled PostgreSQL connection the server has closed (a restart, an administrator's
+        ``pg_terminate_backend``, an idle timeout); the pool then opens a new one.
 
-def _refuse_closed_by_server(dbapi_connection, _record, _proxy) -> None:
-    """Do not hand out a pooled PostgreSQL connection the server has closed (a restart, an administrator's
-    ``pg_terminate_backend``, an idle timeout); the pool then opens a new one.
-
-    An idle connection is only ever spoken to by the server when it goes away: it sends its termination notice
-    and closes the socket. So a connection whose socket has something to read is treated as lost — asked
-    without a round trip, where SQLAlchemy's ``pool_pre_ping`` sends a query to the server on every checkout (a
-    round trip and ~3 % of a seat purchase's CPU). The rare harmless message (a setting reported after a
-    configuration reload) only costs a new connection.
-    """
-    if dbapi_connection.closed or dbapi_connection.broken:
-        lost = True
-    else:
-        poller = select.poll()
-        poller.register(dbapi_connection.fileno(), select.POLLIN)
-        lost = bool(poller.poll(0))
-    if lost:
+        SQLAlchemy's ``pool_pre_ping`` sends a query on every checkout: a round trip and ~3 % of a seat
+        purchase's CPU. But an idle connection is only spoken to by the server when it goes away (its
+        termination notice, then the socket closes), so only a connection whose socket has something to read
+        is suspect. That one is pinged as ``pool_pre_ping`` would (which also reads what was waiting) and
+        replaced if the ping fails.
+        """
+        if not (dbapi_connection.closed or dbapi_connection.broken):
+            poller = select.poll()
+            poller.register(dbapi_connection.fileno(), select.POLLIN)
+            if not poller.poll(0):
+                return
+            try:
+                engine.dialect.do_ping(dbapi_connection)
+                return
+            except engine.dialect.loaded_dbapi.Error:
+                pass
         raise exc.DisconnectionError("the server closed this pooled connection")
+
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -60,3 +60,18 @@ def test_a_pooled_connection_that_was_closed_is_replaced(pg_engines, how):
     with engine.connect() as conn:  # no error: the pool opened a new connection
         new_pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
     assert new_pid != pid
+
+
+def test_a_pooled_connection_with_something_harmless_to_read_is_kept(pg_engines):
+    """Something the server sent unasked to a live connection (here a notification) makes the checkout ask the
+    server once, as the ping did; the connection answers, so it stays in the pool."""
+    engine, admin = pg_engines
+    with engine.connect() as conn:
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        conn.execute(text("LISTEN contracts_pool_test"))
+        conn.commit()
+    with admin.connect() as conn:
+        conn.execute(text("NOTIFY contracts_pool_test"))
+    time.sleep(0.2)  # the notification reaches the idle connection's socket
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() == pid
