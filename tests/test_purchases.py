@@ -215,6 +215,22 @@ def test_purchase_facts_sum_earlier_purchases_per_month_inside_the_window(db, wo
     assert [(p["date"], p["count"]) for p in later["related_purchases"]] == [("2026-04-13", 1)]  # March 2026 is outside
 
 
+def test_the_purchase_page_reads_the_purchase_with_its_course_and_budget_line_in_one_statement(client, db, world):
+    """The page a browser loads after every purchase: the purchase, its course (with the provider unit) and its
+    budget line come in one statement; the line's stops, which the page does not show, are not read."""
+    login(client, "advisor@test.no")
+    db.commit()
+    db.expunge_all()
+    with recorded_statements(db) as statements:
+        response = client.get(f"/purchases/{world.purchase.id}")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert world.course.title in text and world.budget.line in text and world.adult_education.name in text
+    reads = [s for s in statements if "seat_purchase" in s.split(" FROM ", 1)[-1] or s.startswith(("SELECT course.", "SELECT budget"))]
+    assert len(reads) == 1 and "JOIN course" in reads[0] and "JOIN budget" in reads[0]
+    assert not any("FROM budget_stop" in s for s in statements)
+
+
 def test_confirming_with_another_units_budget_line_is_refused_and_writes_nothing(client, db, world):
     """The confirmation does not read the unit's budget lines for the form; the service's check under the
     lock is what refuses another unit's line."""

@@ -164,9 +164,14 @@ def index():
     return render_template("purchases/index.html", purchases=purchases, unit_id=unit_id)
 
 
+# What the purchase page shows of the purchase comes with it in one statement (course, provider unit, budget
+# line; not the line's stops, which the page does not show): the page a browser loads after every purchase.
+_WITH_PAGE = [joinedload(SeatPurchase.course), joinedload(SeatPurchase.budget).lazyload(Budget.stops)]
+
+
 def visible_purchase(purchase_id: int) -> SeatPurchase:
     """The purchase, for its buyer or its provider unit; 404 for anyone else."""
-    purchase = get_session().get(SeatPurchase, purchase_id) or abort(404)
+    purchase = get_session().get(SeatPurchase, purchase_id, options=_WITH_PAGE) or abort(404)
     unit_id = current_principal().unit_id
     if unit_id not in (purchase.buyer_unit_id, purchase.course.provider_unit_id):
         abort(404)
