@@ -85,7 +85,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         is suspect. That one is pinged as ``pool_pre_ping`` would (which also reads what was waiting) and
         replaced if the ping fails.
         """
-        if not (dbapi_connection.closed or dbapi_connection.broken):
+        if not dbapi_connection.closed:  # (psycopg: also True when the connection broke)
             poller = select.poll()
             poller.register(dbapi_connection.fileno(), select.POLLIN)
             if not poller.poll(0):
