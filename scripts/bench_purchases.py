@@ -7,11 +7,12 @@ For each database (SQLite file, and PostgreSQL when a server can be had) it:
    access log; or --workers/--threads);
 3. runs 20 client threads, each an advisor at its own Nav office with its own budget line, that buy one seat
    on a random course through the real purchase form (preview skipped, confirm posted): first for a few
-   seconds of warm-up (not measured), then for a fixed time;
+   seconds of warm-up (not measured), then for a fixed time (--repeat: that many windows one after another);
 4. prints purchases per second, p50/p95/p99 latency, the CPU per purchase of the app, the database and the
-   client, and checks the ledgers afterwards (seats sold and money committed equal the confirmed purchases).
+   client for each window, and checks the ledgers afterwards (seats sold and money committed equal the
+   confirmed purchases).
 
-Usage:  .venv/bin/python scripts/bench_purchases.py [--seconds 15] [--warmup 3] [--clients 20] [--db sqlite,postgresql]
+Usage:  .venv/bin/python scripts/bench_purchases.py [--seconds 15] [--warmup 3] [--repeat 1] [--clients 20] [--db sqlite,postgresql]
 PostgreSQL: CONTRACTS_BENCH_PG_URL, or a throwaway server started here (needs root and Debian's postgresql).
 """
 from __future__ import annotations
@@ -258,7 +259,7 @@ def ledgers_consistent(url: str) -> bool:
         engine.dispose()
 
 
-def run(url: str, label: str, args) -> dict:
+def run(url: str, label: str, args) -> list[dict]:
     t0 = time.perf_counter()
     data = seed(url, args.courses, args.purchases, args.clients)
     seed_s = time.perf_counter() - t0
@@ -280,11 +281,9 @@ def run(url: str, label: str, args) -> dict:
             c = Client(port)
             assert c.post("/login", {"email": email, "password": PASSWORD})[0] == 302, "login failed"
             clients.append(c)
-        latencies: list[list[float]] = [[] for _ in clients]
-        statuses: list[dict] = [{} for _ in clients]
         rngs = [random.Random(i) for i in range(len(clients))]
 
-        def worker(i: int, deadline: float, record: bool) -> None:
+        def worker(i: int, deadline: float, latencies: list | None, statuses: dict | None) -> None:
             rng = rngs[i]
             while time.perf_counter() < deadline:
                 course = rng.choice(data["course_ids"])
@@ -294,37 +293,54 @@ def run(url: str, label: str, args) -> dict:
                         "action": "confirm"}
                 t = time.perf_counter()
                 status, location = clients[i].post(f"/courses/{course}/buy", form, keep_cookie=args.follow)
-                if record:
-                    latencies[i].append(time.perf_counter() - t)
-                    statuses[i][status] = statuses[i].get(status, 0) + 1
+                if latencies is not None:
+                    latencies.append(time.perf_counter() - t)
+                    statuses[status] = statuses.get(status, 0) + 1
                 if args.follow and status == 302:  # what a browser does next: the purchase page, with the flash
                     assert clients[i].get(location) == 200, "the purchase page failed"
 
-        def run_all(seconds: float, record: bool) -> None:
+        def run_all(seconds: float, latencies: list | None = None, statuses: list | None = None) -> None:
             deadline = time.perf_counter() + seconds
-            threads = [threading.Thread(target=worker, args=(i, deadline, record)) for i in range(len(clients))]
+            threads = [threading.Thread(target=worker, args=(i, deadline, None if latencies is None else latencies[i],
+                                                             None if statuses is None else statuses[i]))
+                       for i in range(len(clients))]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
 
+        def measure() -> dict:
+            latencies: list[list[float]] = [[] for _ in clients]
+            statuses: list[dict] = [{} for _ in clients]
+            server_pids = children(server.pid)
+            db_pids = children(PG_PID) if PG_PID and url.startswith("postgresql") else []
+            cpu_before = cpu_seconds(server_pids + db_pids)
+            client_before = os.times()
+            began = time.perf_counter()
+            run_all(args.seconds, latencies, statuses)
+            elapsed = time.perf_counter() - began
+            client_after = os.times()
+            db_pids = children(PG_PID) if db_pids else []  # backends may have been started during the run
+            cpu_after = cpu_seconds(server_pids + db_pids)
+            return _figures(label, args, elapsed, latencies, statuses, server_pids, db_pids, cpu_before, cpu_after,
+                            client_before, client_after, seed_s)
+
         # Warm-up, not measured: a long-running worker has imported everything, compiled its SQL, prepared its
         # statements and built its holiday tables; a fresh one does that on its first purchases.
-        run_all(args.warmup, record=False)
-        server_pids = children(server.pid)
-        db_pids = children(PG_PID) if PG_PID and url.startswith("postgresql") else []
-        cpu_before = cpu_seconds(server_pids + db_pids)
-        client_before = os.times()
-        began = time.perf_counter()
-        run_all(args.seconds, record=True)
-        elapsed = time.perf_counter() - began
-        client_after = os.times()
-        db_pids = children(PG_PID) if db_pids else []  # backends may have been started during the run
-        cpu_after = cpu_seconds(server_pids + db_pids)
+        run_all(args.warmup)
+        results = [measure() for _ in range(args.repeat)]
     finally:
         server.terminate()
         server.wait(timeout=30)
     consistent = ledgers_consistent(url)
+    for r in results:
+        r["ledgers_consistent"] = consistent
+    return results
+
+
+def _figures(label, args, elapsed, latencies, statuses, server_pids, db_pids, cpu_before, cpu_after, client_before,
+             client_after, seed_s) -> dict:
+    """One measured window's throughput, latency quantiles, CPU per purchase and fairness."""
     lat = sorted(x for xs in latencies for x in xs)
     total = {}
     for st in statuses:
@@ -339,7 +355,7 @@ def run(url: str, label: str, args) -> dict:
     cpu = {"app_ms": used(server_pids), "db_ms": used(db_pids),
            "client_ms": (client_after.user + client_after.system) - (client_before.user + client_before.system)}
     cpu = {k: round(v * 1000 / done, 1) for k, v in cpu.items()}
-    return {"database": label, "seed_seconds": round(seed_s, 1), "clients": len(clients), "workers": args.workers, "threads": args.threads,
+    return {"database": label, "seed_seconds": round(seed_s, 1), "clients": len(latencies), "workers": args.workers, "threads": args.threads,
             "seconds": round(elapsed, 1), "warmup": args.warmup, "follow": args.follow, "confirmed": total.get(302, 0), "statuses": total,
             "purchases_per_second": round(total.get(302, 0) / elapsed, 1),
             "p50_ms": round(q[49] * 1000, 1), "p95_ms": round(q[94] * 1000, 1), "p99_ms": round(q[98] * 1000, 1),
@@ -347,7 +363,7 @@ def run(url: str, label: str, args) -> dict:
             # Fairness: a server that serves some clients and starves others can show a low p95 (the starved
             # clients contribute few samples); the spread of purchases per client shows it.
             "per_client_min_max": [min(map(len, latencies)), max(map(len, latencies))],
-            "cpu_ms_per_purchase": cpu, "load_average": os.getloadavg(), "ledgers_consistent": consistent}
+            "cpu_ms_per_purchase": cpu, "load_average": os.getloadavg()}
 
 
 def main() -> None:
@@ -360,6 +376,9 @@ def main() -> None:
     parser.add_argument("--courses", type=int, default=10000)
     parser.add_argument("--purchases", type=int, default=100000)
     parser.add_argument("--db", default="sqlite,postgresql")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure this many windows of --seconds one after another on the same server and data "
+                             "(the machine's speed changes from minute to minute; each window is printed)")
     parser.add_argument("--follow", action="store_true",
                         help="also load the purchase page after each purchase, as a browser does (not in the latency)")
     args = parser.parse_args()
@@ -367,7 +386,7 @@ def main() -> None:
     for which in args.db.split(","):
         if which == "sqlite":
             tmp = tempfile.mkdtemp(prefix="bench-sqlite.")
-            results.append(run(f"sqlite:///{tmp}/bench.sqlite3", "SQLite", args))
+            results += run(f"sqlite:///{tmp}/bench.sqlite3", "SQLite", args)
             shutil.rmtree(tmp, ignore_errors=True)
         elif which == "postgresql":
             url, stop = start_postgres()
@@ -375,7 +394,7 @@ def main() -> None:
                 print("PostgreSQL: no server (set CONTRACTS_BENCH_PG_URL, or run as root with Debian's postgresql)")
                 continue
             try:
-                results.append(run(url, "PostgreSQL", args))
+                results += run(url, "PostgreSQL", args)
             finally:
                 stop()
     print(f"{'database':12} {'purchases/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  CPU ms/purchase app+db+client  ledgers  statuses")
