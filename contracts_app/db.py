@@ -8,15 +8,17 @@ locking the rows we are about to count.
 """
 from __future__ import annotations
 
-import select
+import select as socket_select
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
 from flask import Flask, current_app, g
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, create_engine, event, exc
+from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, create_engine, event, exc, inspect, select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, object_session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -70,7 +72,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    if not hasattr(select, "poll"):  # not on Linux or macOS: ask the server on every checkout instead
+    if not hasattr(socket_select, "poll"):  # not on Linux or macOS: ask the server on every checkout instead
         return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(url, **kwargs)
 
@@ -86,8 +88,8 @@ def make_engine(url: str, **kwargs) -> Engine:
         replaced if the ping fails.
         """
         if not dbapi_connection.closed:  # (psycopg: also True when the connection broke)
-            poller = select.poll()
-            poller.register(dbapi_connection.fileno(), select.POLLIN)
+            poller = socket_select.poll()
+            poller.register(dbapi_connection.fileno(), socket_select.POLLIN)
             if not poller.poll(0):
                 return
             try:
@@ -239,9 +241,6 @@ def set_loaded(obj, row, names=None) -> None:
     database says without an ORM refresh. The ORM does not know of the change, so the object is remembered
     and expired if a savepoint is rolled back (the ORM expires what its own flushes changed).
     """
-    from sqlalchemy.orm import object_session
-    from sqlalchemy.orm.attributes import set_committed_value
-
     values = row._mapping if hasattr(row, "_mapping") else row
     loaded = obj.__dict__
     for name in names if names is not None else values.keys():
@@ -258,8 +257,6 @@ def add_inserted(session: Session, model, values: dict):
     the session as if loaded (attributes it was not given, e.g. relationships, load on access). Like the ORM's
     own inserts, it leaves the session again if the transaction or savepoint it was inserted in is rolled
     back."""
-    from sqlalchemy.orm.util import identity_key
-
     stale = session.identity_map.get(identity_key(model, values["id"]))
     if stale is not None:  # a rolled-back row's object still referenced somewhere; the id is new again
         session.expunge(stale)
@@ -273,9 +270,6 @@ def _loaded(session: Session, model, values) -> Any:
     unchanged (columns not given load on access). Made as the ORM's loading makes objects (the class
     manager's instance, values put in its ``__dict__``), not with ``__init__``, which runs an attribute event
     per column: a twentieth of the CPU."""
-    from sqlalchemy import inspect
-    from sqlalchemy.orm import make_transient_to_detached
-
     obj = inspect(model).class_manager.new_instance()  # Mapper.class_manager
     obj.__dict__.update(values)
     make_transient_to_detached(obj)
@@ -287,8 +281,6 @@ def loaded_object(session: Session, model, values: dict) -> tuple[Any, bool]:
     """The session's object for a row (as ``Session.get`` would return it, unchanged), or a new one made from
     the row's column ``values`` that enters the session as loaded (columns not given load on access); and
     whether it is new."""
-    from sqlalchemy.orm.util import identity_key
-
     obj = session.identity_map.get(identity_key(model, values["id"]))
     if obj is not None:
         return obj, False
@@ -301,8 +293,6 @@ def load_rows(session: Session, model, rows, *, prefix: str = "", names=None) ->
     hot path): an object already in the session is updated with the row (:func:`set_loaded`), any other one
     enters the session as loaded; relationships load on access. ``names``: the columns the rows have (by
     default all); a new object loads the others on access, an object already in the session keeps them."""
-    from sqlalchemy.orm.util import identity_key
-
     names = names or [c.key for c in model.__table__.c]
     out = []
     for row in rows:
@@ -357,8 +347,6 @@ def lock(session: Session, model, ident):
     read fresh from the database, never from the session's identity map, so the caller counts what is
     committed now. Lock scarce things in a fixed order (course, then budget) to avoid deadlocks.
     """
-    from sqlalchemy import select
-
     stmt = select(model).where(model.id == ident).execution_options(populate_existing=True)
     if session.get_bind().dialect.name != "sqlite":
         stmt = stmt.with_for_update(of=model)

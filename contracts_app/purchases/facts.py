@@ -19,6 +19,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from ..courses.models import Course, CourseKind
 from ..db import core_connection
 from ..organisations.models import LegalEntity, Side, Unit, UnitKind
+from ..rules.dates import add_months
 
 # Nav measure codes (tiltaksforskriften ch. 7, NAV-03) for our course kinds.
 MEASURE_CODES = {
@@ -128,8 +129,6 @@ def purchase_facts(
     exclude_purchase_id: int | None = None,
     table_version: list | None = None,
 ) -> dict[str, Any]:
-    from ..rules.dates import add_months
-
     buyer = buyer_unit.entity_for_side(side)
     supplier = course.provider_unit.legal_entity
     # Only earlier purchases inside the engine's aggregation window (12 calendar months up to the reference

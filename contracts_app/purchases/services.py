@@ -18,7 +18,7 @@ from sqlalchemy import JSON, Integer, bindparam, column, insert, select, text, u
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import audit
+from .. import audit, rules
 from ..audit import Actor
 from ..budget import services as budget_services
 from ..budget.models import Budget, BudgetStop, EntryKind
@@ -29,6 +29,7 @@ from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..i18n import date as fmt_date
 from ..i18n import money as fmt_money
 from ..organisations.models import LegalEntity, Side, Unit, UnitKind
+from ..rulecheck.services import current_table
 from . import facts as facts_module
 from .models import Participant, PurchaseStatus, SeatPurchase
 
@@ -195,9 +196,6 @@ def quote_purchase(course: Course, data: PurchaseInput, errors: list[dict]) -> Q
 
 
 def assess(session: Session, *, buyer: Unit, side: Side, course: Course, amount: Decimal, start: dt.date, end: dt.date) -> dict[str, Any]:
-    from .. import rules
-    from ..rulecheck.services import current_table
-
     version: list = []  # the threshold table's version, read with the facts
     facts = facts_module.purchase_facts(
         session, buyer_unit=buyer, side=side, course=course, amount=amount, start=start, end=end, table_version=version
