@@ -198,7 +198,7 @@ class Client:
 
     Written on a plain socket (the request's bytes, then the status line and two headers of the answer):
     the clients share the machine's two cores with the app and the database, and with ``http.client`` they
-    took 0.9–1.0 ms of CPU per purchase that the app then did not have (now 0.4–0.5 ms) — the load generator
+    took 0.9–1.0 ms of CPU per purchase that the app then did not have (now 0.4–0.6 ms) — the load generator
     should take as little of the machine as it can, as a C tool such as wrk would.
     """
 
