@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit, rules
+from ..agreements.services import covering_agreement, covering_agreement_id
 from ..audit import Actor
 from ..budget import services as budget_services
 from ..budget.models import Budget, BudgetStop, EntryKind
@@ -231,8 +232,6 @@ def preview(session: Session, data: PurchaseInput, *, today: dt.date) -> Preview
 def _covering(course: Course | None, buyer: Unit | None, side: Side | None, on: dt.date | None, *, id_only: bool = False):
     """The agreement (or with ``id_only`` its id) the buyer's legal person has with the provider's on the start
     date, if any."""
-    from ..agreements.services import covering_agreement, covering_agreement_id
-
     if course is None or buyer is None or on is None or (buyer.kind == UnitKind.nav_office and side is None):
         return None
     return (covering_agreement_id if id_only else covering_agreement)(
