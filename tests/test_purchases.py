@@ -177,21 +177,18 @@ def test_an_assessment_reads_its_facts_and_checks_the_threshold_table_with_one_s
     assert sum(p["count"] for p in second.assessment["facts"]["related_purchases"]) == 2
 
 
-@pytest.mark.parametrize("exclude", [False, True], ids=["all", "excluding-one"])
-def test_purchase_facts_count_earlier_purchases_with_or_without_the_table_version(db, world, exclude):
-    """purchase_facts also serves callers that do not want the threshold table's version, and can leave one
-    purchase out (the one being assessed again)."""
+def test_purchase_facts_count_earlier_purchases_with_or_without_the_table_version(db, world):
+    """purchase_facts also serves callers that do not want the threshold table's version."""
     from contracts_app.organisations.models import Side
     from contracts_app.purchases import facts as facts_module
 
     args = dict(buyer_unit=world.nav_office, side=Side.state, course=world.course, amount=Decimal("1000.00"),
-                start=dt.date(2026, 6, 1), end=dt.date(2026, 6, 19), exclude_purchase_id=world.purchase.id if exclude else None)
+                start=dt.date(2026, 6, 1), end=dt.date(2026, 6, 19))
     version: list = []
     with_version = facts_module.purchase_facts(db, **args, table_version=version)
     without = facts_module.purchase_facts(db, **args)
     assert with_version == without and len(version) == 8
-    expected = [] if exclude else [{"value_nok": "7104.00", "date": "2026-03-02", "same_need": True, "count": 1}]
-    assert without["related_purchases"] == expected
+    assert without["related_purchases"] == [{"value_nok": "7104.00", "date": "2026-03-02", "same_need": True, "count": 1}]
 
 
 def test_purchase_facts_sum_earlier_purchases_per_month_inside_the_window(db, world):

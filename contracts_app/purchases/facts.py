@@ -8,6 +8,7 @@ kind of course within twelve months are ``related_purchases`` (VAL-03/VAL-06, th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -73,11 +74,12 @@ def _month_of_postgresql(element, compiler, **kw):
     return compiler.process(func.date_trunc(literal_column("'month'"), *element.clauses), **kw)
 
 
-def _earlier_purchases_statement(*, excluding: bool):
+@functools.cache
+def _earlier_purchases_statement():
     """Earlier purchases by one buyer and side from one supplier for one need, summed per month.
 
-    Built once (with bound parameters) because building a select costs more CPU than running this one. Each
-    purchase records its supplier and need, so the search is one range of ``ix_seat_purchase_related``
+    Built once, on first use (with bound parameters): building a select costs more CPU than running this one.
+    Each purchase records its supplier and need, so the search is one range of ``ix_seat_purchase_related``
     (covering), whatever the size of the purchase table or the supplier's catalogue.
 
     Each row starts with the threshold table's version summary (``rulecheck.services.TABLE_VERSION``; one row
@@ -102,8 +104,6 @@ def _earlier_purchases_statement(*, excluding: bool):
         )
         .group_by(month)
     )
-    if excluding:
-        stmt = stmt.where(SeatPurchase.id != bindparam("exclude_id"))
     from ..rulecheck.services import TABLE_VERSION
 
     version, earlier = TABLE_VERSION.subquery("table_version"), stmt.subquery("earlier")
@@ -112,9 +112,6 @@ def _earlier_purchases_statement(*, excluding: bool):
         .select_from(version.outerjoin(earlier, true()))
         .order_by(earlier.c.month)
     )
-
-
-_EARLIER: dict[bool, Any] = {}
 
 
 def purchase_facts(
@@ -126,7 +123,6 @@ def purchase_facts(
     amount: Decimal,
     start: dt.date,
     end: dt.date,
-    exclude_purchase_id: int | None = None,
     table_version: list | None = None,
 ) -> dict[str, Any]:
     buyer = buyer_unit.entity_for_side(side)
@@ -135,14 +131,9 @@ def purchase_facts(
     # date) for the same need (the same kind of course) can count. They are summed per month in the
     # database, with the number of purchases in each sum, so a busy office does not send the engine
     # hundreds of rows for every purchase.
-    excluding = bool(exclude_purchase_id)
-    stmt = _EARLIER.get(excluding)
-    if stmt is None:
-        stmt = _EARLIER[excluding] = _earlier_purchases_statement(excluding=excluding)
+    stmt = _earlier_purchases_statement()
     params = {"buyer_id": buyer_unit.id, "side": side, "supplier_id": supplier.id, "kind": course.kind,
               "window_start": add_months(start, -12), "start": start}
-    if excluding:
-        params["exclude_id"] = exclude_purchase_id
     # Core execution (the statement names no ORM entity to load): a third of the ORM path's CPU.
     rows = core_connection(session).execute(stmt, params).all()
     if table_version is not None:  # receives the threshold table's version summary (rulecheck.current_table)
