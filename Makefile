@@ -1,7 +1,7 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+:
 #   make run    create .venv, install, migrate, load demo data on first run, serve on http://127.0.0.1:5000
 #   make test   create .venv if needed and run the whole test suite
-# The interpreter .venv is made from (only when .venv does not exist yet; `make clean` to change it): the
+# The interpreter .venv is made from (only when .venv does not exist yet; remove .venv to change it): the
 # operating system's /usr/bin/python3 when it is 3.11+ and can make a venv, else python3 from PATH; or PYTHON=….
 # Why: a self-built interpreter (pyenv's default: shared libpython, no --enable-optimizations) took ~10 % more
 # CPU per request than Debian's python3, a statically linked release build (docs/benchmarks.md, session 6).
