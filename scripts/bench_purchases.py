@@ -397,6 +397,10 @@ def main() -> None:
                 results += run(url, "PostgreSQL", args)
             finally:
                 stop()
+    server_python = ROOT / ".venv/bin/python"
+    version = subprocess.run([str(server_python), "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True).stdout.strip()
+    # The interpreter matters: a self-compiled one took ~10 % more CPU per request (docs/benchmarks.md, session 6).
+    print(f"app server: gunicorn on Python {version} ({os.path.realpath(server_python)})")
     print(f"{'database':12} {'purchases/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  CPU ms/purchase app+db+client  ledgers  statuses")
     for r in results:
         c = r["cpu_ms_per_purchase"]
