@@ -9,8 +9,9 @@ For each database (SQLite file, and PostgreSQL when a server can be had) it:
    on a random course through the real purchase form (preview skipped, confirm posted): first for a few
    seconds of warm-up (not measured), then for a fixed time (--repeat: that many windows one after another);
 4. prints purchases per second, p50/p95/p99 latency, the CPU per purchase of the app, the database and the
-   client for each window, and checks the ledgers afterwards (seats sold and money committed equal the
-   confirmed purchases).
+   client for each window (and the app's per millisecond of the database's, which the machine's changing
+   speed moves much less than the rest), and checks the ledgers afterwards (seats sold and money committed
+   equal the confirmed purchases).
 
 Usage:  .venv/bin/python scripts/bench_purchases.py [--seconds 15] [--warmup 3] [--repeat 1] [--clients 20] [--db sqlite,postgresql]
 PostgreSQL: CONTRACTS_BENCH_PG_URL, or a throwaway server started here (needs root and Debian's postgresql).
@@ -355,6 +356,11 @@ def _figures(label, args, elapsed, latencies, statuses, server_pids, db_pids, cp
     cpu = {"app_ms": used(server_pids), "db_ms": used(db_pids),
            "client_ms": (client_after.user + client_after.system) - (client_before.user + client_before.system)}
     cpu = {k: round(v * 1000 / done, 1) for k, v in cpu.items()}
+    # The app's CPU per millisecond of the database's: with the same data, PostgreSQL does the same work for
+    # every purchase, so its CPU per purchase measures how fast the machine ran in this window, and the ratio
+    # compares the app (its code, its interpreter) across windows of different speed (session 6, defaults:
+    # 3.1–3.3, while throughput moved between 109 and 136/s). None on SQLite, which runs inside the app.
+    cpu["app_per_db"] = round(cpu["app_ms"] / cpu["db_ms"], 2) if cpu["db_ms"] else None
     return {"database": label, "seed_seconds": round(seed_s, 1), "clients": len(latencies), "workers": args.workers, "threads": args.threads,
             "seconds": round(elapsed, 1), "warmup": args.warmup, "follow": args.follow, "confirmed": total.get(302, 0), "statuses": total,
             "purchases_per_second": round(total.get(302, 0) / elapsed, 1),
@@ -401,11 +407,11 @@ def main() -> None:
     version = subprocess.run([str(server_python), "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True).stdout.strip()
     # The interpreter matters: a self-compiled one took ~10 % more CPU per request (docs/benchmarks.md, session 6).
     print(f"app server: gunicorn on Python {version} ({os.path.realpath(server_python)})")
-    print(f"{'database':12} {'purchases/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  CPU ms/purchase app+db+client  ledgers  statuses")
+    print(f"{'database':12} {'purchases/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  CPU ms/purchase app+db+client  app÷db  ledgers  statuses")
     for r in results:
         c = r["cpu_ms_per_purchase"]
         print(f"{r['database']:12} {r['purchases_per_second']:>12} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8}  "
-              f"{c['app_ms']:>6} + {c['db_ms']:>5} + {c['client_ms']:>5}        {'ok' if r['ledgers_consistent'] else 'WRONG':7}  {r['statuses']}")
+              f"{c['app_ms']:>6} + {c['db_ms']:>5} + {c['client_ms']:>5}  {c['app_per_db'] or '—':>13}  {'ok' if r['ledgers_consistent'] else 'WRONG':7}  {r['statuses']}")
     print(json.dumps(results))
 
 
