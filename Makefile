@@ -3,8 +3,8 @@
 #   make test   create .venv if needed and run the whole test suite
 # The interpreter .venv is made from (only when .venv does not exist yet; remove .venv to change it): the
 # operating system's /usr/bin/python3 when it is 3.11+ and can make a venv, else python3 from PATH; or PYTHON=….
-# Why: a self-built interpreter (pyenv's default: shared libpython, no --enable-optimizations) took ~10 % more
-# CPU per request than Debian's python3, a statically linked release build (docs/benchmarks.md, session 6).
+# Why: on our test machine Debian's python3 needed ~11 % less CPU per request than pyenv's default build
+# (shared libpython, no --enable-optimizations): docs/benchmarks.md, session 6.
 PYTHON ?= $(shell /usr/bin/python3 -c 'import sys, ensurepip; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 \
 	&& echo /usr/bin/python3 || echo python3)
 VENV := .venv

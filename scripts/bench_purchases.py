@@ -353,14 +353,16 @@ def _figures(label, args, elapsed, latencies, statuses, server_pids, db_pids, cp
     def used(pids) -> float:
         return sum(cpu_after[p] - cpu_before.get(p, 0.0) for p in pids if p in cpu_after)
 
-    cpu = {"app_ms": used(server_pids), "db_ms": used(db_pids),
+    app, db = used(server_pids), used(db_pids)
+    cpu = {"app_ms": app, "db_ms": db,
            "client_ms": (client_after.user + client_after.system) - (client_before.user + client_before.system)}
     cpu = {k: round(v * 1000 / done, 1) for k, v in cpu.items()}
-    # The app's CPU per millisecond of the database's: with the same data, PostgreSQL does the same work for
-    # every purchase, so its CPU per purchase measures how fast the machine ran in this window, and the ratio
-    # compares the app (its code, its interpreter) across windows of different speed (session 6, defaults:
-    # 3.1–3.3, while throughput moved between 109 and 136/s). None on SQLite, which runs inside the app.
-    cpu["app_per_db"] = round(cpu["app_ms"] / cpu["db_ms"], 2) if cpu["db_ms"] else None
+    # The app's CPU per millisecond of the database's: with the same data and the same statements, PostgreSQL
+    # does the same work for every purchase, so its CPU per purchase measures how fast the machine ran in this
+    # window, and the ratio compares the app's side (its code, its interpreter) across windows of different
+    # speed (session 6, defaults: 3.1–3.3 while throughput moved between 109 and 136/s). None on SQLite, which
+    # runs inside the app, and with an outside server (CONTRACTS_BENCH_PG_URL), whose CPU is not measured.
+    cpu["app_per_db"] = round(app / db, 2) if db else None
     return {"database": label, "seed_seconds": round(seed_s, 1), "clients": len(latencies), "workers": args.workers, "threads": args.threads,
             "seconds": round(elapsed, 1), "warmup": args.warmup, "follow": args.follow, "confirmed": total.get(302, 0), "statuses": total,
             "purchases_per_second": round(total.get(302, 0) / elapsed, 1),
@@ -370,6 +372,18 @@ def _figures(label, args, elapsed, latencies, statuses, server_pids, db_pids, cp
             # clients contribute few samples); the spread of purchases per client shows it.
             "per_client_min_max": [min(map(len, latencies)), max(map(len, latencies))],
             "cpu_ms_per_purchase": cpu, "load_average": os.getloadavg()}
+
+
+def server_interpreter() -> str:
+    """The Python the app server runs on (``.venv``'s). It matters: pyenv's default build took ~12 % more CPU per
+    request than Debian's python3 on our test machine (docs/benchmarks.md, session 6)."""
+    python = ROOT / ".venv/bin/python"
+    try:
+        version = subprocess.run([str(python), "-c", "import sys; print(sys.version.split()[0])"], capture_output=True,
+                                 text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return f"no working {python}"
+    return f"Python {version} ({os.path.realpath(python)})"
 
 
 def main() -> None:
@@ -403,10 +417,7 @@ def main() -> None:
                 results += run(url, "PostgreSQL", args)
             finally:
                 stop()
-    server_python = ROOT / ".venv/bin/python"
-    version = subprocess.run([str(server_python), "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True).stdout.strip()
-    # The interpreter matters: a self-compiled one took ~10 % more CPU per request (docs/benchmarks.md, session 6).
-    print(f"app server: gunicorn on Python {version} ({os.path.realpath(server_python)})")
+    print(f"app server: gunicorn on {server_interpreter()}")
     print(f"{'database':12} {'purchases/s':>12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  CPU ms/purchase app+db+client  app÷db  ledgers  statuses")
     for r in results:
         c = r["cpu_ms_per_purchase"]
