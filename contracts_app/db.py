@@ -8,6 +8,7 @@ locking the rows we are about to count.
 """
 from __future__ import annotations
 
+import functools
 import select as socket_select
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -287,13 +288,18 @@ def loaded_object(session: Session, model, values: dict) -> tuple[Any, bool]:
     return _loaded(session, model, values), True
 
 
+@functools.cache
+def _column_keys(model) -> tuple[str, ...]:
+    return tuple(c.key for c in model.__table__.c)
+
+
 def load_rows(session: Session, model, rows, *, prefix: str = "", names=None) -> list:
     """ORM objects for rows a Core SELECT of ``model``'s columns returned (labelled ``prefix`` + the column's
     name, when one statement reads several tables), without the ORM's loading machinery (for reads on the
     hot path): an object already in the session is updated with the row (:func:`set_loaded`), any other one
     enters the session as loaded; relationships load on access. ``names``: the columns the rows have (by
     default all); a new object loads the others on access, an object already in the session keeps them."""
-    names = names or [c.key for c in model.__table__.c]
+    names = names or _column_keys(model)
     out = []
     for row in rows:
         values = {n: row._mapping[prefix + n] for n in names} if prefix else row._mapping

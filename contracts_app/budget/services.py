@@ -254,16 +254,13 @@ def locked_budget(session: Session, row, *, on: dt.date, prefix: str = "") -> tu
     The stops are only loaded when one is in force (then the refusal names it): a purchase on a budget
     without a stop reads one row.
     """
-    [budget] = load_rows(session, Budget, [row], prefix=prefix, names=_BUDGET_COLUMNS)
+    [budget] = load_rows(session, Budget, [row], prefix=prefix)
     if not row._mapping[prefix + "stops_in_force"]:
         if "stops" in budget.__dict__:
             session.expire(budget, ["stops"])  # read again if someone looks (they may have changed)
         return budget, None
     session.refresh(budget, ["stops"])
     return budget, budget.active_stop(on)
-
-
-_BUDGET_COLUMNS = [c.key for c in Budget.__table__.c]
 
 
 def commit_now(session: Session, budget: Budget, amount: Decimal, *, purchase_id: int, now: dt.datetime) -> None:
