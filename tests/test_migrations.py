@@ -52,3 +52,24 @@ def test_migrations_match_the_models_and_round_trip(empty_database):
     engine.dispose()
     migrate.upgrade(empty_database)
     assert _diff(empty_database) == []
+
+
+def _assessment_compression(url: str) -> str:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(
+                "SELECT attcompression FROM pg_attribute WHERE attrelid = 'seat_purchase'::regclass AND attname = 'assessment'"
+            )).scalar_one()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("empty_database", ["postgresql"], indirect=True)  # column compression is PostgreSQL's
+def test_purchase_assessments_are_compressed_with_lz4_on_postgresql(empty_database):
+    migrate.upgrade(empty_database, "0008_purchase_supplier")
+    assert _assessment_compression(empty_database) == ""  # the server's default (pglz)
+    migrate.upgrade(empty_database)
+    assert _assessment_compression(empty_database) == "l"  # CI's and Debian's PostgreSQL are built with LZ4
+    migrate.downgrade(empty_database, "0008_purchase_supplier")
+    assert _assessment_compression(empty_database) == ""
