@@ -360,7 +360,8 @@ def _figures(label, args, elapsed, latencies, statuses, server_pids, db_pids, cp
     # The app's CPU per millisecond of the database's: with the same data and the same statements, PostgreSQL
     # does the same work for every purchase, so its CPU per purchase measures how fast the machine ran in this
     # window, and the ratio compares the app's side (its code, its interpreter) across windows of different
-    # speed (session 6, defaults: 3.1–3.3 while throughput moved between 109 and 136/s). None on SQLite, which
+    # speed (session 6, defaults: 3.1–3.3 while throughput moved between 109 and 136/s; ~5 % higher since
+    # session 7's LZ4 compression made the database's part smaller). None on SQLite, which
     # runs inside the app, and with an outside server (CONTRACTS_BENCH_PG_URL), whose CPU is not measured.
     cpu["app_per_db"] = round(app / db, 2) if db else None
     return {"database": label, "seed_seconds": round(seed_s, 1), "clients": len(latencies), "workers": args.workers, "threads": args.threads,
