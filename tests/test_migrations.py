@@ -7,6 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from contracts_app import migrate
 from contracts_app.db import make_engine
@@ -54,17 +55,29 @@ def test_migrations_match_the_models_and_round_trip(empty_database):
     assert _diff(empty_database) == []
 
 
-def _assessment_compression(url: str) -> tuple[str, bool]:
-    """The compression method set on ``seat_purchase.assessment`` ('' = the server's default), and whether the
-    server is built with LZ4."""
+def _scalar(url: str, sql: str):
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            method = conn.execute(text(
-                "SELECT attcompression FROM pg_attribute WHERE attrelid = 'seat_purchase'::regclass AND attname = 'assessment'"
-            )).scalar_one()
-            lz4 = conn.execute(text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")).scalar()
-            return method, bool(lz4)
+            return conn.execute(text(sql)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+_ASSESSMENT_COMPRESSION = (  # '' = the server's default_toast_compression
+    "SELECT attcompression FROM pg_attribute WHERE attrelid = 'seat_purchase'::regclass AND attname = 'assessment'"
+)
+
+
+def _server_has_lz4(url: str) -> bool:
+    """Asked by trying it (not the way the migration asks), so a wrong check in the migration shows."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("CREATE TEMP TABLE lz4_probe (x text COMPRESSION lz4)"))
+        return True
+    except DBAPIError:  # "compression method lz4 not supported"
+        return False
     finally:
         engine.dispose()
 
@@ -72,10 +85,11 @@ def _assessment_compression(url: str) -> tuple[str, bool]:
 @pytest.mark.parametrize("empty_database", ["postgresql"], indirect=True)  # column compression is PostgreSQL's
 def test_purchase_assessments_are_compressed_with_lz4_on_postgresql(empty_database):
     migrate.upgrade(empty_database, "0008_purchase_supplier")
-    method, lz4 = _assessment_compression(empty_database)
-    assert method == ""  # the server's default (pglz)
+    if int(_scalar(empty_database, "SHOW server_version_num")) < 140000:
+        pytest.skip("column compression needs PostgreSQL 14")
+    assert _scalar(empty_database, _ASSESSMENT_COMPRESSION) == ""  # pglz, unless the server's default differs
     migrate.upgrade(empty_database)
     # Debian's PostgreSQL (CI's) is built with LZ4; a server without it keeps its default.
-    assert _assessment_compression(empty_database) == ("l" if lz4 else "", lz4)
+    assert _scalar(empty_database, _ASSESSMENT_COMPRESSION) == ("l" if _server_has_lz4(empty_database) else "")
     migrate.downgrade(empty_database, "0008_purchase_supplier")
-    assert _assessment_compression(empty_database) == ("", lz4)
+    assert _scalar(empty_database, _ASSESSMENT_COMPRESSION) == ""
