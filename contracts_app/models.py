@@ -13,6 +13,6 @@ from .jobs.models import JobRun, WatchState  # noqa: F401
 from .notifications.models import Notification, NotificationPreference, OutboxMessage  # noqa: F401
 from .organisations.models import LegalEntity, Unit  # noqa: F401
 from .purchases.models import Participant, SeatPurchase  # noqa: F401
-from .rulecheck.models import Scenario, ThresholdPeriod  # noqa: F401
+from .rulecheck.models import LawChange, LawChangeItem, LawVersionPeriod, Scenario, ThresholdPeriod  # noqa: F401
 
 metadata = Base.metadata

@@ -44,6 +44,7 @@ def _footer(doc):
 def _assessment(doc, heading_no: str):
     doc.add_heading(f"{heading_no} Rettslig vurdering", level=1)
     doc.add_paragraph("Regelmotorens konklusjon: {{ verdict_label }}{% if regime_label %} ({{ regime_label }}){% endif %}.")
+    doc.add_paragraph("Regelverk lagt til grunn: {{ law_title }}.")
     doc.add_paragraph("Anslått verdi etter beregningsreglene: {{ estimated_value_engine }}.")
     doc.add_paragraph("Begrunnelse fra regelmotoren:")
     doc.add_paragraph("{%p for r in reasons %}")

@@ -47,7 +47,11 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
     "rulecheck.export_scenario": (("GET",), LEGAL),
     "rulecheck.thresholds": (("GET", "POST"), LEGAL),
     "rulecheck.activate_threshold": (("POST",), LEGAL),
+    "rulecheck.verify_threshold": (("POST",), LEGAL),
     "rulecheck.load_thresholds": (("POST",), LEGAL),
+    "lawchange.index": (("GET",), LEGAL),
+    "lawchange.item": (("GET",), LEGAL),
+    "lawchange.mark_handled": (("POST",), {"legal_reviewer"}),
     "courses.index": (("GET",), ALL),
     "courses.detail": (("GET",), ALL),
     "courses.new": (("GET", "POST"), PROVIDER),
@@ -151,6 +155,7 @@ def _url(app, endpoint: str, world, db=None, extra: dict | None = None) -> str:
         "document_id": 1,
         "message_id": 1,
         "name": "capacity.holds",
+        "item_id": 1,
     }
     with app.test_request_context():
         from flask import url_for

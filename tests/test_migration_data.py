@@ -163,8 +163,17 @@ def test_upgrade_to_head_keeps_every_row(tmp_path, start):
     migrate.upgrade(url, "head")
 
     after = _counts(path)
-    assert {t: after.get(t) for t in before} == before
+    assert _kept(before, after)
     assert _foreign_key_violations(path) == []
+
+
+# 0010_law_2026_07 applies the amendment of 2026-07-01 to a database that has threshold periods: it adds periods
+# and law versions, with an audit event for each; no table loses a row, and no other table changes.
+GROWN_BY_DATA_MIGRATIONS = {"threshold_period", "audit_event", "law_version", "law_change"}
+
+
+def _kept(before: dict, after: dict) -> bool:
+    return all(after.get(t) == n if t not in GROWN_BY_DATA_MIGRATIONS else after.get(t, 0) >= n for t, n in before.items())
 
 
 def test_rebuilding_seat_purchase_keeps_its_participants(tmp_path):
@@ -189,7 +198,7 @@ def test_downgrade_keeps_the_rows_of_the_tables_that_remain(tmp_path):
     before = _counts(path)
     migrate.upgrade(url, "head")
     migrate.downgrade(url, start)
-    assert _counts(path) == before
+    assert _kept(before, _counts(path))
     assert _foreign_key_violations(path) == []
 
 

@@ -93,3 +93,74 @@ def test_purchase_assessments_are_compressed_with_lz4_on_postgresql(empty_databa
     assert _scalar(empty_database, _ASSESSMENT_COMPRESSION) == ("l" if _server_has_lz4(empty_database) else "")
     migrate.downgrade(empty_database, "0008_purchase_supplier")
     assert _scalar(empty_database, _ASSESSMENT_COMPRESSION) == ""
+
+
+# The threshold table as databases held it before 0010 (the shipped table of 0002…0009): 100 000 open-ended,
+# the proposal of 300 000 pending, no EEA history before 2020, no law versions.
+_OLD_ROWS = [
+    ("lower_limit", 100000, "2017-01-01", None, "active"),
+    ("lower_limit_prop147", 300000, None, None, "pending"),
+    ("national", 1100000, "2017-01-01", "2018-04-05", "active"),
+    ("national", 1300000, "2018-04-06", None, "active"),
+    ("eea_goods_services_central", 1300000, "2020-02-13", "2022-03-22", "active"),
+    ("eea_goods_services_central", 1400000, "2022-03-23", "2024-03-13", "active"),
+    ("eea_goods_services_central", 1490000, "2024-03-14", None, "active"),
+    ("eea_goods_services_other", 2050000, "2020-02-13", "2022-03-22", "active"),
+    ("eea_goods_services_other", 2200000, "2022-03-23", "2024-03-13", "active"),
+    ("eea_goods_services_other", 2300000, "2024-03-14", None, "active"),
+    ("eea_works", 51500000, "2020-02-13", "2022-03-22", "active"),
+    ("eea_works", 56000000, "2022-03-23", "2024-03-13", "active"),
+    ("eea_works", 57800000, "2024-03-14", None, "active"),
+    ("eea_special_health_social", 7200000, "2020-02-13", "2022-03-22", "active"),
+    ("eea_special_health_social", 7800000, "2022-03-23", None, "active"),
+    ("small_lot", 750000, "2020-02-13", None, "active"),
+    ("protocol_trigger", 100000, "2017-01-01", None, "active"),
+]
+
+
+def test_the_2026_amendment_is_applied_to_an_existing_database_as_a_legal_reviewer_would(empty_database):
+    """Close the open periods, add the new ones, remove the proposal that never became law, add history and the
+    pending 2026–2027 rows; every change audited as the system with the migration's name; the change recorded for
+    the impact report. The result is the shipped table (the same id), so a fresh and an upgraded database agree."""
+    from contracts_app.rules import ThresholdTable
+
+    migrate.upgrade(empty_database, "0009_assessment_lz4")
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            for key, value, start, end, status in _OLD_ROWS:
+                conn.execute(text(
+                    "INSERT INTO threshold_period (key, value_nok, effective_from, effective_to, source, status, note, created_at) "
+                    "VALUES (:k, :v, :f, :t, 'old', :s, '', CURRENT_TIMESTAMP)"), dict(k=key, v=value, f=start, t=end, s=status))
+        engine.dispose()
+        migrate.upgrade(empty_database)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT key, value_nok, effective_from, effective_to, status, rule_id FROM threshold_period")).all()
+            laws = conn.execute(text("SELECT name, effective_from, effective_to FROM law_version ORDER BY effective_from")).all()
+            audit = conn.execute(text("SELECT action, after FROM audit_event ORDER BY id")).all()
+            change = conn.execute(text("SELECT cause, status, table_before_id, table_after_id FROM law_change")).one()
+    finally:
+        engine.dispose()
+    table = ThresholdTable.from_rows(
+        [dict(key=k, value_nok=v, effective_from=f, effective_to=t, status=s, rule_id=r, source="") for k, v, f, t, s, r in rows],
+        [dict(id=n, effective_from=f, effective_to=t, title=n) for n, f, t in laws],
+    )
+    assert table.id == ThresholdTable.shipped().id
+    assert not any(r[0] == "lower_limit_prop147" for r in rows)
+    assert [str(r[2])[:10] for r in rows if r[0] == "lower_limit" and str(r[3] or "")[:10] == "2026-06-30"] == ["2017-01-01"]
+    actions = [a for a, _ in audit]
+    assert actions.count("threshold.period_closed") == 2 and "threshold.period_removed" in actions
+    assert actions.count("threshold.period_added") == 2 + 6 + 4 and actions.count("law_version.added") == 2
+    assert all("0010_law_2026_07" in str(after) for _, after in audit)
+    assert change[0] == "migration 0010_law_2026_07" and change[1] == "pending" and change[3] == table.id
+
+
+def test_the_2026_amendment_leaves_a_fresh_database_to_load_thresholds(empty_database):
+    migrate.upgrade(empty_database)
+    engine = make_engine(empty_database)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM threshold_period")).scalar_one() == 0
+            assert conn.execute(text("SELECT count(*) FROM law_change")).scalar_one() == 0
+    finally:
+        engine.dispose()

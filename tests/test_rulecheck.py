@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from contracts_app import rules
 from contracts_app.audit import SYSTEM, AuditEvent
 from contracts_app.rulecheck import services
-from contracts_app.rulecheck.models import Scenario, ThresholdPeriod
+from contracts_app.errors import ValidationFailed
+from contracts_app.rulecheck.models import LawChange, Scenario, ThresholdPeriod
 
 from .conftest import login
 
@@ -72,15 +73,38 @@ def test_cli_works_before_any_database_exists_and_matches_python(tmp_path):
     [
         ({**NAV_SEAT, "contract": {**NAV_SEAT["contract"], "value": {"base_nok": -5}}}, "contract.value.base_nok"),
         ({k: v for k, v in NAV_SEAT.items() if k != "reference_date"}, "reference_date"),
-        ({"cases": [NAV_SEAT, {**NAV_SEAT, "reference_date": "02.03.2026"}]}, "cases[1].reference_date"),
+        ({"cases": {"0": NAV_SEAT}}, "cases"),
     ],
-    ids=["negative-amount", "missing-date", "batch-bad-date"],
+    ids=["negative-amount", "missing-date", "cases-not-a-list"],
 )
 def test_cli_invalid_input_exits_2_with_errors_only(tmp_path, document, path):
     result = run_cli(["rules", "evaluate", "-"], json.dumps(document), {"CONTRACTS_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
     assert result.returncode == 2
     body = json.loads(result.stdout)
     assert set(body) == {"errors"} and path in {e["path"] for e in body["errors"]}
+
+
+BAD_DATE = {**NAV_SEAT, "reference_date": "02.03.2026"}
+
+
+@pytest.mark.parametrize(
+    "cases,code,shapes",
+    [
+        ([NAV_SEAT, BAD_DATE, with_related(3)], 0, ["verdict", "errors", "verdict"]),
+        ([BAD_DATE, NAV_SEAT], 0, ["errors", "verdict"]),
+        ([BAD_DATE, "not facts"], 2, ["errors", "errors"]),
+    ],
+    ids=["one-invalid-among-valid", "invalid-first", "all-invalid"],
+)
+def test_cli_batch_answers_case_by_case_and_exits_2_only_when_none_was_assessed(tmp_path, cases, code, shapes):
+    result = run_cli(["rules", "evaluate", "-"], json.dumps({"cases": cases}), {"CONTRACTS_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
+    assert result.returncode == code, result.stderr
+    body = json.loads(result.stdout)
+    assert set(body) == {"results"}
+    assert [("errors" if "errors" in r else "verdict") for r in body["results"]] == shapes
+    if "errors" in body["results"][0] and cases[0] is BAD_DATE:
+        assert [e["path"] for e in body["results"][0]["errors"]] == ["reference_date"]  # relative to the case
+    assert body == rules.evaluate_document({"cases": cases})[1]
 
 
 def test_cli_refuses_text_that_is_not_json(tmp_path):
@@ -94,6 +118,50 @@ def test_http_matches_python_and_cli(client, world, db):
     assert response.status_code == 200
     table = services.current_table(db)
     assert response.get_json() == {"results": [rules.evaluate(NAV_SEAT, table), rules.evaluate(with_related(3), table)]}
+
+
+@pytest.mark.parametrize(
+    "cases,shapes",
+    [
+        ([NAV_SEAT, BAD_DATE, with_related(3)], ["verdict", "errors", "verdict"]),
+        ([BAD_DATE, {"schema_version": 1}], ["errors", "errors"]),
+        ([], []),
+    ],
+    ids=["one-invalid-among-valid", "all-invalid", "empty"],
+)
+def test_http_batch_is_200_with_per_case_errors(client, world, db, cases, shapes):
+    login(client, "advisor@test.no")
+    response = client.post("/api/v1/rules/evaluate", json={"cases": cases})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert [("errors" if "errors" in r else "verdict") for r in body["results"]] == shapes
+    assert body == rules.evaluate_document({"cases": cases}, services.current_table(db))[1]
+
+
+def test_http_batch_above_the_cap_is_413_with_a_json_message(client, world):
+    login(client, "advisor@test.no")
+    response = client.post("/api/v1/rules/evaluate", json={"cases": [{}] * 10_001})
+    assert response.status_code == 413
+    [error] = response.get_json()["errors"]
+    assert error["path"] == "cases" and "10,000" in error["message_en"] and "10,001" in error["message_en"]
+    assert "10\u00a0000" in error["message"]
+
+
+def test_http_batch_cap_is_a_setting(client, world, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RULES_BATCH_MAX_CASES", 2)
+    login(client, "advisor@test.no")
+    assert client.post("/api/v1/rules/evaluate", json={"cases": [NAV_SEAT, NAV_SEAT]}).status_code == 200
+    assert client.post("/api/v1/rules/evaluate", json={"cases": [NAV_SEAT] * 3}).status_code == 413
+    assert client.post("/api/v1/rules/evaluate", json=NAV_SEAT).status_code == 200  # a single case is no batch
+
+
+def test_http_batch_body_limit_is_its_own_setting(client, world, app, monkeypatch):
+    login(client, "advisor@test.no")
+    # A batch at the cap must fit: 10 000 cases like NAV_SEAT are about 8 MB.
+    assert app.config["RULES_BATCH_MAX_BYTES"] > 10_000 * len(json.dumps(NAV_SEAT))
+    monkeypatch.setitem(app.config, "RULES_BATCH_MAX_BYTES", 4096)
+    response = client.post("/api/v1/rules/evaluate", json={"cases": [NAV_SEAT] * 10})
+    assert response.status_code == 413 and response.get_json()["errors"][0]["path"] == ""
 
 
 @pytest.mark.parametrize(
@@ -124,19 +192,23 @@ def test_shipped_thresholds_load_once_and_the_table_id_is_recorded(db, clock):
 
 
 def test_new_period_closes_the_open_one_and_is_used_from_its_date(db, clock):
+    """The Storting asked for a lower limit adjusted every three years: the next figure is a new period."""
     services.load_shipped(db, actor=SYSTEM, now=clock.now())
     services.add_period(
-        db, {"key": "lower_limit", "value_nok": "300000", "status": "active", "effective_from": dt.date(2026, 7, 1),
-             "source": "Prop. 147 L (test)"}, actor=SYSTEM, now=clock.now(),
+        db, {"key": "lower_limit", "value_nok": "600000", "status": "active", "effective_from": dt.date(2029, 7, 1),
+             "source": "Adjustment (test)"}, actor=SYSTEM, now=clock.now(),
     )
-    old = db.scalar(select(ThresholdPeriod).where(ThresholdPeriod.key == "lower_limit", ThresholdPeriod.value_nok == 100000))
-    assert old.effective_to == dt.date(2026, 6, 30)
+    old = db.scalar(select(ThresholdPeriod).where(ThresholdPeriod.key == "lower_limit", ThresholdPeriod.value_nok == 500000))
+    assert old.effective_to == dt.date(2029, 6, 30)
     table = services.current_table(db)
-    seat_200k = {**NAV_SEAT, "contract": {**NAV_SEAT["contract"], "value": {"base_nok": 200000}}}
-    assert rules.evaluate({**seat_200k, "reference_date": "2026-06-30"}, table)["verdict"] == "procurement_required"
-    assert rules.evaluate({**seat_200k, "reference_date": "2026-07-01"}, table)["verdict"] == "below_scope"
+    seat_550k = {**NAV_SEAT, "contract": {**NAV_SEAT["contract"], "value": {"base_nok": 550000}}}
+    assert rules.evaluate({**seat_550k, "reference_date": "2029-06-30"}, table)["verdict"] == "procurement_required"
+    assert rules.evaluate({**seat_550k, "reference_date": "2029-07-01"}, table)["verdict"] == "below_scope"
     actions = db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "threshold_period")).all()
     assert "threshold.period_closed" in actions and "threshold.period_added" in actions
+    [change] = db.scalars(select(LawChange)).all()  # recorded with the change, for the impact report
+    assert change.cause == "threshold.period_added" and change.status == "pending"
+    assert change.table_after_id == table.id and change.table_before_id != table.id
 
 
 @pytest.mark.parametrize(
@@ -168,10 +240,32 @@ def test_bad_threshold_periods_are_refused_and_nothing_changes(db, clock, data, 
 
 def test_pending_period_is_unused_until_activated(db, clock):
     services.load_shipped(db, actor=SYSTEM, now=clock.now())
-    pending = db.scalar(select(ThresholdPeriod).where(ThresholdPeriod.status == "pending"))
+    pending = db.scalar(select(ThresholdPeriod).where(ThresholdPeriod.status == "pending", ThresholdPeriod.key == "eea_works"))
+    assert pending.value_nok is None  # the 2026–2027 NOK figure is not known
     table_before = services.current_table(db)
-    services.activate(db, pending.id, effective_from=dt.date(2026, 7, 1), actor=SYSTEM, now=clock.now())
-    assert services.current_table(db).id != table_before.id
+    with pytest.raises(ValidationFailed) as info:
+        services.activate(db, pending.id, effective_from=dt.date(2026, 7, 1), actor=SYSTEM, now=clock.now())
+    assert [e["path"] for e in info.value.errors] == ["value_nok"]
+    services.activate(db, pending.id, effective_from=dt.date(2026, 7, 1), value_nok="60000000", source="Lovdata (test)",
+                      actor=SYSTEM, now=clock.now())
+    table = services.current_table(db)
+    assert table.id != table_before.id and table.lookup(dt.date(2026, 7, 1)).eea_works == 60_000_000
+    assert table.lookup(dt.date(2026, 6, 30)).eea_works == 57_800_000
+    assert db.scalar(select(LawChange.cause)) == "threshold.period_activated"
+
+
+def test_a_legal_reviewer_marks_a_figure_verified_with_a_note(db, clock):
+    services.load_shipped(db, actor=SYSTEM, now=clock.now())
+    period = db.scalar(select(ThresholdPeriod).where(ThresholdPeriod.key == "lower_limit", ThresholdPeriod.value_nok == 500000))
+    assert period.last_verified is None
+    with pytest.raises(ValidationFailed):
+        services.verify(db, period.id, note=" ", actor=SYSTEM, now=clock.now())
+    table_id = services.current_table(db).id
+    services.verify(db, period.id, note="Lovdata LOV-2016-06-17-73 § 2, read 07.12.2026", actor=SYSTEM, now=clock.now())
+    assert period.last_verified is not None and "Lovdata" in period.verification_note
+    assert services.current_table(db).id == table_id  # verifying changes no verdict: no law change
+    assert db.scalar(select(LawChange)) is None
+    assert "threshold.period_verified" in db.scalars(select(AuditEvent.action)).all()
 
 
 FORM = {
@@ -203,6 +297,14 @@ def test_rules_check_page_assesses_saves_reopens_exports_and_imports(client, db,
     assert exported.status_code == 200 and exported.get_json() == scenario.facts
     imported = client.post("/regelsjekk/import", data={"facts_text": json.dumps(scenario.facts)})
     assert imported.status_code == 200 and 'data-verdict="procurement_required"' in imported.get_data(as_text=True)
+
+
+def test_import_of_a_case_without_thresholds_shows_needs_assessment_and_the_warning(client, world):
+    login(client, "legal@test.no")
+    page = client.post("/regelsjekk/import", data={"facts_text": json.dumps({**NAV_SEAT, "reference_date": "2016-12-31"})})
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'data-verdict="needs_assessment"' in text and "THR-11" in text and "lower_limit" in text
 
 
 def test_scenarios_of_another_unit_are_not_visible(client, db, world, clock):
@@ -263,3 +365,25 @@ def test_a_bad_count_is_an_input_error(count):
     with pytest.raises(rules.FactsError) as info:
         rules.evaluate(facts)
     assert info.value.errors[0]["path"] == "related_purchases[0].count"
+
+
+@pytest.mark.parametrize("reason, verdict", [("new_entity", "exempt"), ("none", "procurement_required"), (None, "needs_assessment")])
+def test_the_projection_reason_goes_through_the_rules_check_form(client, world, reason, verdict):
+    """EXC-VERT-05: the form asks what the engine needs (the basis and why projections are used) and keeps it."""
+    login(client, "legal@test.no")
+    buyer = {"name": "Eksempel kommune", "entity_id": "NO-MUNI-EKS", "legal_type": "municipality",
+             "is_contracting_authority": True, "is_central_government": False}
+    supplier = {"name": "Eksempel opplæring KF AS", "entity_id": "NO-EKS-AS", "legal_type": "public_body",
+                "is_contracting_authority": True, "is_central_government": False, "activity_for_controllers_pct": 90,
+                "activity_basis": "projection", "direct_private_capital": False,
+                **({"projection_reason": reason} if reason else {})}
+    facts = {"schema_version": 1, "reference_date": "2026-03-02", "buyer": buyer, "supplier": supplier,
+             "relationship": {"control": "sole"},
+             "contract": {"pecuniary": True, "category": "special_services", "value": {"base_nok": 900000}}}
+    assert rules.evaluate(facts)["verdict"] == verdict
+    page = client.post("/regelsjekk/import", data={"facts_text": json.dumps(facts)}).get_data(as_text=True)
+    assert f'data-verdict="{verdict}"' in page
+    assert 'name="supplier_activity_basis"' in page and 'name="supplier_projection_reason"' in page
+    assert 'selected value="projection"' in page
+    if reason:
+        assert f'selected value="{reason}"' in page

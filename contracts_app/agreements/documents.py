@@ -239,6 +239,9 @@ def _assessment_context(a: Agreement, decision: ReviewDecision | None) -> dict[s
         "ruleset_version": ruleset.get("version", UNKNOWN),
         "thresholds_from": ruleset.get("thresholds_effective_from") or UNKNOWN,
         "table_id": ruleset.get("table_id") or UNKNOWN,
+        # Which version of the Act and the regulation the verdict applied (assessments made before the law
+        # versions existed do not say: then it is stated as unknown, never guessed).
+        "law_title": (result.get("law") or {}).get("title") or UNKNOWN,
         "review_text": review_text,
         "reviewer_verdict_label": VERDICT_NB.get(decision.reviewer_verdict, "") if departs else "",
         "departure_reasoning": (decision.departure_reasoning or "") if departs else "",

@@ -125,6 +125,11 @@ class CooperationForm(FlaskForm):
         ("", _l("Unknown")), ("avg_turnover_3y", _l("Average turnover, last three years")),
         ("alt_measure_3y", _l("Other activity measure, last three years")), ("projection", _l("Business projection")),
     ]), default="")
+    projection_reason = SelectField(_l("Why projections are used for the market shares"), choices=lambda: options([
+        ("", _l("Unknown")), ("new_entity", _l("A new entity (less than three years of figures)")),
+        ("new_activity", _l("A new activity")), ("reorganisation", _l("A reorganisation")),
+        ("none", _l("None of these: three years of figures exist")),
+    ]), default="", description=_l("Projections count only for a new entity, a new activity or a reorganisation."))
     market_share_monitoring = TextAreaField(_l("How the market shares are monitored"), validators=[Optional(), Length(max=5000)])
     public_interest_only = SelectField(_l("Governed only by public-interest considerations"), choices=tri, default="")
     private_operator_advantaged = SelectField(_l("Is a private operator placed in a better position than its competitors?"), choices=lambda: options([

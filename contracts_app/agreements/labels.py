@@ -38,6 +38,7 @@ FIELDS = {
     "estimated_value": _l("Estimated value (NOK excl. VAT)"), "options_value": _l("Value of the options (NOK)"),
     "price_terms": _l("Price terms"), "common_objectives": _l("Common objectives"), "governance": _l("Governance and joint strategy"),
     "cost_sharing": _l("Cost sharing"), "pricing": _l("Pricing between the parties"), "activity_basis": _l("Basis for the market shares"),
+    "projection_reason": _l("Why projections are used for the market shares"),
     "market_share_monitoring": _l("How the market shares are monitored"), "public_interest_only": _l("Governed only by public-interest considerations"),
     "third_party_subcontracting": _l("Core service subcontracted to a third party"), "subcontracting_note": _l("Subcontracting"),
     "private_operator_advantaged": _l("Private operator advantaged"), "review_and_exit": _l("Review and exit"),

@@ -83,6 +83,8 @@ class Agreement(Base):
     pricing: Mapped[Optional[str]] = mapped_column(String(40))
     # avg_turnover_3y | alt_measure_3y | projection — basis of the open-market shares
     activity_basis: Mapped[Optional[str]] = mapped_column(String(40))
+    # Why projections are used, when they are (EXC-HOR-05): new_entity | new_activity | reorganisation | none
+    projection_reason: Mapped[Optional[str]] = mapped_column(String(40))
     market_share_monitoring: Mapped[Optional[str]] = mapped_column(Text)
     public_interest_only: Mapped[Optional[bool]] = mapped_column(Boolean)
     third_party_subcontracting: Mapped[Optional[bool]] = mapped_column(Boolean)

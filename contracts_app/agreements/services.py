@@ -46,6 +46,7 @@ SCHEME_BASE = {"2+1": 24, "1+1+1": 12}
 PARTY_ROLES = ("buyer", "supplier", "partner")
 PRICING = ("own_costs_each", "cost_reimbursement", "market_price_margin")
 ACTIVITY_BASIS = ("avg_turnover_3y", "alt_measure_3y", "projection")
+PROJECTION_REASONS = ("new_entity", "new_activity", "reorganisation", "none")
 ADVANTAGED = ("no", "yes", "unknown")
 VERDICTS = ("below_scope", "procurement_required", "exempt", "not_procurement_grant", "needs_assessment")
 LEGAL_TYPES = ("state", "municipality", "county_municipality", "public_body", "mixed_company", "foundation", "private")
@@ -59,7 +60,7 @@ STEP_FIELDS = {
     "period": ["start_date", "end_date", "option_scheme", "option_plan", "max_duration_months"],
     "value": ["estimated_value", "options_value", "price_terms"],
     "cooperation": [
-        "common_objectives", "governance", "cost_sharing", "pricing", "activity_basis", "market_share_monitoring",
+        "common_objectives", "governance", "cost_sharing", "pricing", "activity_basis", "projection_reason", "market_share_monitoring",
         "public_interest_only", "third_party_subcontracting", "subcontracting_note", "private_operator_advantaged",
         "review_and_exit",
     ],
@@ -474,7 +475,8 @@ def _parse_step(session: Session, a: Agreement, step: str, data: dict[str, Any],
     elif step == "cooperation":
         for key in ("common_objectives", "governance", "cost_sharing", "market_share_monitoring", "subcontracting_note", "review_and_exit"):
             values[key] = _text(data.get(key))
-        for key, allowed in (("pricing", PRICING), ("activity_basis", ACTIVITY_BASIS), ("private_operator_advantaged", ADVANTAGED)):
+        for key, allowed in (("pricing", PRICING), ("activity_basis", ACTIVITY_BASIS), ("projection_reason", PROJECTION_REASONS),
+                             ("private_operator_advantaged", ADVANTAGED)):
             v = data.get(key) or None
             if v is not None and v not in allowed:
                 errors.append({"path": key, "message": _("Choose one of the answers.")})

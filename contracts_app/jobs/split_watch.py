@@ -3,9 +3,11 @@
 Nightly, seat purchases (confirmed or completed; actual cost when registered) are summed per buyer legal entity
 (for a Nav office the side that bought: NAV-01), supplier legal entity and need (the kind of course, as in
 purchases/facts.py) over the engine's aggregation window: purchases starting from 12 months before today,
-including those that start later but are already committed. When a sum reaches 80 % of the next threshold in
-force today for special services (lower limit of the Act, national threshold, EEA threshold; thresholds from
-the database table, rulecheck.services.current_table), the buyer's legal reviewers and the budget owners of
+including those that start later but are already committed. When a sum reaches 80 % of the next threshold for
+special services (lower limit of the Act, national threshold, EEA threshold; thresholds from the database table,
+rulecheck.services.current_table) in force on the date the group's next purchase would be made — today, or the
+start of its latest committed purchase when that is later (THR-11: a window across 2026-07-01 is compared with
+the limit of the amended Act once the next purchase falls after it) — the buyer's legal reviewers and the budget owners of
 the buying units are told — once per threshold, and again only after the sum fell below 80 % and came back.
 Purchases within one legal entity (egenregi, EXC-INH-01) are not procurements and are left out.
 """
@@ -34,18 +36,18 @@ LEVELS = ("lower_limit", "national", "eea_special_health_social")
 
 
 def sums(session: Session, today: dt.date) -> dict[tuple[int, int, str], dict]:
-    """(buyer entity, supplier entity, need) → {"total", "units", "count"}."""
+    """(buyer entity, supplier entity, need) → {"total", "units", "count", "last"} (``last``: latest start)."""
     # The supplier and the need as recorded on each purchase when it was made (purchases/facts.py counts the same).
     amount = func.coalesce(SeatPurchase.actual_amount, SeatPurchase.amount)
     group = (SeatPurchase.buyer_unit_id, SeatPurchase.side, SeatPurchase.supplier_entity_id, SeatPurchase.course_kind)
     rows = session.execute(
-        select(*group, func.sum(amount), func.count())
+        select(*group, func.sum(amount), func.count(), func.max(SeatPurchase.start_date))
         .where(SeatPurchase.status.in_([PurchaseStatus.confirmed, PurchaseStatus.completed]),
                SeatPurchase.start_date >= add_months(today, -12))
         .group_by(*group)
     ).all()
-    out: dict[tuple[int, int, str], dict] = defaultdict(lambda: {"total": Decimal(0), "units": set(), "count": 0})
-    for unit_id, side, supplier_id, kind, total, n in rows:
+    out: dict[tuple[int, int, str], dict] = defaultdict(lambda: {"total": Decimal(0), "units": set(), "count": 0, "last": today})
+    for unit_id, side, supplier_id, kind, total, n, last in rows:
         buyer_id = session.get(Unit, unit_id).entity_for_side(side).id
         if buyer_id == supplier_id:
             continue
@@ -53,20 +55,28 @@ def sums(session: Session, today: dt.date) -> dict[tuple[int, int, str], dict]:
         group["total"] += Decimal(str(total))
         group["units"].add(unit_id)
         group["count"] += n
+        last = last if isinstance(last, dt.date) else dt.date.fromisoformat(str(last)[:10])  # a string on SQLite
+        group["last"] = max(group["last"], last)
     return out
+
+
+def levels_on(table, day: dt.date) -> list[tuple[str, Decimal]]:
+    """The watched thresholds in force on ``day``, ascending (a level the table lacks on that day is skipped)."""
+    ts = table.lookup(day)
+    return sorted(((k, getattr(ts, k)) for k in LEVELS if getattr(ts, k) is not None), key=lambda kv: kv[1])
 
 
 def run(session: Session, now: dt.datetime) -> dict:
     today = now.astimezone(OSLO).date()
     begin_write(session)
-    ts = current_table(session).lookup(today)
-    levels = sorted(((k, getattr(ts, k)) for k in LEVELS if getattr(ts, k) is not None), key=lambda kv: kv[1])
-    value = dict(levels)
+    table = current_table(session)
     groups = sums(session, today)
     alerts = told = 0
     seen = set()
     for (buyer_id, supplier_id, need), g in sorted(groups.items()):
         total = g["total"]
+        levels = levels_on(table, g["last"])
+        value = dict(levels)
         key = f"split:{buyer_id}:{supplier_id}:{need}"
         seen.add(key)
         state = watch.load(session, key)

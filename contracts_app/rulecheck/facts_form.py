@@ -83,6 +83,8 @@ def facts_from_form(form, entities: dict[str, LegalEntity], extra: dict[str, Any
     facts["supplier"] = party_from_form(f, "supplier", entities)
     if f.supplier_activity_pct.data is not None:
         facts["supplier"]["activity_for_controllers_pct"] = _num(f.supplier_activity_pct.data)
+    _put(facts["supplier"], "activity_basis", f.supplier_activity_basis.data or None)
+    _put(facts["supplier"], "projection_reason", f.supplier_projection_reason.data or None)
     _put(facts["supplier"], "direct_private_capital", _tri(f.supplier_private_capital.data))
     _put(facts["supplier"], "private_capital_required_by_law_noncontrolling", _tri(f.supplier_private_capital_by_law.data))
 
@@ -126,6 +128,7 @@ def facts_from_form(form, entities: dict[str, LegalEntity], extra: dict[str, Any
         _put(coop, "public_interest_only", _tri(f.public_interest_only.data))
         _put(coop, "pricing", f.pricing.data or None)
         _put(coop, "activity_basis", f.coop_activity_basis.data or None)
+        _put(coop, "projection_reason", f.coop_projection_reason.data or None)
         _put(coop, "private_operator_advantaged", f.private_advantaged.data or None)
         _put(coop, "third_party_subcontracting", _tri(f.subcontracting.data))
         facts["cooperation"] = coop
@@ -186,6 +189,8 @@ def form_data_from_facts(facts: dict[str, Any], entities_by_org: dict[str, Legal
         data[f"{prefix}_is_ca"] = TRI_BACK.get(party.get("is_contracting_authority"), "")
         data[f"{prefix}_is_central"] = TRI_BACK.get(party.get("is_central_government"), "")
     data["supplier_activity_pct"] = _dec(g(facts, "supplier", "activity_for_controllers_pct"))
+    data["supplier_activity_basis"] = g(facts, "supplier", "activity_basis") or ""
+    data["supplier_projection_reason"] = g(facts, "supplier", "projection_reason") or ""
     data["supplier_private_capital"] = TRI_BACK.get(g(facts, "supplier", "direct_private_capital"), "")
     data["supplier_private_capital_by_law"] = TRI_BACK.get(g(facts, "supplier", "private_capital_required_by_law_noncontrolling"), "")
     data["control"] = g(facts, "relationship", "control") or ""
@@ -224,6 +229,7 @@ def form_data_from_facts(facts: dict[str, Any], entities_by_org: dict[str, Legal
         data["public_interest_only"] = TRI_BACK.get(coop.get("public_interest_only"), "")
         data["pricing"] = coop.get("pricing") or ""
         data["coop_activity_basis"] = coop.get("activity_basis") or ""
+        data["coop_projection_reason"] = coop.get("projection_reason") or ""
         data["private_advantaged"] = coop.get("private_operator_advantaged") or ""
         data["subcontracting"] = TRI_BACK.get(coop.get("third_party_subcontracting"), "")
     nav = g(facts, "nav")

@@ -24,6 +24,22 @@ def tri():
     return options([("", _l("Unknown")), ("yes", _l("Yes")), ("no", _l("No"))])
 
 
+def activity_bases():
+    return options([
+        ("", _l("Unknown")), ("avg_turnover_3y", _l("Average turnover, last three years")),
+        ("alt_measure_3y", _l("Other activity measure, last three years")), ("projection", _l("Business projection")),
+    ])
+
+
+def projection_reasons():
+    """EXC-VERT-05 / EXC-HOR-05: projections count only for a new entity, a new activity or a reorganisation."""
+    return options([
+        ("", _l("Unknown")), ("new_entity", _l("A new entity (less than three years of figures)")),
+        ("new_activity", _l("A new activity")), ("reorganisation", _l("A reorganisation")),
+        ("none", _l("None of these: three years of figures exist")),
+    ])
+
+
 def legal_types():
     return options([
         ("", _l("Unknown")), ("state", _l("The State")), ("municipality", _l("Municipality")),
@@ -61,6 +77,8 @@ class RulesCheckForm(FlaskForm):
     joint_no_contrary_interests = Select(_l("The supplier pursues no interests contrary to theirs"), choices=tri)
     inverse_or_sister = Select(_l("The supplier controls the buyer, or both are controlled by the same authority"), choices=tri)
     supplier_activity_pct = DecimalField(_l("Share of the supplier's activity performed for its controllers (%)"), validators=PCT, places=None)
+    supplier_activity_basis = Select(_l("Basis for the supplier's activity share"), choices=activity_bases)
+    supplier_projection_reason = Select(_l("Why projections are used for the supplier's activity share"), choices=projection_reasons)
     supplier_private_capital = Select(_l("Direct private capital in the supplier"), choices=tri)
     supplier_private_capital_by_law = Select(_l("Only non-controlling private capital required by law"), choices=tri)
 
@@ -98,10 +116,8 @@ class RulesCheckForm(FlaskForm):
         ("", _l("Unknown")), ("own_costs_each", _l("Each party bears its own costs")),
         ("cost_reimbursement", _l("Reimbursement of costs")), ("market_price_margin", _l("Market price with a margin")),
     ]))
-    coop_activity_basis = Select(_l("Basis for the market shares"), choices=lambda: options([
-        ("", _l("Unknown")), ("avg_turnover_3y", _l("Average turnover, last three years")),
-        ("alt_measure_3y", _l("Other activity measure, last three years")), ("projection", _l("Business projection")),
-    ]))
+    coop_activity_basis = Select(_l("Basis for the market shares"), choices=activity_bases)
+    coop_projection_reason = Select(_l("Why projections are used for the market shares"), choices=projection_reasons)
     private_advantaged = Select(_l("Is a private operator placed in a better position than its competitors?"), choices=lambda: options([
         ("", _l("Not assessed")), ("no", _l("No")), ("yes", _l("Yes")), ("unknown", _l("Unknown — needs a legal assessment")),
     ]))

@@ -28,6 +28,10 @@ FACTS = {
     "supplier.is_contracting_authority": _l("Supplier is a contracting authority"),
     "supplier.activity_for_controllers_pct": _l("Share of the supplier's activity performed for its controllers"),
     "supplier.direct_private_capital": _l("Direct private capital in the supplier"),
+    "supplier.activity_basis": _l("Basis for the supplier's activity share"),
+    "supplier.projection_reason": _l("Why projections are used for the supplier's activity share"),
+    "cooperation.activity_basis": _l("Basis for the market shares"),
+    "cooperation.projection_reason": _l("Why projections are used for the market shares"),
     "relationship.control": _l("The buyer's control over the supplier"),
     "relationship.joint_control.representation_all": _l("All controlling authorities are represented"),
     "relationship.joint_control.joint_decisive_influence": _l("Joint decisive influence"),
@@ -50,6 +54,7 @@ PARTY_FACTS = {
     "contributions": _l("contributions"),
     "payment_only": _l("contributes only money"),
     "open_market_share_pct": _l("share sold on the open market"),
+    "entity_id": _l("organisation number"),
 }
 
 _PARTY = re.compile(r"^cooperation\.parties\[(\d+)\]\.(\w+)$")

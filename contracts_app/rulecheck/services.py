@@ -1,4 +1,5 @@
-"""Threshold periods in the database (add, activate, load the shipped table), the table in force, scenarios."""
+"""Threshold periods and law versions in the database (add, activate, verify, load the shipped table), the table
+in force, the record of each change of the law data (for the law-change impact report), scenarios."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,9 +17,11 @@ from ..db import core_connection
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..money import parse_amount
 from ..rules.thresholds import KEY_RULES, ThresholdTable, ThresholdTableError
-from .models import Scenario, ThresholdPeriod
+from .models import LawChange, LawVersionPeriod, Scenario, ThresholdPeriod
 
-PERIOD_FIELDS = ["key", "value_nok", "effective_from", "effective_to", "source", "last_verified", "status", "note"]
+PERIOD_FIELDS = ["key", "rule_id", "value_nok", "effective_from", "effective_to", "source", "last_verified", "status", "note",
+                 "verification_note"]
+LAW_FIELDS = ["name", "effective_from", "effective_to", "title", "title_en", "source", "last_verified", "status"]
 
 _cache_lock = threading.Lock()
 _cache: dict[tuple, ThresholdTable] = {}
@@ -26,11 +29,18 @@ _cache: dict[tuple, ThresholdTable] = {}
 
 # The table's version summary (see current_table), built once: every purchase reads it, and building the
 # select costs more CPU than running it. A purchase's assessment reads it with its facts (purchases.facts).
+# Law versions are part of the table (each assessment names the one in force), so their summary is in it too;
+# so are verifications (an assessment says whether the law version it applied is verified).
 TABLE_VERSION = select(
     func.count(), func.max(ThresholdPeriod.id), func.count(ThresholdPeriod.effective_to),
     func.max(ThresholdPeriod.effective_to), func.count(ThresholdPeriod.effective_from),
     func.sum(case((ThresholdPeriod.status == "active", 1), else_=0)),
     func.sum(ThresholdPeriod.value_nok), func.max(ThresholdPeriod.effective_from),
+    func.count(ThresholdPeriod.last_verified),
+    *(select(agg).scalar_subquery() for agg in (
+        func.count(LawVersionPeriod.id), func.max(LawVersionPeriod.id), func.count(LawVersionPeriod.effective_to),
+        func.max(LawVersionPeriod.effective_to), func.count(LawVersionPeriod.last_verified),
+    )),
 )
 
 
@@ -51,8 +61,7 @@ def current_table(session: Session, version=None) -> ThresholdTable:
     with _cache_lock:
         table = _cache.get(version)
     if table is None:
-        rows = session.scalars(select(ThresholdPeriod).order_by(ThresholdPeriod.id)).all()
-        table = ThresholdTable.from_rows(r.as_row() for r in rows)
+        table = _table_from_database(session)
         with _cache_lock:
             if len(_cache) > 32:
                 _cache.clear()
@@ -60,31 +69,85 @@ def current_table(session: Session, version=None) -> ThresholdTable:
     return table
 
 
+def _table_from_database(session: Session) -> ThresholdTable:
+    """The table exactly as the database holds it now (no cache). Raises :class:`ThresholdTableError`."""
+    rows = session.scalars(select(ThresholdPeriod).order_by(ThresholdPeriod.id)).all()
+    laws = session.scalars(select(LawVersionPeriod).order_by(LawVersionPeriod.effective_from)).all()
+    return ThresholdTable.from_rows((r.as_row() for r in rows), (v.as_row() for v in laws))
+
+
+def table_now(session: Session) -> ThresholdTable:
+    """The table in force for a change about to be made: the database's, or the shipped one while it has none."""
+    session.flush()
+    if session.scalar(select(func.count()).select_from(ThresholdPeriod)) == 0:
+        return ThresholdTable.shipped()
+    return _table_from_database(session)
+
+
 def load_shipped(session: Session, *, actor: Actor, now: dt.datetime) -> int:
-    """Insert the shipped periods the database does not have yet (same key, start and status). Idempotent."""
+    """Insert the shipped periods and law versions the database does not have yet. Idempotent.
+
+    A period is the same when key, start, status and figure are; a law version when its name is. This only
+    fills a database: a change of the law in an existing database is made by a data migration (as
+    ``0010_law_2026_07`` did), by closing the open period and adding the new one, never by rewriting a row.
+    """
     have = {(p.key, p.effective_from, p.status, p.value_nok) for p in session.scalars(select(ThresholdPeriod))}
     added = 0
     for row in ThresholdTable.shipped().rows:
         if (row.key, row.effective_from, row.status, row.value_nok) in have:
             continue
         period = ThresholdPeriod(
-            key=row.key, value_nok=row.value_nok, effective_from=row.effective_from, effective_to=row.effective_to,
-            source=row.source, last_verified=row.last_verified, status=row.status, note=row.note, created_at=now,
+            key=row.key, rule_id=row.rule_id or None, value_nok=row.value_nok, effective_from=row.effective_from,
+            effective_to=row.effective_to, source=row.source, last_verified=row.last_verified, status=row.status,
+            note=row.note, created_at=now,
         )
         session.add(period)
         session.flush()
         audit.record(session, actor, "threshold.loaded", period, at=now, after=audit.snapshot(period, PERIOD_FIELDS))
         added += 1
+    names = set(session.scalars(select(LawVersionPeriod.name)))
+    for version in ThresholdTable.shipped().law_versions:
+        if version.id in names:
+            continue
+        law = LawVersionPeriod(
+            name=version.id, effective_from=version.effective_from, effective_to=version.effective_to,
+            title=version.title, title_en=version.title_en, source=version.source,
+            last_verified=version.last_verified, status=version.status, created_at=now,
+        )
+        session.add(law)
+        session.flush()
+        audit.record(session, actor, "law_version.loaded", law, at=now, after=audit.snapshot(law, LAW_FIELDS))
+        added += 1
     _check_table(session)
     return added
 
 
-def _check_table(session: Session) -> None:
+def _check_table(session: Session) -> ThresholdTable:
     session.flush()
     try:
-        ThresholdTable.from_rows(p.as_row() for p in session.scalars(select(ThresholdPeriod)))
+        return _table_from_database(session)
     except ThresholdTableError as exc:
         raise ValidationFailed(_("The threshold table would be inconsistent."), errors=[{"path": "effective_from", "message": str(exc)}]) from exc
+
+
+def record_law_change(session: Session, before: ThresholdTable, *, cause: str, actor: Actor, now: dt.datetime) -> LawChange | None:
+    """Record a change of the law data made in this transaction (``before``: the table before it).
+
+    Nothing is recorded when the change does not alter what an assessment depends on (same table id: e.g. a
+    pending row added, or a figure marked verified). The re-assessment job (``lawchange``) picks it up.
+    """
+    after = _check_table(session)
+    if after.id == before.id:
+        return None
+    change = LawChange(
+        created_at=now, cause=cause[:200], actor_id=actor.user_id, table_before=before.as_document(),
+        table_after=after.as_document(), table_before_id=before.id, table_after_id=after.id, status="pending",
+    )
+    session.add(change)
+    session.flush()
+    audit.record(session, actor, "law.changed", change, at=now,
+                 after={"cause": change.cause, "table_before": before.id, "table_after": after.id})
+    return change
 
 
 def _parse(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict]]:
@@ -115,14 +178,18 @@ def _active_periods(session: Session, key: str) -> list[ThresholdPeriod]:
     ).all()
 
 
-def _place_active(session: Session, period: ThresholdPeriod, *, actor: Actor, now: dt.datetime) -> None:
-    """Close the open period before ``period``; refuse a start in the past or before an existing period.
+def _place_active(session: Session, period: ThresholdPeriod, *, actor: Actor, now: dt.datetime, allow_past: bool = False) -> None:
+    """Close the open period before ``period``; refuse a start before an existing period, and a start in the past
+    unless ``allow_past``.
 
-    The past is never rewritten: what was in force yesterday stays what it was, so every assessment already
-    made can be reproduced from the table it recorded.
+    A new figure of our own making never starts in the past: what was in force yesterday stays what it was, so
+    every assessment already made can be reproduced from the table it recorded (it names the table id). Only a
+    pending period, which records an amendment already decided, may be activated from the date the amendment
+    entered into force even when legal staff learn of it later (``allow_past``): the open period before it is
+    then closed the day before, which is what the law was, and the impact report shows what that moves.
     """
     today = now.astimezone(OSLO).date()
-    if period.effective_from < today:
+    if period.effective_from < today and not allow_past:
         raise ValidationFailed(
             _("A period cannot start in the past."),
             errors=[{"path": "effective_from", "message": _(
@@ -156,31 +223,72 @@ def add_period(session: Session, data: dict[str, Any], *, actor: Actor, now: dt.
         errors.append({"path": "effective_from", "message": _("An active period needs the date it enters into force.")})
     if errors:
         raise ValidationFailed(_("The threshold period was not saved."), errors=errors)
+    before_table = table_now(session)
     period = ThresholdPeriod(**parsed, status=status, effective_to=None, created_at=now, created_by_id=actor.user_id)
     if status == "active":
         _place_active(session, period, actor=actor, now=now)
     session.add(period)
     session.flush()
     audit.record(session, actor, "threshold.period_added", period, at=now, after=audit.snapshot(period, PERIOD_FIELDS))
-    _check_table(session)
+    record_law_change(session, before_table, cause="threshold.period_added", actor=actor, now=now)
     return period
 
 
-def activate(session: Session, period_id: int, *, effective_from: dt.date | None, actor: Actor, now: dt.datetime) -> ThresholdPeriod:
+def activate(session: Session, period_id: int, *, effective_from: dt.date | None, actor: Actor, now: dt.datetime,
+             value_nok: Any = None, source: str | None = None) -> ThresholdPeriod:
+    """Bring a pending period into force from ``effective_from``. A pending row whose figure is not known yet
+    (the 2026–2027 EEA values) needs ``value_nok`` too; ``source`` may name where the date and figure come from
+    (Lovdata). Closes the open period before it, and records the change for the impact report."""
     period = session.get(ThresholdPeriod, period_id)
     if period is None:
         raise NotFound(_("No such threshold period."))
     if period.status != "pending":
         raise Conflict(_("Only a pending period can be activated."))
+    errors = []
     if effective_from is None:
-        raise ValidationFailed(_("The period was not activated."), errors=[{"path": "effective_from", "message": _("Give the date it enters into force.")}])
+        errors.append({"path": "effective_from", "message": _("Give the date it enters into force.")})
+    value = period.value_nok
+    if value_nok not in (None, ""):
+        value, problem = parse_amount(value_nok)
+        if problem is not None or value == 0:
+            errors.append({"path": "value_nok", "message": _("Enter the amount in NOK excluding VAT, above zero.")})
+    elif value is None:
+        errors.append({"path": "value_nok", "message": _("This period has no figure yet: enter the amount in NOK excluding VAT.")})
+    if errors:
+        raise ValidationFailed(_("The period was not activated."), errors=errors)
+    before_table = table_now(session)
     before = audit.snapshot(period, PERIOD_FIELDS)
     period.effective_from = effective_from
+    period.value_nok = value
+    source = (source or "").strip()
+    if source:
+        period.source = f"{period.source}; {source}"[:4000] if period.source else source[:4000]
     period.status = "active"
-    _place_active(session, period, actor=actor, now=now)
+    _place_active(session, period, actor=actor, now=now, allow_past=True)
     session.flush()
     audit.record(session, actor, "threshold.period_activated", period, at=now, before=before, after=audit.snapshot(period, PERIOD_FIELDS))
-    _check_table(session)
+    record_law_change(session, before_table, cause="threshold.period_activated", actor=actor, now=now)
+    return period
+
+
+def verify(session: Session, period_id: int, *, note: str, actor: Actor, now: dt.datetime) -> ThresholdPeriod:
+    """A legal reviewer confirms a figure against the official text (Lovdata): the row records the day, who
+    checked and what they read. The figure and period stay as they are (to correct one, add a new period)."""
+    period = session.get(ThresholdPeriod, period_id)
+    if period is None:
+        raise NotFound(_("No such threshold period."))
+    note = (note or "").strip()
+    if not 3 <= len(note) <= 2000:
+        raise ValidationFailed(_("The figure was not marked verified."), errors=[{"path": "note", "message": _(
+            "Say what you checked (e.g. the Lovdata text and its date), 3–2000 characters.")}])
+    if period.value_nok is None:
+        raise Conflict(_("A period without a figure cannot be verified: activate it with its figure first."))
+    before = audit.snapshot(period, PERIOD_FIELDS)
+    period.last_verified = now.astimezone(OSLO).date()
+    period.verified_by_id = actor.user_id
+    period.verification_note = note
+    session.flush()
+    audit.record(session, actor, "threshold.period_verified", period, at=now, before=before, after=audit.snapshot(period, PERIOD_FIELDS))
     return period
 
 

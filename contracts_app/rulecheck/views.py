@@ -13,7 +13,7 @@ from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..choices import options
 from ..db import get_session
-from ..errors import DomainError, ValidationFailed
+from ..errors import Conflict, DomainError, ValidationFailed
 from ..organisations.models import LegalEntity
 from ..rules import evaluate_document
 from ..rules.thresholds import KEY_RULES
@@ -21,7 +21,7 @@ from ..web import current_actor
 from . import services
 from .facts_form import facts_from_form, form_data_from_facts
 from .forms import ImportForm, RulesCheckForm, ScenarioForm
-from .models import Scenario, ThresholdPeriod
+from .models import LawVersionPeriod, Scenario, ThresholdPeriod
 
 bp = Blueprint("rulecheck", __name__)
 
@@ -204,9 +204,10 @@ def thresholds():
         select(ThresholdPeriod).order_by(ThresholdPeriod.key, ThresholdPeriod.effective_from)
     ).all()
     table = services.current_table(session)
+    laws = session.scalars(select(LawVersionPeriod).order_by(LawVersionPeriod.effective_from)).all()
     return render_template(
         "rulecheck/thresholds.html", periods=periods, keys=KEY_RULES, errors=errors, form_values=request.form,
-        table_id=table.id, in_database=bool(periods),
+        table_id=table.id, in_database=bool(periods), laws=laws or table.law_versions, lang=str(get_locale() or "nb"),
     ), 422 if errors else 200
 
 
@@ -221,14 +222,33 @@ def activate_threshold(period_id: int):
     except ValueError:
         start = None
     try:
-        services.activate(session, period_id, effective_from=start, actor=current_actor(), now=clock.now())
-    except ValidationFailed as exc:
+        services.activate(session, period_id, effective_from=start, actor=current_actor(), now=clock.now(),
+                          value_nok=request.form.get("value_nok"), source=request.form.get("source"))
+    except (ValidationFailed, Conflict) as exc:
         session.rollback()
-        flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
+        flash(" ".join(e["message"] for e in (exc.errors or [])) or exc.message, "error")
         return redirect(url_for(".thresholds"))
     session.commit()
-    flash(_("The period is active from %(date)s.", date=start.strftime("%d.%m.%Y")), "success")
+    flash(_("The period is active from %(date)s. Open items are re-assessed under the new figure; the verdicts that "
+            "move are listed under «Changes after a change of the law».", date=start.strftime("%d.%m.%Y")), "success")
     return redirect(url_for(".thresholds"))
+
+
+@bp.post("/admin/thresholds/<int:period_id>/verify")
+@requires(perm.can_manage_thresholds)
+def verify_threshold(period_id: int):
+    """A legal reviewer confirms a figure against the official text, with a note of what they read."""
+    session = get_session()
+    try:
+        period = services.verify(session, period_id, note=request.form.get("note") or "", actor=current_actor(), now=clock.now())
+    except (ValidationFailed, Conflict) as exc:
+        session.rollback()
+        flash(" ".join(e["message"] for e in (exc.errors or [])) or exc.message, "error")
+        return redirect(url_for(".thresholds", _anchor=f"period-{period_id}"))
+    session.commit()
+    flash(_("The figure %(key)s from %(date)s is marked verified.", key=period.key,
+            date=period.effective_from.strftime("%d.%m.%Y") if period.effective_from else "—"), "success")
+    return redirect(url_for(".thresholds", _anchor=f"period-{period_id}"))
 
 
 @bp.post("/admin/thresholds/load")

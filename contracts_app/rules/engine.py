@@ -35,12 +35,11 @@ from .rules_obl import OBL01, OBL02, OBL03, OBL04, OBL05, OBL06, OBL07
 from .rules_scope import SCOPE01, SCOPE02, SCOPE03
 from .rules_thr import THR10, THR11, MissingThreshold, regime_finding
 from .rules_val import VAL06, compute_aggregate, compute_estimate, value_findings, value_missing_paths
-from .schema import FactsError, error
 from .thresholds import ThresholdSet
 
 #: Version of the rule logic and texts; recorded in every assessment and frozen with approved
 #: agreements. Bump it whenever a rule's logic, message or citation changes.
-RULESET_VERSION = "1.0.0"
+RULESET_VERSION = "1.1.0"
 
 #: Obligations that attach to ``procurement_required`` (OBL-05 attaches to exemptions and judgments).
 _PROCUREMENT_OBLIGATIONS = (OBL01, OBL02, OBL03, OBL04, OBL06, OBL07)
@@ -86,25 +85,37 @@ def _procurement_obligations(f: Facts, ctx: Context) -> tuple[Finding, ...]:
 def assess(facts: Facts, thresholds: ThresholdSet) -> dict[str, Any]:
     """Assess validated facts with the threshold set in force on their reference date.
 
-    Raises :class:`~.schema.FactsError` (path ``reference_date``) when the threshold table does not
-    cover that date — the engine never guesses a threshold.
+    The engine never guesses a threshold: when the table has no value in force on the reference date
+    for a threshold this case needs (no lower limit at all, or e.g. no EEA figure before 2020 for a
+    regime), the case is not an input error but gets :func:`_missing_threshold`'s ``needs_assessment``.
     """
     if thresholds.lower_limit is None:
-        raise FactsError([error("reference_date", "no_thresholds", day=facts.reference_date.isoformat())])
+        return _missing_threshold(facts, thresholds, "lower_limit", thresholds.lower_limit_rule)
     try:
         return _assess(facts, thresholds)
     except MissingThreshold as exc:
-        raise FactsError(
-            [
-                error(
-                    "reference_date",
-                    "no_threshold_key",
-                    key=exc.key,
-                    rule=exc.rule_id,
-                    day=facts.reference_date.isoformat(),
-                )
-            ]
-        ) from None
+        return _missing_threshold(facts, thresholds, exc.key, exc.rule_id)
+
+
+def _missing_threshold(f: Facts, ts: ThresholdSet, key: str, rule_id: str) -> dict[str, Any]:
+    """``needs_assessment`` for a case the table cannot decide: no regime, nothing missing from the facts,
+    one THR-11 warning naming the threshold key, its rule and the reference date."""
+    estimate = compute_estimate(f)
+    aggregate = compute_aggregate(f, estimate)
+    warning = THR11.finding("missing_threshold", threshold=key, rule=rule_id, day=f.reference_date)
+    law_block = getattr(ts, "law_block", None)
+    return {
+        "verdict": "needs_assessment",
+        "regime": None,
+        "estimated_value_nok": amount_str(estimate.value),
+        "aggregated_value_nok": amount_str(aggregate.value),
+        "reasons": [],
+        "warnings": [warning.item],
+        "obligations": [],
+        "missing_facts": [],
+        "ruleset": ts.memo.get("ruleset") or _ruleset(ts),
+        "law": law_block() if law_block is not None else None,
+    }
 
 
 def _assess(f: Facts, ts: ThresholdSet) -> dict[str, Any]:
@@ -195,8 +206,13 @@ def _assess(f: Facts, ts: ThresholdSet) -> dict[str, Any]:
     vertical = horizontal = None
     if verdict is None:
         # 6. Extended in-house.
-        vertical = assess_vertical(f, ctx)
-        reasons.extend(vertical.reasons)
+        vertical = assess_vertical(f, ctx, judgment=True)
+        if vertical.status == "judgment":  # only why projections are used is open (EXC-VERT-05)
+            inserts.append((len(reasons), vertical.reasons))
+            judgment = True
+            judgment_missing += vertical.missing
+        else:
+            reasons.extend(vertical.reasons)
         if vertical.status == "established":
             verdict, exempt_by = "exempt", "VERT"
         elif vertical.status == "unknown":
@@ -325,6 +341,7 @@ def _assess(f: Facts, ts: ThresholdSet) -> dict[str, Any]:
         "obligations": _items(obligations) if obligations else [],
         "missing_facts": list(dict.fromkeys(missing)) if missing else [],
         "ruleset": ts.memo.get("ruleset") or _ruleset(ts),
+        "law": ts.law_block(),
     }
 
 

@@ -50,13 +50,16 @@ class _LowerLimit(Rule):
         value = ctx.aggregate.value
         if ts.lower_limit_rule != self.rule_id or value is None:
             return None
-        limit = need(ts, "lower_limit")  # already the THR-02 value when Prop. 147 L is in force
+        limit = need(ts, "lower_limit")  # the figure of the row in force; that row names this rule
         key = "below" if value < limit else "in_scope"
         # The finding depends only on the threshold set: render it once per set.
         memo_key = (self.rule_id, key)
         found = ts.memo.get(memo_key)
         if found is None:
-            found = ts.memo[memo_key] = self.finding(key, limit=limit, decision="below_scope" if key == "below" else "in_scope")
+            since = ts.period_start.get("lower_limit", ts.on)
+            found = ts.memo[memo_key] = self.finding(
+                key, limit=limit, since=since, decision="below_scope" if key == "below" else "in_scope"
+            )
         return found
 
 
@@ -64,7 +67,7 @@ class _LowerLimit(Rule):
 class THR01(_LowerLimit):
     rule_id = "THR-01"
     family = "THR"
-    title = "Lower limit of the Act: 100 000 NOK"
+    title = "Lower limit of the Act (anskaffelsesloven § 2)"
     citation = "anskaffelsesloven (LOV-2016-06-17-73) § 2; veileder til reglene om offentlige anskaffelser kap. 5.1–5.2.1"
     messages = {
         "below": (
@@ -84,18 +87,18 @@ class THR01(_LowerLimit):
 class THR02(_LowerLimit):
     rule_id = "THR-02"
     family = "THR"
-    title = "Lower limit 300 000 NOK (Prop. 147 L (2024–2025)), once in force"
-    citation = "Prop. 147 L (2024–2025); Innst. 38 L (2025–2026)"
+    title = "Lower limit of the amended Act (Prop. 147 L (2024–2025))"
+    citation = "anskaffelsesloven § 2 som endret ved lov (Prop. 147 L (2024–2025), Innst. 38 L (2025–2026))"
     messages = {
         "below": (
             MET,
-            "Verdien er under nedre grense {limit} (endret ved Prop. 147 L): anskaffelsesregelverket gjelder ikke.",
-            "The value is below the lower limit {limit} (as amended by Prop. 147 L): the procurement rules do not apply.",
+            "Verdien er under nedre grense {limit} i anskaffelsesloven § 2 som endret med virkning fra {since}: anskaffelsesregelverket gjelder ikke.",
+            "The value is below the lower limit {limit} of the Procurement Act § 2 as amended with effect from {since}: the procurement rules do not apply.",
         ),
         "in_scope": (
             NOT_MET,
-            "Verdien er lik eller over nedre grense {limit} (endret ved Prop. 147 L): regelverket gjelder.",
-            "The value is equal to or above the lower limit {limit} (as amended by Prop. 147 L): the rules apply.",
+            "Verdien er lik eller over nedre grense {limit} i anskaffelsesloven § 2 som endret med virkning fra {since}: anskaffelsesloven og forskriften del I gjelder.",
+            "The value is equal to or above the lower limit {limit} of the Procurement Act § 2 as amended with effect from {since}: the Procurement Act and part I of the regulation apply.",
         ),
     }
 
@@ -384,6 +387,12 @@ class THR11(Rule):
             INFO,
             "Terskelverdiene som gjaldt på referansedatoen {day} er brukt (tabell {table}, siste endring i kraft fra {since}).",
             "The thresholds in force on the reference date {day} are used (table {table}, latest change in force from {since}).",
+        ),
+        # Used by engine.assess when the table lacks a figure the case needs (verdict needs_assessment).
+        "missing_threshold": (
+            INFO,
+            "Terskelverditabellen har ingen verdi for «{threshold}» ({rule}) som gjelder på referansedatoen {day}, og motoren gjetter aldri en terskelverdi. Saken må vurderes manuelt, eller en juridisk ansvarlig må legge inn perioden i tabellen.",
+            "The threshold table has no value for '{threshold}' ({rule}) in force on the reference date {day}, and the engine never guesses a threshold. Assess the case manually, or have a legal reviewer add that period to the table.",
         ),
     }
 

@@ -71,8 +71,8 @@ def test_each_document_converts_to_pdf_with_the_expected_text(db, world, tmp_pat
     need(soffice and pdftotext, "LibreOffice (soffice) and poppler-utils (pdftotext) are needed: apt-get install libreoffice-writer-nogui poppler-utils")
     expected = {
         "cooperation_agreement": ["Samarbeidsavtale", "Felles mål", "EXC-HOR-01", "Testvik kommune"],
-        "exemption_assessment": ["Unntaksvurdering", "Kilde:", "OBL-05"],
-        "procurement_protocol": ["Anskaffelsesprotokoll", "Regelsett"],
+        "exemption_assessment": ["Unntaksvurdering", "Kilde:", "OBL-05", "Regelverk lagt til grunn: anskaffelsesloven"],
+        "procurement_protocol": ["Anskaffelsesprotokoll", "Regelsett", "Regelverk lagt til grunn: anskaffelsesloven"],
         "order_confirmation": ["Ordrebekreftelse", "Norskkurs A1–A2", "REF-0"],
     }
     for kind, ctx in _contexts(db, world).items():
@@ -94,7 +94,8 @@ def test_documents_are_stored_with_template_version_and_hash(db, world):
     docs = documents.generate_for_agreement(db, a, decision=None, actor=services.Actor(None, None), now=clock.now())
     assert [d.kind for d in docs] == ["cooperation_agreement", "procurement_protocol"] or [d.kind for d in docs][0] == "cooperation_agreement"
     for d in docs:
-        assert d.sha256 == hashlib.sha256(d.content).hexdigest() and d.template_version == "1.0" and not d.at_approval
+        assert d.sha256 == hashlib.sha256(d.content).hexdigest() and d.template_version == documents.manifest()[d.kind]["version"]
+        assert not d.at_approval
 
 
 def test_renders_in_a_row_do_not_leak_into_each_other(db, world):

@@ -102,21 +102,38 @@ def test_dated_national_and_special_thresholds(day, value, regime):
     assert _regime(facts) == ("procurement_required", regime)
 
 
-def test_2018_national_threshold_was_1_1_million():
-    facts = plain({"reference_date": "2018-04-05", "contract.category": "special_services", "contract.value.base_nok": 1_100_000})
-    with pytest.raises(FactsError) as info:
-        evaluate(facts)
-    # 1 100 000 reaches the national threshold of that day; the regime then needs an EEA figure the
-    # shipped table does not have before 2020-02-13, so the engine asks for it instead of guessing.
-    assert info.value.errors[0]["path"] == "reference_date"
-    assert "eea_special_health_social" in info.value.errors[0]["message_en"]
+@pytest.mark.parametrize(
+    ("changes", "key", "rule", "day"),
+    [
+        # 1 100 000 reaches the national threshold of that day; the regime then needs an EEA figure the
+        # shipped table does not have for special services before 2020-02-13 (catalog § 14 item 2).
+        ({"reference_date": "2018-04-05", "contract.category": "special_services", "contract.value.base_nok": 1_100_000},
+         "eea_special_health_social", "THR-07", "2018-04-05"),
+        # Before the Act (2017-01-01) the table has no lower limit at all.
+        ({"reference_date": "2016-12-31"}, "lower_limit", "THR-01", "2016-12-31"),
+    ],
+    ids=["2018-special-services-no-eea-row", "before-the-act"],
+)
+def test_a_missing_threshold_gives_needs_assessment_with_a_warning_not_an_input_error(changes, key, rule, day):
+    facts = plain(changes)
+    code, result = evaluate_document(facts)
+    assert code == 0
+    assert result == evaluate(facts)
+    assert result["verdict"] == "needs_assessment" and result["regime"] is None
+    assert result["missing_facts"] == [] and result["reasons"] == [] and result["obligations"] == []
+    assert ids(result, "warnings") == ["THR-11"]
+    warning = result["warnings"][0]
+    assert f"'{key}' ({rule})" in warning["message_en"] and day in warning["message_en"]
+    assert f"«{key}» ({rule})" in warning["message"]
+    assert set(result["ruleset"]) >= {"version", "thresholds_effective_from", "table_id"}
+    assert "law" in result
 
 
-def test_reference_date_before_the_table_is_an_input_error():
-    code, body = evaluate_document(make_facts({"reference_date": "2016-12-31"}))
-    assert code == 2
-    assert body["errors"][0]["path"] == "reference_date"
-    assert "no threshold table" in body["errors"][0]["message_en"].lower()
+def test_a_batch_with_a_missing_threshold_case_still_assesses_the_others():
+    missing = plain({"reference_date": "2016-12-31"})
+    code, body = evaluate_document({"cases": [missing, plain()]})
+    assert code == 0
+    assert [r["verdict"] for r in body["results"]] == ["needs_assessment", "procurement_required"]
 
 
 def test_category_unknown_above_national_threshold_leaves_regime_open():
@@ -185,14 +202,16 @@ def test_shipped_values(day, key, value):
     assert getattr(SHIPPED.lookup(date.fromisoformat(day)), key) == Decimal(value)
 
 
-def test_shipped_table_has_the_pending_prop147_row_and_no_guessed_2026_values():
+def test_shipped_table_has_only_the_2026_2027_eea_rows_pending_and_no_guessed_figure():
     rows = _rows()
     pending = [r for r in rows if r["status"] == "pending"]
-    assert [r["key"] for r in pending] == ["lower_limit_prop147"]
-    assert pending[0]["value_nok"] == "300000" and pending[0]["effective_from"] is None
-    assert all(r["value_nok"] is not None for r in rows)
-    assert not any(r["effective_from"] and r["effective_from"] >= "2025-01-01" for r in rows)
-    assert SHIPPED.lookup(date(2030, 1, 1)).lower_limit == Decimal(100000)
+    assert sorted(r["key"] for r in pending) == sorted(
+        ["eea_goods_services_central", "eea_goods_services_other", "eea_works", "eea_special_health_social"]
+    )
+    assert all(r["value_nok"] is None and r["effective_from"] is None for r in pending)
+    assert not any(r["key"] == "lower_limit_prop147" for r in rows)  # the 300 000 proposal never became law
+    assert all(r["value_nok"] is not None for r in rows if r["status"] == "active")
+    assert SHIPPED.lookup(date(2030, 1, 1)).lower_limit == Decimal(500000)
 
 
 def test_before_2017_nothing_is_in_force():
@@ -217,20 +236,14 @@ def test_from_rows_accepts_date_objects_decimals_and_strings():
     assert day.eea_works is None
 
 
-def test_activating_prop147_is_data_and_switches_the_lower_limit_to_thr02():
-    rows = _rows()
-    for row in rows:
-        if row["key"] == "lower_limit":
-            row["effective_to"] = "2026-06-30"
-        if row["key"] == "lower_limit_prop147":
-            row.update(status="active", effective_from="2026-07-01")
-    table = ThresholdTable.from_rows(rows)
-    assert table.id != SHIPPED.id
-    before = evaluate(make_facts({"reference_date": "2026-06-30", "contract.value.base_nok": 250_000}), table)
-    after = evaluate(make_facts({"reference_date": "2026-07-01", "contract.value.base_nok": 250_000}), table)
+def test_the_amended_lower_limit_is_a_row_naming_thr02_and_its_date():
+    before = evaluate(make_facts({"reference_date": "2026-06-30", "contract.value.base_nok": 250_000}))
+    after = evaluate(make_facts({"reference_date": "2026-07-01", "contract.value.base_nok": 250_000}))
     assert before["verdict"] == "procurement_required" and "THR-01" in ids(before)
     assert after["verdict"] == "below_scope" and "THR-02" in ids(after)
-    at_limit = evaluate(make_facts({"reference_date": "2026-07-01", "contract.value.base_nok": 300_000}), table)
+    message = next(r for r in after["reasons"] if r["rule_id"] == "THR-02")["message"]
+    assert "500\xa0000" in message and "01.07.2026" in message
+    at_limit = evaluate(make_facts({"reference_date": "2026-07-01", "contract.value.base_nok": 500_000}))
     assert at_limit["verdict"] == "procurement_required"
     assert "Prop. 147 L" in at_limit["obligations"][0]["message"]
 
@@ -256,7 +269,7 @@ def test_table_id_ignores_pending_rows_and_notes():
     rows[0]["note"] = "reviewed again"
     rows.append({"key": "eea_works", "value_nok": "60000000", "effective_from": None, "effective_to": None,
                  "source": "", "last_verified": None, "status": "pending", "note": "2026 value, not yet in force"})
-    assert ThresholdTable.from_rows(rows).id == SHIPPED.id
+    assert ThresholdTable.from_rows(rows, [v.as_dict() for v in SHIPPED.law_versions]).id == SHIPPED.id
 
 
 @pytest.mark.parametrize(
