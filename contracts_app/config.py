@@ -59,6 +59,11 @@ DEFAULTS: dict[str, object] = {
     "SMTP_FROM": "kursportalen@localhost",
     "SMTP_TIMEOUT": 10,  # seconds per connection attempt
     "SMTP_MAX_ATTEMPTS": 8,  # then the message is marked failed (an admin can queue it again)
+    # --- rules engine over HTTP (POST /api/v1/rules/evaluate). A batch with more cases is refused with 413
+    # (the CLI has no cap); the endpoint accepts bodies up to RULES_BATCH_MAX_BYTES (a 10 000-case batch is
+    # about 10 MB) instead of MAX_CONTENT_LENGTH.
+    "RULES_BATCH_MAX_CASES": 10_000,
+    "RULES_BATCH_MAX_BYTES": 32 * 1024 * 1024,
 }
 
 TRUE_WORDS = {"1", "true", "on", "yes"}
@@ -107,6 +112,8 @@ def load(app, overrides: dict | None = None, *, default_env: str = "development"
     _whole(cfg, "SMTP_PORT", 1, 65535)
     _whole(cfg, "SMTP_TIMEOUT", 1, 300)
     _whole(cfg, "SMTP_MAX_ATTEMPTS", 1, 50)
+    _whole(cfg, "RULES_BATCH_MAX_CASES", 1, 1_000_000)
+    _whole(cfg, "RULES_BATCH_MAX_BYTES", 1024, 1024 * 1024 * 1024)
     if cfg.get("SMTP_TLS") not in ("starttls", "ssl", "none"):
         raise ConfigError(f"CONTRACTS_SMTP_TLS must be starttls, ssl or none, not {cfg.get('SMTP_TLS')!r}")
     if cfg["DEFAULT_LOCALE"] not in LOCALES:

@@ -87,6 +87,9 @@ def _value(rng: random.Random) -> dict[str, Any]:
     return {"base_nok": str(price) + ".00"}
 
 
+_PROJECTION_REASONS = ("new_entity", None, "none", "reorganisation", "new_activity")
+
+
 def make_case(rng: random.Random, i: int) -> dict[str, Any]:
     """One varied facts document; the mix below covers every rule family."""
     ref = rng.choice(DATES)
@@ -145,7 +148,10 @@ def make_case(rng: random.Random, i: int) -> dict[str, Any]:
         facts["buyer"] = _party(rng, "Kommune A", f"8{i:08d}", "municipality", central=False)
         facts["cooperation"] = {
             "parties": [
-                {"name": f"Part {k}", "entity_id": f"P{i}-{k}",
+                # The buyer and the supplier are parties (EXC-HOR-01), except in every 20th case.
+                {"name": f"Part {k}",
+                 "entity_id": ([facts["buyer"]["entity_id"], facts["supplier"]["entity_id"]][k]
+                               if k < 2 and not (k == 1 and i % 20 == 0) else f"P{i}-{k}"),
                  "public_service_task": _maybe(rng, "voksenopplæring etter opplæringsloven", 0.08),
                  "contributions": _maybe(rng, rng.choice([["lærere", "lokaler"], ["praksisplasser"], []]), 0.05),
                  "payment_only": _maybe(rng, rng.random() < 0.15, 0.08),
@@ -160,6 +166,9 @@ def make_case(rng: random.Random, i: int) -> dict[str, Any]:
             "private_operator_advantaged": rng.choice(["no", "no", "no", "yes", "unknown", None]),
             "third_party_subcontracting": rng.random() < 0.2,
         }
+        # Why projections are used (catalog § 14 item 4): cycles without drawing, so the random stream and the
+        # rest of the mix stay as they were.
+        facts["cooperation"]["projection_reason"] = _PROJECTION_REASONS[i % len(_PROJECTION_REASONS)]
         facts["docs"] = {"exemption_assessment": rng.random() < 0.8, "coop_agreement_written": rng.random() < 0.8}
     elif scenario == 4:  # extended in-house: sole, joint, inverse, private capital
         facts["buyer"] = _party(rng, "Kommune B", f"7{i:08d}", "municipality", central=False)
@@ -171,6 +180,7 @@ def make_case(rng: random.Random, i: int) -> dict[str, Any]:
             activity_basis=_maybe(rng, rng.choice(["avg_turnover_3y", "alt_measure_3y", "projection"]), 0.1),
             established=rng.choice(["2010-01-01", "2024-05-01", None]),
         )
+        supplier["projection_reason"] = _PROJECTION_REASONS[i % len(_PROJECTION_REASONS)]
         facts["supplier"] = supplier
         control = rng.choice(["sole", "sole_indirect", "joint", "partial", "none", "unknown"])
         facts["relationship"] = {

@@ -77,7 +77,7 @@ def agreement_facts(a: Agreement, *, today: dt.date) -> dict[str, Any]:
         for key in ("public_interest_only", "third_party_subcontracting"):
             if getattr(a, key) is not None:
                 coop[key] = getattr(a, key)
-        for key in ("pricing", "activity_basis", "private_operator_advantaged"):
+        for key in ("pricing", "activity_basis", "projection_reason", "private_operator_advantaged"):
             if getattr(a, key):
                 coop[key] = getattr(a, key)
         facts["cooperation"] = {k: v for k, v in coop.items() if v is not None}
@@ -97,9 +97,12 @@ def agreement_facts(a: Agreement, *, today: dt.date) -> dict[str, Any]:
 
 def _coop_party(p: AgreementParty) -> dict[str, Any]:
     contributions = [c.strip() for c in (p.contributions or "").splitlines() if c.strip()]
+    # The same name and entity_id as party_facts gives the buyer and supplier: EXC-HOR-01 requires both to be
+    # among the cooperation's parties, compared by entity_id.
+    who = party_facts(p)
     return {
-        "name": p.name,
-        "entity_id": p.org_number,
+        "name": who["name"],
+        "entity_id": who["entity_id"],
         "public_service_task": (p.statutory_task or "").strip() or None,
         "contributions": contributions,
         "payment_only": p.payment_only,

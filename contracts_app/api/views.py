@@ -1,7 +1,8 @@
 """API routes. Each declares its access like the HTML views do."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
@@ -18,13 +19,51 @@ def me():
 @bp.post("/rules/evaluate")
 @requires(perm.authenticated)
 def rules_evaluate():
-    """Assess facts (rules-engine-contract.md): 200 with the assessment, 422 with ``errors`` for bad input."""
+    """Assess facts (rules-engine-contract.md).
+
+    200 with the assessment, or for a batch ``{"results": [...]}`` with an assessment or that case's own
+    ``{"errors": [...]}`` per case (also when every case is invalid); 422 with ``errors`` for a malformed
+    document or one invalid facts object; 413 with ``errors`` (path ``cases``) for a batch of more than
+    ``RULES_BATCH_MAX_CASES`` cases, or (path ``""``) for a body above ``RULES_BATCH_MAX_BYTES``.
+    """
     from ..db import get_session
     from ..rulecheck.services import current_table
     from ..rules import evaluate_document
 
-    doc = request.get_json(silent=True)
+    cfg = current_app.config
+    request.max_content_length = cfg["RULES_BATCH_MAX_BYTES"]  # instead of MAX_CONTENT_LENGTH, for batches
+    try:
+        doc = request.get_json(silent=True)
+    except RequestEntityTooLarge:
+        size = _mb(cfg["RULES_BATCH_MAX_BYTES"])
+        return jsonify(errors=[{
+            "path": "",
+            "message": f"Forespørselen er for stor (høyst {size} MB). Del samlingen opp, eller bruk kommandolinjen "
+                       "(flask rules evaluate), som ikke har noen grense.",
+            "message_en": f"The request is too large (at most {size} MB). Split the batch, or use the command line "
+                          "(flask rules evaluate), which has no limit.",
+        }]), 413
     if doc is None:
         return jsonify(errors=[{"path": "", "message": "the body is not valid JSON"}]), 422
+    limit = cfg["RULES_BATCH_MAX_CASES"]
+    if isinstance(doc, dict) and isinstance(doc.get("cases"), list) and len(doc["cases"]) > limit:
+        count = len(doc["cases"])
+        return jsonify(errors=[{
+            "path": "cases",
+            "message": f"En samling kan ha høyst {_nb(limit)} saker over API-et; denne har {_nb(count)}. Del den opp, "
+                       "eller bruk kommandolinjen (flask rules evaluate), som ikke har noen grense.",
+            "message_en": f"A batch may hold at most {limit:,} cases on the API; this one has {count:,}. Split it, or use "
+                          "the command line (flask rules evaluate), which has no limit.",
+        }]), 413
     code, body = evaluate_document(doc, current_table(get_session()))
-    return jsonify(body), (200 if code == 0 else 422)
+    # A batch is answered case by case (200 even when every case is invalid); only a malformed document or
+    # one invalid facts object is 422.
+    return jsonify(body), (200 if code == 0 or "results" in body else 422)
+
+
+def _nb(number: int) -> str:
+    return f"{number:,}".replace(",", "\u00a0")  # Norwegian digit grouping: 10 000
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):g}"

@@ -8,7 +8,8 @@ identical results.
 Public API::
 
     evaluate(facts, thresholds=None) -> assessment dict          (raises FactsError)
-    evaluate_document(doc, thresholds=None) -> (exit_code, body)  (single facts or {"cases": [...]})
+    evaluate_document(doc, thresholds=None) -> (exit_code, body)  (single facts or {"cases": [...]};
+                                                                   a batch answers per case, never fails whole)
     validate(facts, thresholds=None) -> list of errors            ([] when evaluate would succeed)
     FactsError, ThresholdTable, ThresholdTableError, RULESET_VERSION, RULES
 """
@@ -58,7 +59,8 @@ def evaluate(facts: dict[str, Any], thresholds: ThresholdTable | None = None) ->
 def validate(facts: Any, thresholds: ThresholdTable | None = None) -> list[dict[str, str]]:
     """All input errors of ``facts`` (empty when :func:`evaluate` would return an assessment).
 
-    Includes the threshold-table coverage of ``reference_date``, which only an evaluation can tell.
+    A reference date the threshold table does not cover is not an input error: the assessment is
+    ``needs_assessment`` with a THR-11 warning naming the missing threshold.
     """
     try:
         evaluate(facts, thresholds)
@@ -67,17 +69,17 @@ def validate(facts: Any, thresholds: ThresholdTable | None = None) -> list[dict[
     return []
 
 
-def _prefixed(index: int, errors: list[dict[str, str]]) -> list[dict[str, str]]:
-    prefix = f"cases[{index}]"
-    return [{**e, "path": f"{prefix}.{e['path']}" if e["path"] else prefix} for e in errors]
-
-
 def evaluate_document(doc: Any, thresholds: ThresholdTable | None = None) -> tuple[int, dict[str, Any]]:
     """Evaluate a document as read from JSON: one facts object, or ``{"cases": [facts, ...]}``.
 
-    Returns ``(0, assessment)``, ``(0, {"results": [...]})`` in input order, or
-    ``(2, {"errors": [...]})``; in a batch every invalid case is reported (paths ``cases[3]....``) and
-    no results are returned. A document is a batch when it is an object with a ``cases`` key.
+    One facts object: ``(0, assessment)`` or ``(2, {"errors": [...]})``.
+
+    A batch (an object with a ``cases`` key) never fails whole (catalog § 14 item 6): the answer is
+    ``{"results": [...]}`` in input order, each element either an assessment or ``{"errors": [...]}``
+    for that case alone, with paths relative to the case (``contract.value.base_nok``; ``""`` when the
+    case is not an object). The code is 0 when at least one case was assessed (an empty batch too), and
+    2 when every case was invalid. ``cases`` that is not a list is a malformed document:
+    ``(2, {"errors": [{"path": "cases", ...}]})``.
     """
     table = thresholds if thresholds is not None else ThresholdTable.shipped()
     if isinstance(doc, dict) and "cases" in doc:
@@ -91,18 +93,17 @@ def evaluate_document(doc: Any, thresholds: ThresholdTable | None = None) -> tup
         gc.disable()
         try:
             results: list[dict[str, Any]] = []
-            errors: list[dict[str, str]] = []
-            for index, case in enumerate(cases):
+            invalid = 0
+            for case in cases:
                 try:
                     results.append(evaluate(case, table))
                 except FactsError as exc:
-                    errors.extend(_prefixed(index, exc.errors))
+                    results.append({"errors": exc.errors})
+                    invalid += 1
         finally:
             if was_enabled:
                 gc.enable()
-        if errors:
-            return 2, {"errors": errors}
-        return 0, {"results": results}
+        return (2 if cases and invalid == len(cases) else 0), {"results": results}
     try:
         return 0, evaluate(doc, table)
     except FactsError as exc:

@@ -34,6 +34,9 @@ class Party:
     activity_for_controllers_pct: Decimal | None
     activity_basis: str | None
     established: date | None
+    # Why projections replace the three-year figures (EXC-VERT-05): new_entity | new_activity |
+    # reorganisation | none (three years of figures exist). Optional field of schema v1.
+    projection_reason: str | None = None
 
 
 @frozen
@@ -100,6 +103,7 @@ class CoopParty:
 
     name: str | None
     entity_id: str | None
+    entity_key: str | None  # entity_id normalised like Party.entity_key (EXC-HOR-01 membership)
     public_service_task: str | None  # blank text is normalised to None (unknown)
     contributions: tuple[str, ...] | None
     payment_only: bool | None
@@ -118,6 +122,7 @@ class Cooperation:
     activity_basis: str | None
     private_operator_advantaged: str | None  # no | yes | unknown; None is treated as "unknown"
     third_party_subcontracting: bool | None
+    projection_reason: str | None = None  # as Party.projection_reason, for activity_basis = projection (EXC-HOR-05)
 
 
 @frozen

@@ -30,6 +30,12 @@ DIRECT_CONTROL = frozenset({"sole", "sole_indirect"})
 NO_CONTROL = frozenset({"none", "partial"})
 CLAIMING_CONTROL = frozenset({"sole", "sole_indirect", "joint", "partial"})
 THREE_YEAR_BASIS = frozenset({"avg_turnover_3y", "alt_measure_3y"})
+#: Why projections may replace the three-year figures (EXC-VERT-05; catalog § 14 item 4), as message text.
+PROJECTION_GROUNDS: dict[str, tuple[str, str]] = {
+    "new_entity": ("enheten er ny", "the entity is new"),
+    "new_activity": ("aktiviteten er ny", "the activity is new"),
+    "reorganisation": ("virksomheten er omorganisert", "the entity has been reorganised"),
+}
 
 EXEMPTION_NAMES: dict[str, tuple[str, str]] = {
     "INH": ("egenregi", "in-house"),
@@ -341,10 +347,20 @@ class EXC_VERT_05(Rule):
             "Aktiviteten er anslått ved fremskrivninger; det er godtatt fordi leverandøren ble etablert {established}, mindre enn tre år før referansedatoen.",
             "The activity is measured by business projections; this is accepted because the supplier was established on {established}, less than three years before the reference date.",
         ),
-        "projection_caution": (
+        "projection_reason": (
             MET,
-            "Aktiviteten er anslått ved fremskrivninger. Det godtas bare når tall for de tre siste årene mangler eller ikke lenger er relevante (ny enhet, ny aktivitet, omorganisering); dokumenter hvorfor.",
-            "The activity is measured by business projections. This is only accepted when figures for the last three years are unavailable or no longer relevant (new entity, new activity, reorganisation); document why.",
+            "Aktiviteten er anslått ved fremskrivninger; det er godtatt fordi {ground}, slik at tall for de tre årene før tildelingen mangler eller ikke lenger er relevante. Dokumenter at målingen er troverdig.",
+            "The activity is measured by business projections; this is accepted because {ground}, so figures for the three years before the award are unavailable or no longer relevant. Document that the measurement is credible.",
+        ),
+        "projection_refused": (
+            NOT_MET,
+            "Aktiviteten er bare anslått ved fremskrivninger, men leverandøren har tall for de tre siste årene. Da må aktiviteten måles med gjennomsnittlig omsetning eller et annet aktivitetsmål for de tre årene; fremskrivninger alene godtgjør ikke kravet om mer enn 80 %.",
+            "The activity is only measured by business projections, but the supplier has figures for the last three years. The activity must then be measured by average turnover or another activity measure over those three years; projections alone do not prove more than 80%.",
+        ),
+        "projection_reason_unknown": (
+            JUDGMENT,
+            "Aktiviteten er anslått ved fremskrivninger, men det er ikke oppgitt hvorfor. Fremskrivninger godtas bare når tall for de tre siste årene mangler eller ikke lenger er relevante (ny enhet, ny aktivitet, omorganisering). Avgjør og dokumenter hvorfor: har leverandøren tall for tre år, er unntaket ikke godtgjort.",
+            "The activity is measured by business projections, but the reason is not given. Projections are only accepted when figures for the last three years are unavailable or no longer relevant (new entity, new activity, reorganisation). Decide and document why: if the supplier has three years of figures, the exemption is not established.",
         ),
         "unknown": (
             UNKNOWN,
@@ -360,10 +376,16 @@ class EXC_VERT_05(Rule):
             return self.finding("three_years")
         if basis is None:
             return self.finding("unknown", missing=("supplier.activity_basis",))
+        # Projections (catalog § 14 item 4): only for a new entity, a new activity or a reorganisation.
+        reason = supplier.projection_reason
+        if reason is not None:
+            if reason == "none":
+                return self.finding("projection_refused")
+            return self.finding("projection_reason", ground=PROJECTION_GROUNDS[reason])
         established = supplier.established
         if established is not None and established > add_months(facts.reference_date, -36):
             return self.finding("projection_new", established=established)
-        return self.finding("projection_caution", decision="caution")
+        return self.finding("projection_reason_unknown", missing=("supplier.projection_reason",))
 
 
 @register
@@ -440,8 +462,14 @@ class EXC_VERT_07(Rule):
         return None
 
 
-def assess_vertical(facts: Facts, ctx: Context) -> ExemptionResult:
-    """Extended in-house (EXC-VERT-01…07): the direct route (sole/joint control) or the inverse/sister route."""
+def assess_vertical(facts: Facts, ctx: Context, *, judgment: bool = False) -> ExemptionResult:
+    """Extended in-house (EXC-VERT-01…07): the direct route (sole/joint control) or the inverse/sister route.
+
+    A route whose only open question is why projections are used (EXC-VERT-05 without
+    ``supplier.projection_reason``) is status ``judgment`` when the caller handles that status
+    (``judgment=True``, like :func:`assess_horizontal`'s EXC-HOR-03 question); otherwise it is reported
+    as ``unknown`` — not established, the reason listed as missing (EXC-BURDEN-01).
+    """
     rel = facts.relationship
     claimed = rel is not None and (
         rel.control is None or rel.control in CLAIMING_CONTROL or rel.inverse_or_sister is True
@@ -480,18 +508,30 @@ def assess_vertical(facts: Facts, ctx: Context) -> ExemptionResult:
             reasons = tuple(f for f in route if f.decision != "caution")
             warnings = tuple(f for f in route if f.decision == "caution")
             return ExemptionResult.build("established", True, reasons, warnings, ())
+    if judgment:
+        for route, status in zip(routes, statuses):
+            if status == "judgment":
+                reasons = tuple(f for f in route if f.decision != "caution")
+                warnings = tuple(f for f in route if f.decision == "caution")
+                missing_j = tuple(path for f in route if f.outcome == JUDGMENT for path in f.missing)
+                return ExemptionResult.build("judgment", True, reasons, warnings, missing_j)
 
     reasons_list: list[Finding] = []
     missing: list[str] = []
     for route, status in zip(routes, statuses):
+        # A failed route shows its failures (and unknowns, without missing facts: they cannot save it);
+        # an open route shows its open questions with their missing facts.
+        shown = (NOT_MET, UNKNOWN) if status == "failed" else (UNKNOWN, JUDGMENT)
         for f in route:
-            if (f.outcome == NOT_MET or f.outcome == UNKNOWN) and all(f is not r for r in reasons_list):
+            if f.outcome not in shown:
+                continue
+            if all(f is not r for r in reasons_list):
                 reasons_list.append(f)
-                if status == "unknown":
+                if status != "failed":
                     missing.extend(f.missing)
     if v7 is not None:
         reasons_list.append(v7)
-    overall = "unknown" if "unknown" in statuses else "failed"
+    overall = "failed" if all(status == "failed" for status in statuses) else "unknown"
     return ExemptionResult.build(overall, claimed, tuple(reasons_list), (), tuple(missing))
 
 
@@ -577,6 +617,7 @@ class EXC_HOR_01(Rule):
         else:
             if len(parties) < 2:
                 failures.append(self._FIXED["too_few"])
+            self._members(facts, parties, failures, missing)
             for i, party in enumerate(parties):
                 if party.public_service_task is None:
                     missing.append(f"cooperation.parties[{i}].public_service_task")
@@ -590,6 +631,30 @@ class EXC_HOR_01(Rule):
         if missing:
             return self.finding("unknown", count=len(missing), missing=tuple(missing))
         return self.finding("met")
+
+    _ROLE = {"buyer": ("kjøperen", "the buyer"), "supplier": ("leverandøren", "the supplier")}
+
+    def _members(self, facts: Facts, parties: tuple, failures: list[tuple[str, str]], missing: list[str]) -> None:
+        """Catalog § 14 item 5: the buyer and the supplier must both be parties (compared by ``entity_id``).
+
+        A party whose ``entity_id`` is unknown might be the one looked for: then the membership is
+        unknown (that party's ``entity_id`` is missing), not failed.
+        """
+        keys = {p.entity_key for p in parties}
+        unknown_ids = [f"cooperation.parties[{i}].entity_id" for i, p in enumerate(parties) if p.entity_key is None]
+        for who, party in (("buyer", facts.buyer), ("supplier", facts.supplier)):
+            if party.entity_key in keys:
+                continue
+            if unknown_ids:
+                missing.extend(path for path in unknown_ids if path not in missing)
+                continue
+            role = self._ROLE[who]
+            failures.append(
+                (
+                    f"{role[0]} {party.name} ({party.entity_id}) er ikke blant partene i samarbeidet, og en kontrakt med en som ikke er part, kan ikke unntas som dette samarbeidet",
+                    f"{role[1]} {party.name} ({party.entity_id}) is not among the parties of the cooperation, and a contract with an entity that is not a party cannot be exempted as this cooperation",
+                )
+            )
 
 
 def _market_fragment(label: tuple[str, str], share: Decimal) -> tuple[str, str]:
@@ -704,10 +769,20 @@ class EXC_HOR_05(Rule):
             "Markedsandelen er målt per deltaker på grunnlag av gjennomsnittlig omsetning eller et annet aktivitetsmål for de tre siste årene.",
             "The open-market share is measured per participant on the basis of average turnover or another activity measure over the last three years.",
         ),
-        "projection": (
+        "projection_reason": (
             MET,
-            "Markedsandelen er anslått ved fremskrivninger. Det godtas bare når tall for de tre siste årene mangler eller ikke lenger er relevante; dokumenter hvorfor.",
-            "The open-market share is measured by projections. This is only accepted when figures for the last three years are unavailable or no longer relevant; document why.",
+            "Markedsandelen er anslått ved fremskrivninger; det er godtatt fordi {ground}, slik at tall for de tre siste årene mangler eller ikke lenger er relevante. Dokumenter at målingen er troverdig.",
+            "The open-market share is measured by projections; this is accepted because {ground}, so figures for the last three years are unavailable or no longer relevant. Document that the measurement is credible.",
+        ),
+        "projection_refused": (
+            NOT_MET,
+            "Markedsandelen er bare anslått ved fremskrivninger, men det finnes tall for de tre siste årene. Da må andelen måles med gjennomsnittlig omsetning eller et annet aktivitetsmål for de tre årene; fremskrivninger alene godtgjør ikke kravet om under 20 %.",
+            "The open-market share is only measured by projections, but figures for the last three years exist. The share must then be measured by average turnover or another activity measure over those three years; projections alone do not prove less than 20%.",
+        ),
+        "projection_reason_unknown": (
+            JUDGMENT,
+            "Markedsandelen er anslått ved fremskrivninger, men det er ikke oppgitt hvorfor. Fremskrivninger godtas bare når tall for de tre siste årene mangler eller ikke lenger er relevante (ny enhet, ny aktivitet, omorganisering). Avgjør og dokumenter hvorfor: finnes det tall for tre år, er unntaket ikke godtgjort.",
+            "The open-market share is measured by projections, but the reason is not given. Projections are only accepted when figures for the last three years are unavailable or no longer relevant (new entity, new activity, reorganisation). Decide and document why: if three years of figures exist, the exemption is not established.",
         ),
         "unknown": (
             UNKNOWN,
@@ -725,7 +800,13 @@ class EXC_HOR_05(Rule):
             return self.finding("three_years")
         if basis is None:
             return self.finding("unknown", missing=("cooperation.activity_basis",))
-        return self.finding("projection", decision="caution")
+        # Projections (catalog § 14 item 4): only for a new entity, a new activity or a reorganisation.
+        reason = coop.projection_reason
+        if reason is None:
+            return self.finding("projection_reason_unknown", missing=("cooperation.projection_reason",))
+        if reason == "none":
+            return self.finding("projection_refused")
+        return self.finding("projection_reason", ground=PROJECTION_GROUNDS[reason])
 
 
 @register

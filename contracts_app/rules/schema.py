@@ -34,6 +34,7 @@ CONTROL = frozenset({"none", "sole", "sole_indirect", "joint", "partial", "unkno
 CATEGORIES = frozenset({"goods", "services_ordinary", "special_services", "health_social_services", "works"})
 PRICING = frozenset({"own_costs_each", "cost_reimbursement", "market_price_margin"})
 ACTIVITY_BASIS = frozenset({"avg_turnover_3y", "alt_measure_3y", "projection"})
+PROJECTION_REASONS = frozenset({"new_entity", "new_activity", "reorganisation", "none"})
 ADVANTAGED = frozenset({"no", "yes", "unknown"})
 INITIATIVE = frozenset({"recipient", "authority"})
 SANCTION = frozenset({"repayment", "contract_remedies"})
@@ -96,19 +97,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Må være 1 (denne motoren forstår skjemaversjon 1).",
         "Must be 1 (this engine understands schema version 1).",
     ),
-    "no_thresholds": (
-        "Ingen terskelverditabell gjelder for denne datoen ({day}).",
-        "No threshold table is in force on this date ({day}).",
-    ),
-    "no_threshold_key": (
-        "Terskelverditabellen har ingen verdi for «{key}» ({rule}) som gjelder {day}; legg inn perioden i tabellen.",
-        "The threshold table has no value for '{key}' ({rule}) in force on {day}; add that period to the table.",
-    ),
 }
 
 
 def error(path: str, code: str, **values: Any) -> dict[str, str]:
-    """Build one error item (also used by the engine for threshold-coverage errors)."""
+    """Build one error item."""
     nb, en = _MESSAGES[code]
     if values:
         nb = nb.format(**values)
@@ -356,10 +349,14 @@ def _party(v: Any, prefix: str, errors: list) -> F.Party | None:
     established = g("established")
     if established is not None:
         established = _date(established, prefix, "established", errors)
+    reason = g("projection_reason")
+    if reason is not None and (type(reason) is not str or reason not in PROJECTION_REASONS):
+        errors.append(_enum_error(prefix + "projection_reason", reason, PROJECTION_REASONS))
     if len(errors) != n:
         return None
     return F.Party.build(
-        name, entity_id, entity_key, legal_type, is_ca, is_central, private_capital, by_law, activity, basis, established
+        name, entity_id, entity_key, legal_type, is_ca, is_central, private_capital, by_law, activity, basis, established,
+        reason,
     )
 
 
@@ -518,10 +515,13 @@ def _cooperation(v: Any, errors: list) -> F.Cooperation | None:
                     errors.append(error(prefix[:-1], "object"))
                     continue
                 pg = item.get
+                coop_name = _text(pg("name"), prefix, "name", errors)
+                coop_entity = _text(pg("entity_id"), prefix, "entity_id", errors)
                 items.append(
                     F.CoopParty.build(
-                        _text(pg("name"), prefix, "name", errors),
-                        _text(pg("entity_id"), prefix, "entity_id", errors),
+                        coop_name,
+                        coop_entity,
+                        (_entity_key(coop_entity) or None) if coop_entity is not None else None,
                         _blank_to_none(_text(pg("public_service_task"), prefix, "public_service_task", errors)),
                         _text_list(pg("contributions"), prefix, "contributions", errors),
                         _bool(pg("payment_only"), prefix, "payment_only", errors),
@@ -540,6 +540,7 @@ def _cooperation(v: Any, errors: list) -> F.Cooperation | None:
         _enum(g("activity_basis"), ACTIVITY_BASIS, p, "activity_basis", errors),
         _enum(g("private_operator_advantaged"), ADVANTAGED, p, "private_operator_advantaged", errors),
         _bool(g("third_party_subcontracting"), p, "third_party_subcontracting", errors),
+        _enum(g("projection_reason"), PROJECTION_REASONS, p, "projection_reason", errors),
     )
 
 

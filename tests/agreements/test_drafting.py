@@ -106,6 +106,9 @@ def test_the_engine_runs_on_every_step(db, world):
         services.save_step(db, a.id, step, STEP_DATA[step], expected_version=a.version, actor=drafter(world), now=clock.now())
     assert a.verdict == "exempt", a.assessment["assessment"]["reasons"]
     assert {v.verdict for v in services.versions(db, a.id)} >= {"procurement_required", "exempt"}
+    facts = a.assessment["facts"]  # EXC-HOR-01: buyer and supplier are parties of the cooperation, by entity_id
+    members = {p["entity_id"] for p in facts["cooperation"]["parties"]}
+    assert {facts["buyer"]["entity_id"], facts["supplier"]["entity_id"]} <= members
 
 
 def test_options_extend_within_the_maximum_and_only_the_latest_is_undone(db, world):

@@ -76,6 +76,11 @@ PLAIN_PURCHASE: dict[str, Any] = {
 }
 
 
+#: entity_id of :func:`municipal_pair`'s buyer and supplier (the default parties of :func:`cooperation`).
+MUNICIPAL_BUYER_ID = "964000001"
+MUNICIPAL_SUPPLIER_ID = "964000002"
+
+
 def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
     """Set ``a.b[1].c`` in ``doc`` (creating dicts on the way); :data:`DELETE` removes the key."""
     parts = path.replace("]", "").replace("[", ".").split(".")
@@ -131,14 +136,19 @@ def cooperation(
     payment_only: tuple[Any, ...] = (False, False),
     contributions: tuple[Any, ...] = (["lærere", "lokaler"], ["praksisplasser", "veiledere"]),
     tasks: tuple[Any, ...] = ("voksenopplæring (opplæringsloven)", "arbeidsmarkedstiltak (NAV-loven)"),
+    entity_ids: tuple[Any, ...] = (MUNICIPAL_BUYER_ID, MUNICIPAL_SUPPLIER_ID),
     **overrides: Any,
 ) -> dict[str, Any]:
-    """A cooperation block where every EXC-HOR condition holds unless overridden."""
+    """A cooperation block where every EXC-HOR condition holds unless overridden.
+
+    The parties are :func:`municipal_pair`'s buyer and supplier (by ``entity_id``, EXC-HOR-01); pass
+    ``entity_ids`` for other parties (``None`` = unknown).
+    """
     block: dict[str, Any] = {
         "parties": [
             {
                 "name": f"Part {i + 1}",
-                "entity_id": f"P{i + 1}",
+                "entity_id": entity_ids[i] if i < len(entity_ids) else f"P{i + 1}",
                 "public_service_task": tasks[i],
                 "contributions": contributions[i],
                 "payment_only": payment_only[i],
@@ -165,14 +175,14 @@ def municipal_pair(changes: dict[str, Any] | None = None) -> dict[str, Any]:
         "reference_date": "2026-03-02",
         "buyer": {
             "name": "Kommune A",
-            "entity_id": "964000001",
+            "entity_id": MUNICIPAL_BUYER_ID,
             "legal_type": "municipality",
             "is_contracting_authority": True,
             "is_central_government": False,
         },
         "supplier": {
             "name": "Kommune B",
-            "entity_id": "964000002",
+            "entity_id": MUNICIPAL_SUPPLIER_ID,
             "legal_type": "municipality",
             "is_contracting_authority": True,
             "is_central_government": False,

@@ -23,10 +23,10 @@ def party(name: str, legal_type: str, *, entity_id: str, central: bool = False, 
     }
 
 
-def coop_party(name: str, *, task: str, contributions: list[str], payment_only: bool, share=0) -> dict:
+def coop_party(name: str, *, entity_id: str, task: str, contributions: list[str], payment_only: bool, share=0) -> dict:
     return {
         "name": name,
-        "entity_id": name,
+        "entity_id": entity_id,  # the buyer's and the supplier's entity_id: both must be parties (EXC-HOR-01)
         "public_service_task": task,
         "contributions": contributions,
         "payment_only": payment_only,
@@ -73,9 +73,9 @@ HAMBURG = facts(
     value=200_000_000,
     cooperation={
         "parties": [
-            coop_party("Stadtreinigung Hamburg", task="waste disposal", contributions=["incineration capacity 120 000 t/yr"], payment_only=False),
+            coop_party("Stadtreinigung Hamburg", entity_id="DE-SRH", task="waste disposal", contributions=["incineration capacity 120 000 t/yr"], payment_only=False),
             *[
-                coop_party(f"Landkreis {n}", task="waste disposal", contributions=["spare landfill capacity", "mutual assistance"], payment_only=False)
+                coop_party(f"Landkreis {n}", entity_id=f"DE-LK-{n.upper()}", task="waste disposal", contributions=["spare landfill capacity", "mutual assistance"], payment_only=False)
                 for n in ("Harburg", "Stade", "Rotenburg", "Soltau-Fallingbostel")
             ],
         ],
@@ -95,8 +95,8 @@ LECCE = facts(
     value=2_200_000,  # EUR 200 000 excl. VAT, cost-based
     cooperation={
         "parties": [
-            coop_party("ASL Lecce", task="hospital safety", contributions=[], payment_only=True),
-            coop_party("Università del Salento", task="research and teaching", contributions=["seismic study"], payment_only=False),
+            coop_party("ASL Lecce", entity_id="IT-ASL-LE", task="hospital safety", contributions=[], payment_only=True),
+            coop_party("Università del Salento", entity_id="IT-UNISALENTO", task="research and teaching", contributions=["seismic study"], payment_only=False),
         ],
         "private_party_in_contract": False,
         "common_objectives_documented": False,  # no public task common to both
@@ -115,8 +115,8 @@ PIEPENBROCK = facts(
     relationship={"control": "none", "inverse_or_sister": False},
     cooperation={
         "parties": [
-            coop_party("Kreis Düren", task="maintenance of its buildings", contributions=[], payment_only=True),
-            coop_party("Stadt Düren", task="maintenance of its buildings", contributions=["cleaning staff"], payment_only=False),
+            coop_party("Kreis Düren", entity_id="DE-KREIS-DUEREN", task="maintenance of its buildings", contributions=[], payment_only=True),
+            coop_party("Stadt Düren", entity_id="DE-STADT-DUEREN", task="maintenance of its buildings", contributions=["cleaning staff"], payment_only=False),
         ],
         "private_party_in_contract": False,
         "common_objectives_documented": False,
@@ -148,8 +148,8 @@ ISE = facts(
     value=2_000_000,  # reciprocal free provision of software and its developments
     cooperation={
         "parties": [
-            coop_party("Land Berlin", task="fire brigade", contributions=["dispatch software", "future developments"], payment_only=False),
-            coop_party("Stadt Köln", task="fire brigade", contributions=["future developments"], payment_only=False),
+            coop_party("Land Berlin", entity_id="DE-BERLIN", task="fire brigade", contributions=["dispatch software", "future developments"], payment_only=False),
+            coop_party("Stadt Köln", entity_id="DE-KOELN", task="fire brigade", contributions=["future developments"], payment_only=False),
         ],
         "private_party_in_contract": False,
         "common_objectives_documented": True,
@@ -167,8 +167,8 @@ REMONDIS_2020 = facts(
     value=15_000_000,
     cooperation={
         "parties": [
-            coop_party("Abfallzweckverband Rhein-Mosel-Eifel", task="waste disposal", contributions=["payment"], payment_only=True),
-            coop_party("Landkreis Neuwied", task="waste disposal", contributions=["mechanical-biological treatment plant"], payment_only=False),
+            coop_party("Abfallzweckverband Rhein-Mosel-Eifel", entity_id="DE-AZV-RME", task="waste disposal", contributions=["payment"], payment_only=True),
+            coop_party("Landkreis Neuwied", entity_id="DE-LK-NEUWIED", task="waste disposal", contributions=["mechanical-biological treatment plant"], payment_only=False),
         ],
         "private_party_in_contract": False,
         "common_objectives_documented": True,
@@ -190,8 +190,8 @@ KOFA_2017_18 = facts(
     transfer={"receiver_has_powers": False, "receiver_financial_independence": False, "transferor_relinquishes_responsibility": False},
     cooperation={
         "parties": [
-            coop_party("Riksantikvaren", task="cultural heritage management", contributions=["expertise", "project management"], payment_only=False),
-            coop_party("NIKU", task="cultural heritage research", contributions=["conservators", "research"], payment_only=False, share=10),
+            coop_party("Riksantikvaren", entity_id="971527412", task="cultural heritage management", contributions=["expertise", "project management"], payment_only=False),
+            coop_party("NIKU", entity_id="984078854", task="cultural heritage research", contributions=["conservators", "research"], payment_only=False, share=10),
         ],
         "private_party_in_contract": False,
         "common_objectives_documented": True,

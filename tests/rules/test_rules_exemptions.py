@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from contracts_app.rules import evaluate
-from facts_factory import DELETE, cooperation, ids, municipal_pair
+from facts_factory import DELETE, MUNICIPAL_BUYER_ID, MUNICIPAL_SUPPLIER_ID, cooperation, ids, municipal_pair
 
 COMPANY = {
     "name": "Kommunalt AS",
@@ -121,13 +121,76 @@ def test_state_versus_municipality_never_in_house_even_when_control_is_claimed()
     assert result["missing_facts"] == []
 
 
-def test_projection_for_an_old_entity_is_accepted_with_a_warning():
-    old = evaluate(in_house({"supplier.activity_basis": "projection", "supplier.established": "2001-01-01"}))
-    assert old["verdict"] == "exempt"
-    assert "EXC-VERT-05" in ids(old, "warnings")
-    new = evaluate(in_house({"supplier.activity_basis": "projection", "supplier.established": "2024-06-01"}))
-    assert new["verdict"] == "exempt"
-    assert "EXC-VERT-05" not in ids(new, "warnings")
+# Projections (EXC-VERT-05, catalog § 14 item 4): only for a new entity, a new activity or a reorganisation.
+PROJECTION = {"supplier.activity_basis": "projection"}
+
+
+@pytest.mark.parametrize(
+    ("reason", "verdict", "reason_ids", "missing"),
+    [
+        ("new_entity", "exempt", ["EXC-VERT-05"], []),
+        ("new_activity", "exempt", ["EXC-VERT-05"], []),
+        ("reorganisation", "exempt", ["EXC-VERT-05"], []),
+        ("none", "procurement_required", ["EXC-VERT-05", "EXC-BURDEN-01"], []),
+    ],
+)
+def test_in_house_projection_reasons(reason, verdict, reason_ids, missing):
+    result = evaluate(in_house({**PROJECTION, "supplier.projection_reason": reason}))
+    assert result["verdict"] == verdict
+    assert set(reason_ids) <= set(ids(result))
+    assert result["missing_facts"] == missing
+    assert "EXC-VERT-05" not in ids(result, "warnings")
+
+
+def test_in_house_projection_with_three_years_of_figures_is_not_proof():
+    result = evaluate(in_house({**PROJECTION, "supplier.projection_reason": "none"}))
+    vert05 = next(r for r in result["reasons"] if r["rule_id"] == "EXC-VERT-05")
+    assert "projections alone do not prove more than 80%" in vert05["message_en"]
+    assert "fremskrivninger alene" in vert05["message"]
+    assert ids(result)[-1] == "EXC-BURDEN-01"
+    assert ids(result).index("EXC-VERT-05") < ids(result).index("EXC-BURDEN-01")
+
+
+def test_in_house_projection_without_a_reason_is_needs_assessment_where_decisive():
+    result = evaluate(in_house(PROJECTION))
+    assert result["verdict"] == "needs_assessment"
+    assert result["missing_facts"] == ["supplier.projection_reason"]
+    assert "EXC-VERT-05" in ids(result)
+
+
+def test_in_house_projection_without_a_reason_is_never_exempt():
+    result = evaluate(in_house(PROJECTION))
+    assert result["verdict"] in ("needs_assessment", "procurement_required")
+    assert result["missing_facts"] == ["supplier.projection_reason"]
+    assert "EXC-VERT-05" in ids(result)
+
+
+def test_in_house_projection_without_a_reason_is_not_decisive_when_another_fact_is_unknown():
+    result = evaluate(in_house({**PROJECTION, "supplier.direct_private_capital": None}))
+    assert result["verdict"] == "procurement_required"
+    assert set(result["missing_facts"]) == {"supplier.projection_reason", "supplier.direct_private_capital"}
+    assert "EXC-BURDEN-01" in ids(result)
+
+
+def test_in_house_projection_without_a_reason_does_not_matter_when_another_condition_fails():
+    result = evaluate(in_house({**PROJECTION, "supplier.activity_for_controllers_pct": 50}))
+    assert result["verdict"] == "procurement_required"
+    assert result["missing_facts"] == []
+
+
+@pytest.mark.parametrize(
+    ("established", "reason", "verdict"),
+    [
+        ("2024-06-01", None, "exempt"),  # established less than three years before: a new entity
+        ("2001-01-01", "new_activity", "exempt"),
+        ("2024-06-01", "none", "procurement_required"),  # the stated reason wins
+    ],
+)
+def test_in_house_projection_and_the_established_date(established, reason, verdict):
+    changes = {**PROJECTION, "supplier.established": established}
+    if reason is not None:
+        changes["supplier.projection_reason"] = reason
+    assert evaluate(in_house(changes))["verdict"] == verdict
 
 
 def test_absent_relationship_is_not_a_claim():
@@ -187,6 +250,81 @@ def test_each_known_failure_fails_the_cooperation(overrides, failing):
     assert result["verdict"] == "procurement_required"
     assert failing in ids(result)
     assert result["missing_facts"] == []
+
+
+# Projections (EXC-HOR-05, catalog § 14 item 4), measured for the cooperation's open-market shares.
+@pytest.mark.parametrize(
+    ("reason", "verdict", "reason_ids", "missing"),
+    [
+        ("new_entity", "exempt", ["EXC-HOR-05"], []),
+        ("new_activity", "exempt", ["EXC-HOR-05"], []),
+        ("reorganisation", "exempt", ["EXC-HOR-05"], []),
+        ("none", "procurement_required", ["EXC-HOR-05", "EXC-BURDEN-01"], []),
+        (DELETE, "needs_assessment", ["EXC-HOR-05"], ["cooperation.projection_reason"]),
+        (None, "needs_assessment", ["EXC-HOR-05"], ["cooperation.projection_reason"]),
+    ],
+    ids=["new_entity", "new_activity", "reorganisation", "none", "absent", "null"],
+)
+def test_cooperation_projection_reasons(reason, verdict, reason_ids, missing):
+    facts = coop(activity_basis="projection")
+    if reason is not DELETE:
+        facts["cooperation"]["projection_reason"] = reason
+    result = evaluate(facts)
+    assert result["verdict"] == verdict
+    assert set(reason_ids) <= set(ids(result))
+    assert result["missing_facts"] == missing
+    assert result["regime"] is None if verdict != "procurement_required" else result["regime"] is not None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "verdict", "missing"),
+    [
+        ({"public_interest_only": None}, "procurement_required", {"cooperation.projection_reason", "cooperation.public_interest_only"}),
+        ({"private_operator_advantaged": "unknown"}, "needs_assessment",
+         {"cooperation.projection_reason", "cooperation.private_operator_advantaged"}),
+        ({"shares": (0, 25)}, "procurement_required", set()),
+    ],
+    ids=["another-unknown", "with-the-hor03-question", "another-failure"],
+)
+def test_cooperation_projection_without_a_reason_is_decisive_only_when_the_rest_holds(overrides, verdict, missing):
+    result = evaluate(coop(activity_basis="projection", **overrides))
+    assert result["verdict"] == verdict
+    assert set(result["missing_facts"]) == missing
+
+
+# Who is in the cooperation (EXC-HOR-01, catalog § 14 item 5): buyer and supplier, by entity_id.
+@pytest.mark.parametrize(
+    ("entity_ids", "verdict", "named", "missing"),
+    [
+        ((MUNICIPAL_BUYER_ID, MUNICIPAL_SUPPLIER_ID), "exempt", [], []),
+        ((MUNICIPAL_SUPPLIER_ID, MUNICIPAL_BUYER_ID), "exempt", [], []),
+        (("964 000 001", MUNICIPAL_SUPPLIER_ID.lower()), "exempt", [], []),  # compared like buyer/supplier ids
+        (("999999999", MUNICIPAL_SUPPLIER_ID), "procurement_required", ["the buyer Kommune A (964000001)"], []),
+        ((MUNICIPAL_BUYER_ID, "999999999"), "procurement_required", ["the supplier Kommune B (964000002)"], []),
+        (("999999998", "999999999"), "procurement_required",
+         ["the buyer Kommune A (964000001)", "the supplier Kommune B (964000002)"], []),
+        ((None, MUNICIPAL_SUPPLIER_ID), "procurement_required", [], ["cooperation.parties[0].entity_id"]),
+    ],
+    ids=["both", "order-free", "normalised", "buyer-missing", "supplier-missing", "both-missing", "unknown-id"],
+)
+def test_buyer_and_supplier_must_be_parties_of_the_cooperation(entity_ids, verdict, named, missing):
+    result = evaluate(coop(entity_ids=entity_ids))
+    assert result["verdict"] == verdict
+    assert result["missing_facts"] == missing
+    hor01 = next(r for r in result["reasons"] if r["rule_id"] == "EXC-HOR-01")
+    for who in named:
+        assert f"{who} is not among the parties of the cooperation" in hor01["message_en"]
+    if named:
+        assert "EXC-BURDEN-01" in ids(result)
+        assert "er ikke blant partene i samarbeidet" in hor01["message"]
+    if verdict == "exempt":
+        assert "not among the parties" not in hor01["message_en"]
+
+
+def test_a_third_party_of_the_cooperation_is_allowed():
+    facts = coop(shares=(0, 5, 10), payment_only=(False, False, False), contributions=(["a"], ["b"], ["c"]),
+                 tasks=("t", "t", "t"), entity_ids=(MUNICIPAL_BUYER_ID, "970000003", MUNICIPAL_SUPPLIER_ID))
+    assert evaluate(facts)["verdict"] == "exempt"
 
 
 def test_supplier_not_a_contracting_authority_fails_the_cooperation():
@@ -265,7 +403,8 @@ def test_in_house_exemption_wins_before_cooperation_is_considered():
 
 
 def test_failed_in_house_then_cooperation_established():
-    result = evaluate(in_house({"supplier.activity_for_controllers_pct": 50, "cooperation": cooperation()}))
+    parties = (MUNICIPAL_BUYER_ID, COMPANY["entity_id"])
+    result = evaluate(in_house({"supplier.activity_for_controllers_pct": 50, "cooperation": cooperation(entity_ids=parties)}))
     assert result["verdict"] == "exempt"
     assert ids(result).index("EXC-VERT-01") < ids(result).index("EXC-HOR-01")
     assert "EXC-BURDEN-01" not in ids(result)

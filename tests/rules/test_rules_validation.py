@@ -51,6 +51,10 @@ from facts_factory import DELETE, cooperation, make_facts
         ({"nav.mode": "single"}, "nav.mode"),
         ({"nav.price_type": "grant"}, "nav.price_type"),
         ({"supplier.activity_basis": "turnover"}, "supplier.activity_basis"),
+        ({"supplier.projection_reason": "old_entity"}, "supplier.projection_reason"),
+        ({"buyer.projection_reason": True}, "buyer.projection_reason"),
+        ({"cooperation": cooperation(projection_reason="merger")}, "cooperation.projection_reason"),
+        ({"cooperation": cooperation(entity_ids=(3, "964000002"))}, "cooperation.parties[0].entity_id"),
         ({"cooperation": cooperation(pricing="free")}, "cooperation.pricing"),
         ({"cooperation": cooperation(private_operator_advantaged=False)}, "cooperation.private_operator_advantaged"),
         ({"grant": {"initiative": "nav"}}, "grant.initiative"),
@@ -205,14 +209,41 @@ def test_nulls_everywhere_optional_mean_unknown():
     assert set(result["missing_facts"]) == {"contract.pecuniary", "contract.value.base_nok"}
 
 
-def test_batch_errors_are_prefixed_with_the_case_index_and_no_results_are_returned():
-    good = make_facts()
-    bad = make_facts({"contract.value.base_nok": "abc"})
-    worse = "not facts"
-    code, body = evaluate_document({"cases": [good, good, good, bad, worse]})
-    assert code == 2
-    assert [e["path"] for e in body["errors"]] == ["cases[3].contract.value.base_nok", "cases[4]"]
-    assert "results" not in body
+GOOD = make_facts()
+BAD = make_facts({"contract.value.base_nok": "abc"})
+
+
+@pytest.mark.parametrize(
+    ("cases", "code", "shapes"),
+    [
+        ([GOOD, GOOD, BAD, "not facts", GOOD], 0, ["verdict", "verdict", "errors", "errors", "verdict"]),
+        ([BAD, GOOD], 0, ["errors", "verdict"]),
+        ([GOOD], 0, ["verdict"]),
+        ([BAD], 2, ["errors"]),
+        ([BAD, "not facts", None], 2, ["errors", "errors", "errors"]),
+        ([], 0, []),
+    ],
+    ids=["one-bad-among-good", "bad-first", "all-good", "one-bad", "all-bad", "empty"],
+)
+def test_a_batch_never_fails_whole(cases, code, shapes):
+    """Catalog § 14 item 6: each result is an assessment or that case's own errors, in order; exit code 2
+    only when no case could be assessed."""
+    got, body = evaluate_document({"cases": cases})
+    assert got == code
+    assert set(body) == {"results"}
+    assert [("errors" if "errors" in r else "verdict") for r in body["results"]] == shapes
+    for case, result in zip(cases, body["results"]):
+        if "errors" in result:
+            assert set(result) == {"errors"}
+            assert result["errors"] == validate(case)  # paths relative to the case, no "cases[i]." prefix
+        else:
+            assert result == evaluate(case)
+
+
+def test_per_case_error_paths_are_relative_to_the_case():
+    _, body = evaluate_document({"cases": [GOOD, BAD, "not facts"]})
+    assert [e["path"] for e in body["results"][1]["errors"]] == ["contract.value.base_nok"]
+    assert [e["path"] for e in body["results"][2]["errors"]] == [""]
 
 
 @pytest.mark.parametrize("cases", [None, {}, "x", 3])
