@@ -27,6 +27,7 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
     from .courses.views import bp as courses_bp
     from .home import bp as home_bp
     from .jobs.views import bp as jobs_bp
+    from .lawchange.views import bp as lawchange_bp
     from .notifications.views import bp as notifications_bp
     from .purchases.views import bp as purchases_bp
     from .organisations.views import bp as organisations_bp
@@ -48,7 +49,7 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
     csrf.exempt(api_bp)  # JSON API: no cookies-only form posts; see api/__init__.py
 
     for bp in (home_bp, auth_bp, organisations_bp, courses_bp, purchases_bp, capacity_bp, budget_bp, agreements_bp, rulecheck_bp,
-               admin_bp, jobs_bp, notifications_bp, api_bp):
+               lawchange_bp, admin_bp, jobs_bp, notifications_bp, api_bp):
         app.register_blueprint(bp)
     errors.register_error_handlers(app)
     cli.register(app)

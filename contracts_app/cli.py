@@ -147,6 +147,9 @@ def rules_evaluate(source) -> None:
     """Assess the facts in SOURCE (a JSON file, or - for standard input): one facts object or {"cases": [...]}.
 
     Prints the assessment as JSON and exits 0; invalid input prints {"errors": [...]} and exits 2.
+    A batch prints {"results": [...]}, one assessment or {"errors": [...]} per case in order, and exits 0
+    when at least one case was assessed, 2 only when every case was invalid or the document is malformed.
+    No cap on the number of cases.
     """
     import gc
     import json
@@ -186,6 +189,39 @@ def rules_load_thresholds() -> None:
     added = load_shipped(session, actor=SYSTEM, now=clock.now())
     session.commit()
     click.echo(f"Threshold periods: {added} added.")
+
+
+@rules_cli.command("reassess")
+@click.option("--show", default=50, show_default=True, help="List at most this many moved items per change.")
+def rules_reassess(show: int) -> None:
+    """Re-assess the open items for every pending change of the law data (each change once, also when the
+    scheduler runs it at the same time) and print the verdicts that moved."""
+    from sqlalchemy import select
+
+    from .audit import SYSTEM
+    from .db import get_session
+    from .lawchange.services import reassess_pending
+    from .rulecheck.models import LawChange, LawChangeItem
+
+    session = get_session()
+    result = reassess_pending(session, now=clock.now(), actor=SYSTEM)
+    session.commit()
+    if not result["changes"]:
+        click.echo("No pending change of the law data.")
+    for change_id in result["changes"]:
+        change = session.get(LawChange, change_id)
+        click.echo(f"Law change {change.id} ({change.cause}, table {change.table_before_id} → {change.table_after_id}): "
+                   f"{change.items_checked} open items checked, {change.items_moved} moved.")
+        moved = session.scalars(select(LawChangeItem).where(LawChangeItem.law_change_id == change_id)
+                                .order_by(LawChangeItem.id).limit(show))
+        for item in moved:
+            before = item.verdict_before + (f" ({item.regime_before})" if item.regime_before else "")
+            after = item.verdict_after + (f" ({item.regime_after})" if item.regime_after else "")
+            click.echo(f"  {item.object_type} {item.object_id} «{item.label}» {item.reference_date}: {before} → {after} "
+                       f"[{', '.join(item.rules_before)} → {', '.join(item.rules_after)}]")
+        if (change.items_moved or 0) > show:
+            click.echo(f"  … and {change.items_moved - show} more (see «Endringer etter regelendring»).")
+    click.echo(f"Notices to legal reviewers: {result['notices']}.")
 
 
 capacity_cli = AppGroup("capacity", help="Free-seat offers and requests.")

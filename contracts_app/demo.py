@@ -164,6 +164,7 @@ def load(session: Session, *, now: dt.datetime) -> dict[str, int]:
     _load_budgets(session, units, year, now, created)
     _load_agreements(session, units, year, now, created)
     _load_offers(session, units, entities, now, created)
+    created.update(_load_law_change(session, units, year, now))
     return created
 
 
@@ -304,6 +305,78 @@ def _load_agreements(session: Session, units: dict[str, Unit], year: int, now: d
                 agreement_services.record_signature(session, a.id, party_id=party.id, signer_name="Demo Leder", signer_role="Enhetsleder",
                                                     signed_on=today, actor=drafter, now=now, today=today)
         created["agreements"] += 1
+
+
+# --- the law-change impact report (issue 16): items whose verdict moved with the amendment of 2026-07-01 ------------
+
+LAW_CHANGE_CAUSE = "Lov 2026-07-01 (demo)"
+LAW_CHANGE_AGREEMENT = "Kjøp av yrkesnorsk for Navs brukere i Fjordvik"
+
+
+def _load_law_change(session: Session, units: dict[str, Unit], year: int, now: dt.datetime) -> dict[str, int]:
+    """An agreement in legal review and a confirmed seat purchase, both dated after 2026-07-01 and worth between
+    100 000 and 500 000 kr, and the amendment of 2026-07-01 recorded as a change of the law and re-assessed, so the
+    impact page («Endringer etter regelendring») shows the two verdicts it moved.
+
+    A fresh database holds the amended law already (the shipped table), so the change shown is the shipped table
+    with what entered into force on 2026-07-01 undone (``lawchange.services.table_before``) → the table in force.
+    """
+    from .agreements import services as agreement_services
+    from .agreements.models import Agreement
+    from .audit import Actor
+    from .budget.models import Budget
+    from .courses.models import Course
+    from .lawchange import services as lawchange
+    from .purchases import services as purchase_services
+    from .purchases.models import SeatPurchase
+    from .rulecheck import services as rulecheck
+    from .rulecheck.models import LawChange, ThresholdPeriod
+
+    created = {"purchases": 0, "law_changes": 0}
+    nxt = year + 1
+
+    def user(email: str) -> int:
+        return session.scalar(select(User.id).where(User.email == email))
+
+    if not session.scalar(select(Agreement.id).where(Agreement.title == LAW_CHANGE_AGREEMENT)):
+        drafter = Actor(user("koordinator.fjordvik@demo.no"), units["vo_fjordvik"].id)
+        a = agreement_services.create_draft(session, {"kind": "procurement", "title": LAW_CHANGE_AGREEMENT, "parties": [
+            {"unit_id": units["nav_fjordvik"].id, "nav_side": "state", "role": "buyer", "contact_name": "Leder, Nav"},
+            {"unit_id": units["vo_fjordvik"].id, "role": "supplier", "contact_name": "Rektor"},
+        ]}, actor=drafter, now=now)
+        for step, data in (
+            ("subject", {"title": LAW_CHANGE_AGREEMENT, "cpv_codes": "80580000-3",
+                         "subject": "Yrkesnorsk for helse og omsorg for ti av Navs brukere, med praksis på sykehjem."}),
+            ("period", {"start_date": dt.date(nxt, 2, 1), "end_date": dt.date(nxt, 5, 28), "option_scheme": "none"}),
+            ("value", {"estimated_value": "250000", "price_terms": "Fast pris per deltaker, fakturert etter oppstart."}),
+        ):
+            agreement_services.save_step(session, a.id, step, data, expected_version=a.version, actor=drafter, now=now)
+        agreement_services.submit(session, a.id, actor=drafter, now=now)
+
+    course = session.scalar(select(Course).where(Course.provider_unit_id == units["vfk_vo"].id,
+                                                 Course.title == "Forberedende opplæring for voksne (FOV)"))
+    budget = session.scalar(select(Budget).where(Budget.unit_id == units["nav_lierdal"].id, Budget.year == nxt))
+    bought = session.scalar(select(SeatPurchase.id).where(SeatPurchase.buyer_unit_id == units["nav_lierdal"].id,
+                                                          SeatPurchase.course_id == course.id)) if course else None
+    if course is not None and budget is not None and bought is None and course.start_date > now.date():
+        advisor = Actor(user("veileder.lierdal@demo.no"), units["nav_lierdal"].id)
+        data = purchase_services.PurchaseInput(
+            course_id=course.id, buyer_unit_id=units["nav_lierdal"].id, budget_id=budget.id, side="state", seats=4,
+            start_date=course.start_date, end_date=course.end_date,
+            participants=[purchase_services.ParticipantInput(f"LIER-FOV-{i}") for i in range(1, 5)],
+        )
+        purchase_services.confirm(session, data, actor=advisor, now=now, today=now.date())  # 4 × 31 200 kr
+        created["purchases"] += 1
+
+    if not session.scalar(select(LawChange.id).where(LawChange.cause == LAW_CHANGE_CAUSE)):
+        if not session.scalar(select(ThresholdPeriod.id).limit(1)):
+            rulecheck.load_shipped(session, actor=SYSTEM, now=now)  # the law data the change is recorded against
+        table = rulecheck.current_table(session)
+        if rulecheck.record_law_change(session, lawchange.table_before(table, dt.date(2026, 7, 1)), cause=LAW_CHANGE_CAUSE,
+                                       actor=SYSTEM, now=now) is not None:
+            created["law_changes"] += 1
+    lawchange.reassess_pending(session, now=now, actor=SYSTEM)
+    return created
 
 
 def logins() -> list[tuple[str, str, str]]:

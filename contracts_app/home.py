@@ -66,6 +66,14 @@ def _waiting_for(principal) -> list[dict]:
         if n:
             out.append({"text": ngettext("%(num)d waiting-list offer of seats to take", "%(num)d waiting-list offers of seats to take", n),
                         "url": url_for("capacity.requests_index"), "key": "to_take"})
+    if perm.can_review_legal(principal):
+        from .lawchange.queries import unhandled_count
+
+        n = unhandled_count(session, principal, session.get(Unit, principal.unit_id))
+        if n:
+            out.append({"text": ngettext("%(num)d verdict moved by a change of the law awaits you",
+                                         "%(num)d verdicts moved by a change of the law await you", n),
+                        "url": url_for("lawchange.index", handled="no"), "key": "law_changes"})
     return out
 
 

@@ -95,6 +95,7 @@ NAVIGATION = [
     (_l("Users"), "auth.users", perm.can_manage_users),
     (_l("Rules check"), "rulecheck.index", perm.can_use_rules_check),
     (_l("Thresholds"), "rulecheck.thresholds", perm.can_manage_thresholds),
+    (_l("Changes after a change of the law"), "lawchange.index", perm.can_view_law_changes),
     (_l("Audit log"), "admin.audit_log", perm.can_view_audit),
     (_l("Jobs"), "jobs.index", perm.is_admin),
     (_l("E-mail"), "notifications.outbox", perm.is_admin),

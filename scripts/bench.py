@@ -7,7 +7,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script, args in (("bench_rules.py", []), ("bench_purchases.py", []), ("bench_search.py", []), ("bench_documents.py", [])):
+for script, args in (("bench_rules.py", []), ("bench_purchases.py", []), ("bench_search.py", []), ("bench_documents.py", []),
+                     ("bench_reassess.py", [])):
     print(f"== {script} {' '.join(args)}", flush=True)
     result = subprocess.run([sys.executable, str(HERE / script), *args])
     if result.returncode:

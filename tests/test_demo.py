@@ -13,11 +13,13 @@ from .conftest import login
 def test_demo_load_is_idempotent_and_covers_every_role(app, db, clock):
     first = demo.load(db, now=clock.now())
     second = demo.load(db, now=clock.now())
-    assert first == {"entities": 4, "units": 9, "users": 11, "courses": 7, "budgets": 6, "agreements": 2, "offers": 4}
-    assert second == {"entities": 0, "units": 0, "users": 0, "courses": 0, "budgets": 0, "agreements": 0, "offers": 0}
+    assert first == {"entities": 4, "units": 9, "users": 11, "courses": 7, "budgets": 6, "agreements": 2, "offers": 4,
+                     "purchases": 1, "law_changes": 1}
+    assert second == {"entities": 0, "units": 0, "users": 0, "courses": 0, "budgets": 0, "agreements": 0, "offers": 0,
+                      "purchases": 0, "law_changes": 0}
     from contracts_app.agreements.models import Agreement
 
-    assert sorted(a.status.value for a in db.scalars(select(Agreement))) == ["active", "in_review"]
+    assert sorted(a.status.value for a in db.scalars(select(Agreement))) == ["active", "in_review", "in_review"]
     roles = {m.role for u in db.scalars(select(User)) for m in u.memberships}
     assert roles == set(Role)
     for entity in db.scalars(select(LegalEntity)):
@@ -37,3 +39,19 @@ def test_demo_cli_prints_the_logins(app, db):
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 0
     assert "veileder.fjordvik@demo.no" in result.output and demo.DEMO_PASSWORD in result.output
+
+
+def test_demo_shows_verdicts_moved_by_the_amendment_of_2026_07_01(app, db, clock):
+    """The impact page is not empty in `make run`: an agreement and a seat purchase dated after 2026-07-01, worth
+    100 000–500 000 kr, moved from «the procurement rules apply» to «below the lower limit»."""
+    from contracts_app.rulecheck.models import LawChange, LawChangeItem
+
+    demo.load(db, now=clock.now())
+    [change] = db.scalars(select(LawChange)).all()
+    assert (change.cause, change.status) == (demo.LAW_CHANGE_CAUSE, "done")
+    moved = {(i.object_type, i.verdict_before, i.verdict_after) for i in db.scalars(select(LawChangeItem))}
+    assert moved == {("agreement", "procurement_required", "below_scope"), ("seat_purchase", "procurement_required", "below_scope")}
+    c = app.test_client()
+    login(c, "jurist.nav@demo.no", demo.DEMO_PASSWORD)
+    page = c.get("/law-changes").get_data(as_text=True)
+    assert page.count('data-item="') == 2 and demo.LAW_CHANGE_AGREEMENT in page

@@ -15,6 +15,7 @@ from ..auth.access import current_principal, requires
 from ..choices import options
 from ..db import get_session
 from ..errors import DomainError, ValidationFailed
+from ..lawchange.services import assessment_now
 from ..organisations.models import LegalEntity, Unit, UnitKind
 from ..web import apply_errors, current_actor, run_action
 from . import access, documents, services
@@ -316,10 +317,13 @@ def detail(agreement_id: int):
         .options(selectinload(SeatPurchase.course))
     ).all()
     vs = services.versions(session, a.id)
+    approval = services.current_approval(session, a)
+    # Beside a frozen verdict: what the law data in force now would conclude, when that differs (one assessment).
+    law_now = assessment_now(session, approval.facts, approval.frozen_assessment) if approval else None
     return render_template(
         "agreements/detail.html", agreement=a, steps=_steps(a), can_edit=can_edit and a.status in EDITABLE,
         can_act=can_edit, can_review=can_review, reviewer_is_drafter=access.can_review(p, unit, a) and a.status == S.in_review and not can_review,
-        approval=services.current_approval(session, a), last_approval=services.latest_approval(session, a),
+        approval=approval, law_now=law_now, last_approval=services.latest_approval(session, a),
         decisions=_decisions(a), threads=services.comment_threads(session, a.id), comment_form=CommentForm(formdata=None),
         review_form=ReviewForm(formdata=None), sig_form=sig_form, signatures=sigs,
         terminate_form=TerminateForm(formdata=None, terminated_on=clock.today()), documents=documents.documents_of(session, a.id),

@@ -68,6 +68,11 @@ def can_manage_thresholds(p: Principal) -> bool:
     return p.has(Role.legal_reviewer) or p.has(Role.admin)
 
 
+def can_view_law_changes(p: Principal) -> bool:
+    """The impact list of a change of the law: legal reviewers act on it, admins may read it."""
+    return p.has(Role.legal_reviewer) or p.has(Role.admin)
+
+
 def can_manage_courses(p: Principal) -> bool:
     """Provider coordinators manage their unit's courses (a Nav office may also own courses it bought)."""
     return p.has(Role.provider_coordinator)

@@ -32,6 +32,13 @@ def _capacity_remind(session: Session, now: dt.datetime) -> dict:
     return remind_expiring(session, now=now)
 
 
+def _law_reassess(session: Session, now: dt.datetime) -> dict:
+    from ..audit import SYSTEM
+    from ..lawchange.services import reassess_pending
+
+    return reassess_pending(session, now=now, actor=SYSTEM)
+
+
 def _mailer(session: Session, now: dt.datetime) -> dict:
     from ..notifications.email import mailer
 
@@ -75,6 +82,8 @@ JOBS: dict[str, Job] = {j.name: j for j in [
         "Participant references and consent data are anonymised a set number of months after the seat ended."),
     Job("notifications.digest", _digest, _daily(7, 0),
         "One e-mail a day per user with the notices they chose to get as a digest."),
+    Job("law.reassess", _law_reassess, Schedule(every_minutes=1),
+        "After a change of the law data, open agreements, requests and purchases are re-assessed once; legal reviewers are told which verdicts moved."),
     Job("notifications.mailer", _mailer, Schedule(every_minutes=1),
         "New notices become e-mails by each user's choice; the outbox is sent, failures retried with backoff."),
 ]}

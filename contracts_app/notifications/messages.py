@@ -29,6 +29,7 @@ MESSAGES = {
     "agreement.expired": _l("The agreement “%(title)s” expired: it ended on %(end)s. Purchases under it are no longer covered."),
     "budget.warning_crossed": _l("The budget “%(line)s” %(year)s of %(unit)s has passed its warning level: %(pct)s %% used (warning at %(warning)s %%), %(remaining)s left."),
     "budget.runout_soon": _l("At the rate so far, the budget “%(line)s” %(year)s of %(unit)s runs out on %(date)s, in %(days)s days."),
+    "law.reassessed": _l("A change of the law data on %(date)s moved the verdict of %(moved)s open item(s) you answer for. Check them under «Changes after a change of the law» and mark each handled."),
     "purchases.split_risk": _l("Purchases by %(buyer)s from %(supplier)s for the same need (%(need)s) add up to %(total)s over the last 12 months: %(pct)s %% of the %(threshold_name)s of %(threshold)s. Purchases of the same kind must be viewed together (VAL-06): consider an agreement or a procurement before buying more."),
 }
 
@@ -52,6 +53,7 @@ KIND_LABELS = {
     "budget.warning_crossed": _l("A budget passed its warning level"),
     "budget.runout_soon": _l("A budget runs out within 60 days"),
     "purchases.split_risk": _l("Related purchases near a procurement threshold"),
+    "law.reassessed": _l("A change of the law moved verdicts of open items"),
 }
 
 # Without a saved choice every kind comes in the daily digest: one e-mail a day at most, nothing missed.

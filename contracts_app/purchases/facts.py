@@ -124,21 +124,16 @@ def purchase_facts(
     start: dt.date,
     end: dt.date,
     table_version: list | None = None,
+    earlier: list | None = None,
 ) -> dict[str, Any]:
+    """The facts of buying ``course`` for ``buyer_unit``. ``earlier``: what :func:`earlier_purchases` returned for
+    the same buyer, side, course and start, when the caller already has it (the law-change re-assessment builds
+    the facts of many capacity requests with one search per group); otherwise it is searched here."""
     buyer = buyer_unit.entity_for_side(side)
     supplier = course.provider_unit.legal_entity
-    # Only earlier purchases inside the engine's aggregation window (12 calendar months up to the reference
-    # date) for the same need (the same kind of course) can count. They are summed per month in the
-    # database, with the number of purchases in each sum, so a busy office does not send the engine
-    # hundreds of rows for every purchase.
-    stmt = _earlier_purchases_statement()
-    params = {"buyer_id": buyer_unit.id, "side": side, "supplier_id": supplier.id, "kind": course.kind,
-              "window_start": add_months(start, -12), "start": start}
-    # Core execution (the statement names no ORM entity to load): a third of the ORM path's CPU.
-    rows = core_connection(session).execute(stmt, params).all()
-    if table_version is not None:  # receives the threshold table's version summary (rulecheck.current_table)
-        table_version[:] = rows[0][: len(rows[0]) - 3]
-    earlier = [row[-3:] for row in rows if row.n is not None]  # a month's sum, latest date and count
+    if earlier is None:
+        earlier = earlier_purchases(session, buyer_unit=buyer_unit, side=side, course=course, start=start,
+                                    table_version=table_version)
     months = max(1, (end.year - start.year) * 12 + end.month - start.month + 1)
     facts: dict[str, Any] = {
         "schema_version": 1,
@@ -166,6 +161,24 @@ def purchase_facts(
         if course.kind in MEASURE_CODES:
             facts["nav"]["measure_code"] = MEASURE_CODES[course.kind]
     return facts
+
+
+def earlier_purchases(session: Session, *, buyer_unit: Unit, side: Side, course: Course, start: dt.date,
+                      table_version: list | None = None) -> list[tuple]:
+    """Earlier purchases of the same need from the same supplier as ``related_purchases`` counts them: one
+    (month's sum, latest date, count) per month of the 12 calendar months up to ``start``."""
+    # Only earlier purchases inside the engine's aggregation window (12 calendar months up to the reference
+    # date) for the same need (the same kind of course) can count. They are summed per month in the
+    # database, with the number of purchases in each sum, so a busy office does not send the engine
+    # hundreds of rows for every purchase.
+    stmt = _earlier_purchases_statement()
+    params = {"buyer_id": buyer_unit.id, "side": side, "supplier_id": course.provider_unit.legal_entity.id,
+              "kind": course.kind, "window_start": add_months(start, -12), "start": start}
+    # Core execution (the statement names no ORM entity to load): a third of the ORM path's CPU.
+    rows = core_connection(session).execute(stmt, params).all()
+    if table_version is not None:  # receives the threshold table's version summary (rulecheck.current_table)
+        table_version[:] = rows[0][: len(rows[0]) - 3]
+    return [row[-3:] for row in rows if row.n is not None]  # a month's sum, latest date and count
 
 
 def _as_date(value) -> dt.date:

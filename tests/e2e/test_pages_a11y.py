@@ -33,6 +33,8 @@ def test_rules_check_shows_the_verdict_live_and_is_accessible(page, live_server,
     "email,path",
     [
         ("jurist.fjordvik@demo.no", "/admin/thresholds"),
+        ("jurist.nav@demo.no", "/law-changes"),
+        ("jurist.nav@demo.no", "/law-changes/items/1"),
         ("koordinator.fjordvik@demo.no", "/courses/new"),
         ("koordinator.fjordvik@demo.no", "/purchases"),
         ("budsjett.fjordvik@demo.no", "/budgets/new"),
