@@ -59,6 +59,8 @@ def number(value, digits: int = 0) -> str:
 def date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):  # an ISO date as stored in JSON (an assessment's ruleset, a law version)
+        value = dt.date.fromisoformat(value[:10])
     if isinstance(value, dt.datetime):
         value = value.astimezone(dt.timezone.utc).astimezone(_oslo()).date()
     return format_date(value, "dd.MM.yyyy", locale=NB)

@@ -168,7 +168,7 @@ def _names(impact, keys) -> set[str]:
 def test_activating_a_pending_row_lists_exactly_the_items_whose_verdict_moved(db, world, impact):
     _activate(db, world, impact)
     [change] = db.scalars(select(LawChange)).all()
-    assert (change.status, change.cause) == ("pending", "threshold.period_activated")
+    assert (change.status, change.cause) == ("pending", "threshold.period_activated:lower_limit")
     result = services.reassess_pending(db, now=clock.now(), actor=SYSTEM)
     db.commit()
     assert result["changes"] == [change.id]

@@ -207,7 +207,7 @@ def test_new_period_closes_the_open_one_and_is_used_from_its_date(db, clock):
     actions = db.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "threshold_period")).all()
     assert "threshold.period_closed" in actions and "threshold.period_added" in actions
     [change] = db.scalars(select(LawChange)).all()  # recorded with the change, for the impact report
-    assert change.cause == "threshold.period_added" and change.status == "pending"
+    assert change.cause == "threshold.period_added:lower_limit" and change.status == "pending"
     assert change.table_after_id == table.id and change.table_before_id != table.id
 
 
@@ -251,7 +251,7 @@ def test_pending_period_is_unused_until_activated(db, clock):
     table = services.current_table(db)
     assert table.id != table_before.id and table.lookup(dt.date(2026, 7, 1)).eea_works == 60_000_000
     assert table.lookup(dt.date(2026, 6, 30)).eea_works == 57_800_000
-    assert db.scalar(select(LawChange.cause)) == "threshold.period_activated"
+    assert db.scalar(select(LawChange.cause)) == "threshold.period_activated:eea_works"
 
 
 def test_a_legal_reviewer_marks_a_figure_verified_with_a_note(db, clock):
@@ -387,3 +387,29 @@ def test_the_projection_reason_goes_through_the_rules_check_form(client, world, 
     assert 'selected value="projection"' in page
     if reason:
         assert f'selected value="{reason}"' in page
+
+
+def test_thresholds_page_names_the_figures_and_keeps_input_on_errors(client, db, world, clock):
+    services.load_shipped(db, actor=SYSTEM, now=clock.now())
+    db.commit()
+    login(client, "legal@test.no")
+    page = client.get("/admin/thresholds").get_data(as_text=True)
+    assert "Nedre grense for anskaffelsesloven (THR-02)" in page and "ikke kontrollert" in page
+    assert "eea_goods_services_central (" not in page  # names, not internal keys
+    period = db.scalar(select(ThresholdPeriod).where(ThresholdPeriod.key == "lower_limit", ThresholdPeriod.value_nok == 500000))
+    refused = client.post(f"/admin/thresholds/{period.id}/verify", data={"note": "x"})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert 'id="error-summary"' in text and f'href="#verify-{period.id}-note"' in text and ">x</textarea>" in text
+    pending = db.scalar(select(ThresholdPeriod).where(ThresholdPeriod.status == "pending", ThresholdPeriod.key == "eea_works"))
+    refused = client.post(f"/admin/thresholds/{pending.id}/activate", data={"effective_from": "2026-12-01", "value_nok": "abc"})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert f'href="#activate-{pending.id}-value_nok"' in text and 'value="2026-12-01"' in text and 'value="abc"' in text
+    from contracts_app.rulecheck.models import LawVersionPeriod
+
+    law = db.scalar(select(LawVersionPeriod).where(LawVersionPeriod.name == "anskaffelsesloven-2026-07-01"))
+    assert client.post(f"/admin/law-versions/{law.id}/verify", data={"note": "Lovdata LOV-2016-06-17-73, lest 07.12.2026"}).status_code == 302
+    db.expire_all()
+    assert law.last_verified is not None
+    assert rules.evaluate({**NAV_SEAT, "reference_date": "2026-07-01"}, services.current_table(db))["law"]["verified"] is True

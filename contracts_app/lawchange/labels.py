@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask_babel import gettext, lazy_gettext as _l
 
+from ..rulecheck.labels import threshold_name
+
 KINDS = {
     "agreement": _l("Agreement"),
     "capacity_request": _l("Seat request"),
@@ -20,9 +22,11 @@ def kind_label(value: str) -> str:
 
 
 def cause_label(cause: str) -> str:
-    """A recorded cause in words: an audit action, ``migration <revision>``, or a free text (the demo's)."""
-    if cause in CAUSES:
-        return str(CAUSES[cause])
+    """A recorded cause in words: an audit action (with the figure it changed: ``action:key``),
+    ``migration <revision>``, or a free text (the demo's)."""
+    action, _sep, key = cause.partition(":")
+    if action in CAUSES:
+        return f"{CAUSES[action]}: {threshold_name(key)}" if key else str(CAUSES[action])
     if cause.startswith("migration "):
         return gettext("Data migration %(name)s", name=cause.removeprefix("migration "))
     return cause

@@ -42,8 +42,12 @@ def index():
     filters = _filters()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     shown, total = queries.items(session, p, _unit(), filters, page)
+    pages = max(1, -(-total // queries.PAGE_SIZE))
+    if page > pages:  # past the last page (an old link, a typed number): the last page, never an empty one
+        page = pages
+        shown, total = queries.items(session, p, _unit(), filters, page)
     return render_template(
-        "lawchange/index.html", items=shown, total=total, page=page, pages=max(1, -(-total // queries.PAGE_SIZE)),
+        "lawchange/index.html", items=shown, total=total, page=page, pages=pages,
         filters=filters, changes=queries.changes(session), kinds=services.KINDS, verdicts=VERDICTS,
         openable=queries.openable(session, p, shown), kind_label=kind_label, cause_label=cause_label,
     )

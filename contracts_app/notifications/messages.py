@@ -29,7 +29,7 @@ MESSAGES = {
     "agreement.expired": _l("The agreement “%(title)s” expired: it ended on %(end)s. Purchases under it are no longer covered."),
     "budget.warning_crossed": _l("The budget “%(line)s” %(year)s of %(unit)s has passed its warning level: %(pct)s %% used (warning at %(warning)s %%), %(remaining)s left."),
     "budget.runout_soon": _l("At the rate so far, the budget “%(line)s” %(year)s of %(unit)s runs out on %(date)s, in %(days)s days."),
-    "law.reassessed": _l("A change of the law data on %(date)s moved the verdict of %(moved)s open item(s) you answer for. Check them under «Changes after a change of the law» and mark each handled."),
+    "law.reassessed": _l("A change of the law data on %(date)s moved the verdict of open items you answer for (number of items: %(moved)s). Check them under «Changes after a change of the law» and mark each handled."),
     "purchases.split_risk": _l("Purchases by %(buyer)s from %(supplier)s for the same need (%(need)s) add up to %(total)s over the last 12 months: %(pct)s %% of the %(threshold_name)s of %(threshold)s. Purchases of the same kind must be viewed together (VAL-06): consider an agreement or a procurement before buying more."),
 }
 
@@ -94,15 +94,10 @@ def _pct(value) -> str:
     return number(d, 0 if d == d.to_integral_value() else 1)
 
 
-THRESHOLD_NAMES = {
-    "lower_limit": _l("lower limit of the Procurement Act"),
-    "national": _l("national threshold"),
-    "eea_special_health_social": _l("EEA threshold for special services"),
-}
-
-
 def _threshold_name(value) -> str:
-    return str(THRESHOLD_NAMES.get(value, value))
+    from ..rulecheck.labels import threshold_name
+
+    return threshold_name(value)
 
 
 FORMAT = {

@@ -49,6 +49,23 @@ FACTS = {
     "participant.integration.status": _l("Participant's status under the Integration Act"),
 }
 
+#: The threshold table's figures in words (lower-case: they also stand inside sentences); the one place they are named.
+THRESHOLD_NAMES = {
+    "lower_limit": _l("lower limit of the Procurement Act"),
+    "national": _l("national threshold"),
+    "eea_goods_services_central": _l("EEA threshold for goods and services, central government"),
+    "eea_goods_services_other": _l("EEA threshold for goods and services, other contracting authorities"),
+    "eea_works": _l("EEA threshold for works"),
+    "eea_special_health_social": _l("EEA threshold for special services"),
+    "small_lot": _l("small lots exempt from part III"),
+    "protocol_trigger": _l("procurement protocol required from"),
+}
+
+
+def threshold_name(key: str) -> str:
+    return str(THRESHOLD_NAMES.get(key, key))
+
+
 PARTY_FACTS = {
     "public_service_task": _l("statutory public task"),
     "contributions": _l("contributions"),
@@ -79,4 +96,5 @@ def fact_label(path: str) -> str:
 
 
 def template_globals() -> dict:
-    return {"verdict_label": verdict_label, "regime_label": regime_label, "fact_label": fact_label}
+    return {"verdict_label": verdict_label, "regime_label": regime_label, "fact_label": fact_label,
+            "threshold_name": threshold_name}

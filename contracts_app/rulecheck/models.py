@@ -5,7 +5,9 @@ from decimal import Decimal
 from typing import Any, Optional
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
 
 from ..db import Base
 
@@ -81,6 +83,9 @@ class LawVersionPeriod(Base):
     title_en: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
     last_verified: Mapped[Optional[dt.date]] = mapped_column(Date)
+    # Who confirmed the version against the official text, and what they read (null = unverified).
+    verified_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    verification_note: Mapped[Optional[str]] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[dt.datetime] = mapped_column()
 
@@ -155,6 +160,13 @@ class LawChangeItem(Base):
     handled_at: Mapped[Optional[dt.datetime]] = mapped_column()
     handled_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     handled_note: Mapped[Optional[str]] = mapped_column(Text)
+
+    handled_by: Mapped[Optional["User"]] = relationship(foreign_keys=[handled_by_id])
+
+    def decisive_rules(self) -> tuple[list[str], list[str]]:
+        """The rule ids that left and joined the reasons: what decided the move (THR-01 → THR-02, …)."""
+        return ([r for r in self.rules_before if r not in self.rules_after],
+                [r for r in self.rules_after if r not in self.rules_before])
 
     def __repr__(self) -> str:
         return f"<LawChangeItem {self.object_type}:{self.object_id} {self.verdict_before}→{self.verdict_after}>"

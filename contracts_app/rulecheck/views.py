@@ -13,6 +13,7 @@ from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..choices import options
 from ..db import get_session
+from ..i18n import money
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..organisations.models import LegalEntity
 from ..rules import evaluate_document
@@ -21,6 +22,7 @@ from ..web import current_actor
 from . import services
 from .facts_form import facts_from_form, form_data_from_facts
 from .forms import ImportForm, RulesCheckForm, ScenarioForm
+from .labels import threshold_name
 from .models import LawVersionPeriod, Scenario, ThresholdPeriod
 
 bp = Blueprint("rulecheck", __name__)
@@ -200,15 +202,28 @@ def thresholds():
                 session.commit()
                 flash(_("The threshold period was added."), "success")
                 return redirect(url_for(".thresholds"))
+    return _thresholds_page(errors=errors, form="add" if errors else None)
+
+
+def _thresholds_page(*, errors: list[dict] | None = None, form: str | None = None):
+    """The thresholds page; ``form`` names the form whose ``errors`` are shown with the user's input kept
+    ("add", "activate-<id>", "verify-<id>", "verify-law-<id>"): 422 when there are errors."""
+    session = get_session()
     periods = session.scalars(
         select(ThresholdPeriod).order_by(ThresholdPeriod.key, ThresholdPeriod.effective_from)
     ).all()
     table = services.current_table(session)
     laws = session.scalars(select(LawVersionPeriod).order_by(LawVersionPeriod.effective_from)).all()
     return render_template(
-        "rulecheck/thresholds.html", periods=periods, keys=KEY_RULES, errors=errors, form_values=request.form,
-        table_id=table.id, in_database=bool(periods), laws=laws or table.law_versions, lang=str(get_locale() or "nb"),
+        "rulecheck/thresholds.html", periods=periods, keys=KEY_RULES, errors=errors or [], error_form=form,
+        form_values=request.form if request.method == "POST" else {}, table_id=table.id, in_database=bool(periods),
+        laws=laws, lang=str(get_locale() or "nb"),
     ), 422 if errors else 200
+
+
+def _refused(exc: DomainError, form: str):
+    get_session().rollback()
+    return _thresholds_page(errors=exc.errors or [{"path": "", "message": exc.message}], form=form)
 
 
 @bp.post("/admin/thresholds/<int:period_id>/activate")
@@ -217,20 +232,21 @@ def activate_threshold(period_id: int):
     import datetime as dt
 
     session = get_session()
+    raw = request.form.get("effective_from") or ""
     try:
-        start = dt.date.fromisoformat(request.form.get("effective_from") or "")
+        start = dt.date.fromisoformat(raw) if raw else None
     except ValueError:
-        start = None
+        return _thresholds_page(errors=[{"path": "effective_from", "message": _("Enter a date as dd.mm.yyyy.")}],
+                                form=f"activate-{period_id}")
     try:
-        services.activate(session, period_id, effective_from=start, actor=current_actor(), now=clock.now(),
-                          value_nok=request.form.get("value_nok"), source=request.form.get("source"))
+        period = services.activate(session, period_id, effective_from=start, actor=current_actor(), now=clock.now(),
+                                   value_nok=request.form.get("value_nok"), source=request.form.get("source"))
     except (ValidationFailed, Conflict) as exc:
-        session.rollback()
-        flash(" ".join(e["message"] for e in (exc.errors or [])) or exc.message, "error")
-        return redirect(url_for(".thresholds"))
+        return _refused(exc, f"activate-{period_id}")
     session.commit()
-    flash(_("The period is active from %(date)s. Open items are re-assessed under the new figure; the verdicts that "
-            "move are listed under «Changes after a change of the law».", date=start.strftime("%d.%m.%Y")), "success")
+    flash(_("%(name)s is %(amount)s from %(date)s. Open items are re-assessed under the new figure; the verdicts "
+            "that move are listed under «Changes after a change of the law».", name=threshold_name(period.key).capitalize(),
+            amount=money(period.value_nok), date=start.strftime("%d.%m.%Y")), "success")
     return redirect(url_for(".thresholds"))
 
 
@@ -242,13 +258,26 @@ def verify_threshold(period_id: int):
     try:
         period = services.verify(session, period_id, note=request.form.get("note") or "", actor=current_actor(), now=clock.now())
     except (ValidationFailed, Conflict) as exc:
-        session.rollback()
-        flash(" ".join(e["message"] for e in (exc.errors or [])) or exc.message, "error")
-        return redirect(url_for(".thresholds", _anchor=f"period-{period_id}"))
+        return _refused(exc, f"verify-{period_id}")
     session.commit()
-    flash(_("The figure %(key)s from %(date)s is marked verified.", key=period.key,
-            date=period.effective_from.strftime("%d.%m.%Y") if period.effective_from else "—"), "success")
-    return redirect(url_for(".thresholds", _anchor=f"period-{period_id}"))
+    flash(_("%(name)s %(amount)s from %(date)s is marked verified.", name=threshold_name(period.key).capitalize(),
+            amount=money(period.value_nok), date=period.effective_from.strftime("%d.%m.%Y") if period.effective_from else "—"),
+          "success")
+    return redirect(url_for(".thresholds"))
+
+
+@bp.post("/admin/law-versions/<int:law_id>/verify")
+@requires(perm.can_manage_thresholds)
+def verify_law_version(law_id: int):
+    """A legal reviewer confirms a version of the Act against the official text (Lovdata)."""
+    session = get_session()
+    try:
+        services.verify_law_version(session, law_id, note=request.form.get("note") or "", actor=current_actor(), now=clock.now())
+    except (ValidationFailed, Conflict) as exc:
+        return _refused(exc, f"verify-law-{law_id}")
+    session.commit()
+    flash(_("The version of the Act is marked verified."), "success")
+    return redirect(url_for(".thresholds"))
 
 
 @bp.post("/admin/thresholds/load")

@@ -46,23 +46,23 @@ PENDING_SOURCE = (
 # (key, value, from, to, rule_id, source, note) added as active periods.
 ADDED = [
     ("lower_limit", "500000", AMENDED, None, "THR-02", THR02_SOURCE,
-     "THR-02. MEDIUM CONFIDENCE: three consistent secondary sources; the Lovdata text was not read (catalog § 14 item 1). "
-     "A legal reviewer marks it verified on the thresholds page, or corrects it there."),
+     "THR-02. MIDDELS SIKKERHET: tre samstemte sekundærkilder; lovteksten på Lovdata er ikke lest (katalog § 14 punkt 1). "
+     "En jurist markerer den som kontrollert på siden for terskelverdier, eller retter den der."),
     ("protocol_trigger", "500000", AMENDED, None, None,
      "anskaffelsesforskriften § 7-1; the protocol duty cannot start below the Act's lower limit (catalog THR-02, § 13 item 3)",
-     "OBL-03. UNVERIFIED: at least the Act's lower limit from 2026-07-01; whether FOA § 7-1 changed with Prop. 147 L is not confirmed."),
-    ("eea_goods_services_central", "1100000", dt.date(2017, 1, 1), dt.date(2018, 4, 5), None, HISTORY_SOURCE, "THR-04. Before FOR-2018-04-04-533."),
+     "OBL-03. IKKE KONTROLLERT: minst lovens nedre grense fra 01.07.2026; om forskriften § 7-1 ble endret med Prop. 147 L, er ikke bekreftet."),
+    ("eea_goods_services_central", "1100000", dt.date(2017, 1, 1), dt.date(2018, 4, 5), None, HISTORY_SOURCE, "THR-04. Før FOR-2018-04-04-533."),
     ("eea_goods_services_central", "1300000", dt.date(2018, 4, 6), dt.date(2020, 2, 12), None, HISTORY_SOURCE, "THR-04."),
-    ("eea_goods_services_other", "1750000", dt.date(2017, 1, 1), dt.date(2018, 4, 5), None, HISTORY_SOURCE, "THR-05. Before FOR-2018-04-04-533."),
+    ("eea_goods_services_other", "1750000", dt.date(2017, 1, 1), dt.date(2018, 4, 5), None, HISTORY_SOURCE, "THR-05. Før FOR-2018-04-04-533."),
     ("eea_goods_services_other", "2000000", dt.date(2018, 4, 6), dt.date(2020, 2, 12), None, HISTORY_SOURCE, "THR-05."),
-    ("eea_works", "44000000", dt.date(2017, 1, 1), dt.date(2018, 4, 5), None, HISTORY_SOURCE, "THR-06. Before FOR-2018-04-04-533."),
+    ("eea_works", "44000000", dt.date(2017, 1, 1), dt.date(2018, 4, 5), None, HISTORY_SOURCE, "THR-06. Før FOR-2018-04-04-533."),
     ("eea_works", "51000000", dt.date(2018, 4, 6), dt.date(2020, 2, 12), None, HISTORY_SOURCE, "THR-06."),
 ]
 PENDING = [
-    ("eea_goods_services_central", "EUR 140 000 (central government supplies and services)"),
-    ("eea_goods_services_other", "EUR 216 000 (other contracting authorities, supplies and services)"),
-    ("eea_works", "EUR 5 404 000 (works)"),
-    ("eea_special_health_social", "EUR 750 000 (social and other specific services, unchanged)"),
+    ("eea_goods_services_central", "140 000 euro (statlige myndigheter, varer og tjenester)"),
+    ("eea_goods_services_other", "216 000 euro (andre oppdragsgivere, varer og tjenester)"),
+    ("eea_works", "5 404 000 euro (bygge- og anleggskontrakter)"),
+    ("eea_special_health_social", "750 000 euro (sosiale og andre særlige tjenester, uendret)"),
 ]
 LAW_VERSIONS = [
     ("anskaffelsesloven-2017", dt.date(2017, 1, 1), CLOSE,
@@ -194,9 +194,9 @@ def _apply_amendment(conn) -> None:
         if any(r["key"] == key and r["status"] == "pending" for r in rows):
             continue
         _insert_period(conn, now, key=key, value_nok=None, effective_from=None, effective_to=None, source=PENDING_SOURCE,
-                       status="pending", note=f"THR-10. EEA threshold 2026–2027: {eur}. The NOK value and its date are unknown: "
-                                              "a legal reviewer activates this row with both when Norway amends FOA § 5-3. "
-                                              "Never used until then.")
+                       status="pending", note=f"THR-10. EØS-terskelverdi 2026–2027: {eur}. Beløpet i kroner og datoen er ikke "
+                                              "kjent: en jurist aktiverer raden med begge når forskriften § 5-3 endres. "
+                                              "Brukes ikke før da.")
     # 4. The law versions.
     names = set(conn.execute(sa.select(laws.c.name)).scalars())
     for name, start, end, title, title_en, source in LAW_VERSIONS:
@@ -227,9 +227,12 @@ def upgrade() -> None:
     sa.Column('title_en', sa.Text(), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
     sa.Column('last_verified', sa.Date(), nullable=True),
+    sa.Column('verified_by_id', sa.Integer(), nullable=True),
+    sa.Column('verification_note', sa.Text(), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('active', 'pending')", name=op.f('ck_law_version_status_known')),
+    sa.ForeignKeyConstraint(['verified_by_id'], ['user_account.id'], name=op.f('fk_law_version_verified_by_id_user_account')),
     sa.CheckConstraint('effective_to IS NULL OR effective_to >= effective_from', name=op.f('ck_law_version_period_order')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_law_version')),
     sa.UniqueConstraint('name', name=op.f('uq_law_version_name'))
