@@ -57,9 +57,6 @@ def _refuse_audit_changes(session: Session, _ctx, _instances) -> None:
             raise AuditImmutable("audit events are append-only")
 
 
-_INSERT = AuditEvent.__table__.insert()
-
-
 def jsonable(value: Any) -> Any:
     """Dates, amounts and enums as JSON-safe strings, recursively."""
     if isinstance(value, (dt.date, dt.datetime)):
@@ -92,8 +89,7 @@ SYSTEM = Actor(None, None)
 
 
 def event_values(actor: Actor, action: str, obj: Any = None, *, at, object_type=None, object_id=None, before=None, after=None) -> dict[str, Any]:
-    """The columns of one audit event (JSON-safe before/after), for :func:`record`, :func:`record_now` or a
-    statement that writes the event together with other rows."""
+    """The columns of one audit event (JSON-safe before/after), for :func:`record`."""
     if obj is not None:
         object_type = object_type or obj.__tablename__
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
@@ -127,14 +123,3 @@ def record(
     ev = AuditEvent(**event_values(actor, action, obj, at=at, object_type=object_type, object_id=object_id, before=before, after=after))
     session.add(ev)
     return ev
-
-
-def record_now(
-    session: Session, actor: Actor, action: str, obj: Any = None, *, at: dt.datetime, object_type: str | None = None,
-    object_id: Any = None, before: dict | None = None, after: dict | None = None,
-) -> None:
-    """:func:`record` written at once with a Core INSERT (no ORM object), for a hot path that writes with Core
-    statements (``db.execute_write``)."""
-    from .db import execute_write
-
-    execute_write(session, _INSERT, event_values(actor, action, obj, at=at, object_type=object_type, object_id=object_id, before=before, after=after))

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from contextlib import contextmanager
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from contracts_app import clock as clock_module
@@ -102,6 +103,30 @@ def db(app, engine, clock) -> Session:
     session.close()
     outer.rollback()
     conn.close()
+
+
+@pytest.fixture
+def count_statements(engine):
+    """A statement budget: ``with count_statements() as seen: ...`` collects the SQL statements sent to the
+    database inside the block (not the test session's own SAVEPOINT/RELEASE), so a test can say "this request
+    runs at most N statements" and an N+1 query fails it."""
+
+    @contextmanager
+    def counting():
+        seen: list[str] = []
+
+        def listener(_conn, _cursor, statement, *_rest) -> None:
+            statement = " ".join(statement.split())
+            if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+
+    return counting
 
 
 @pytest.fixture

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from contextlib import contextmanager
 from decimal import Decimal
 from dataclasses import dataclass
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 from stdnum.no import orgnr
 
@@ -159,22 +157,3 @@ def request_input(offer, budget, *, seats: int = 1, start=None, end=None, refs=N
         start_date=start or dt.date(2026, 3, 9), end_date=end or dt.date(2026, 3, 27),
         participants=[ParticipantInput(r) for r in (refs or [f"KAP-{i}" for i in range(seats)])], message=message,
     )
-
-
-@contextmanager
-def recorded_statements(session: Session):
-    """The SQL statements run on ``session``'s engine inside the block, whitespace collapsed; the test
-    session's own SAVEPOINT and RELEASE left out."""
-    engine = session.get_bind().engine
-    seen: list[str] = []
-
-    def listener(_conn, _cursor, statement, *_rest) -> None:
-        statement = " ".join(statement.split())
-        if not statement.startswith(("SAVEPOINT", "RELEASE")):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)

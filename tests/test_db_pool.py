@@ -1,8 +1,5 @@
-"""The PostgreSQL connection pool: a connection the server has closed is replaced, a healthy one is reused as is.
-
-The pool does not send a ping query on every checkout (see ``contracts_app.db._refuse_closed_by_server``);
-these tests hold it to what the ping used to guarantee.
-"""
+"""The PostgreSQL connection pool (``pool_pre_ping``): a connection the server has closed is replaced, a healthy
+one is reused."""
 from __future__ import annotations
 
 import time
@@ -35,13 +32,10 @@ def _last_query(admin, pid: int) -> str | None:
         return conn.execute(text("SELECT query FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar()
 
 
-def test_a_healthy_pooled_connection_is_reused_without_a_query(pg_engines):
-    engine, admin = pg_engines
+def test_a_healthy_pooled_connection_is_reused(pg_engines):
+    engine, _admin = pg_engines
     pid = _backend(engine)
-    before = _last_query(admin, pid)  # the pool's rollback when the connection came back
-    with engine.connect() as conn:  # the checkout itself sends nothing to the server
-        assert _last_query(admin, pid) == before
-        assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() == pid
+    assert _backend(engine) == pid
 
 
 @pytest.mark.parametrize("how", ["terminated", "closed locally"])
@@ -60,18 +54,3 @@ def test_a_pooled_connection_that_was_closed_is_replaced(pg_engines, how):
     with engine.connect() as conn:  # no error: the pool opened a new connection
         new_pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
     assert new_pid != pid
-
-
-def test_a_pooled_connection_with_something_harmless_to_read_is_kept(pg_engines):
-    """Something the server sent unasked to a live connection (here a notification) makes the checkout ask the
-    server once, as the ping did; the connection answers, so it stays in the pool."""
-    engine, admin = pg_engines
-    with engine.connect() as conn:
-        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        conn.execute(text("LISTEN contracts_pool_test"))
-        conn.commit()
-    with admin.connect() as conn:
-        conn.execute(text("NOTIFY contracts_pool_test"))
-    time.sleep(0.2)  # the notification reaches the idle connection's socket
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() == pid

@@ -11,12 +11,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
-from ..db import core_connection, execute_write, load_rows, set_loaded
 from ..money import parse_amount
 from ..errors import Conflict, ValidationFailed
 from ..i18n import date as fmt_date
@@ -181,18 +180,12 @@ class BudgetCheck:
         return self.refusal is None
 
 
-_FROM_STOPS = object()
-
-
-def check(budget: Budget, amount: Decimal, *, on: dt.date, override_stop: bool = False, stop: Any = _FROM_STOPS) -> BudgetCheck:
-    """``stop``: the stop in force on ``on`` when the caller knows it (:func:`lock_for_purchase`), else it is
-    looked up in the budget's stops."""
+def check(budget: Budget, amount: Decimal, *, on: dt.date, override_stop: bool = False) -> BudgetCheck:
     remaining_after = budget.remaining - amount
     used_after = budget.used + amount
     pct_after = (used_after * 100 / budget.amount).quantize(Decimal("0.1")) if budget.amount else Decimal("100")
     warning = refusal = None
-    if stop is _FROM_STOPS:
-        stop = budget.active_stop(on)
+    stop = budget.active_stop(on)
     label = f"{budget.line} {budget.year} ({budget.unit.name})"
     if stop is not None and not override_stop:
         who = stop.declared_by.name if stop.declared_by else "?"
@@ -219,65 +212,6 @@ def check(budget: Budget, amount: Decimal, *, on: dt.date, override_stop: bool =
                 pct=str(pct_after).replace(".", ","), budget=label, level=str(budget.warning_pct.normalize()),
             )
     return BudgetCheck(remaining_after, pct_after, warning, refusal, stop)
-
-
-# The budget row, locked, with the number of stops in force on a date (built once).
-_IN_FORCE = select(func.count()).where(
-    BudgetStop.budget_id == Budget.__table__.c.id, BudgetStop.lifted_at.is_(None), BudgetStop.starts_on <= bindparam("on"),
-    or_(BudgetStop.ends_on.is_(None), BudgetStop.ends_on >= bindparam("on")),
-).scalar_subquery()
-
-
-def purchase_lock_columns(prefix: str = "") -> list:
-    """What a purchase reads of its budget line under the lock: every column, and the number of stops in force
-    on the date bound as ``on``; labelled ``prefix`` + name (for a statement that also reads other tables)."""
-    return [*(c.label(prefix + c.key) if prefix else c for c in Budget.__table__.c), _IN_FORCE.label(prefix + "stops_in_force")]
-
-
-_LOCK_FOR_PURCHASE = (
-    select(*purchase_lock_columns()).where(Budget.__table__.c.id == bindparam("id")).with_for_update(of=Budget.__table__)
-)
-
-
-def lock_for_purchase(session: Session, budget_id: int, *, on: dt.date) -> tuple[Budget | None, BudgetStop | None]:
-    """Lock the budget row (SQLite: the write transaction already holds the database) and read it fresh with one
-    Core statement; returns the budget and the stop in force on ``on`` (:func:`locked_budget`), or (None, None)
-    if there is no such budget."""
-    row = core_connection(session).execute(_LOCK_FOR_PURCHASE, {"id": budget_id, "on": on}).one_or_none()
-    return (None, None) if row is None else locked_budget(session, row, on=on)
-
-
-def locked_budget(session: Session, row, *, on: dt.date, prefix: str = "") -> tuple[Budget, BudgetStop | None]:
-    """The budget of a row with :func:`purchase_lock_columns` (the session's object, kept current, or a new one
-    loaded from the row) and the stop in force on ``on`` (or None).
-
-    The stops are only loaded when one is in force (then the refusal names it): a purchase on a budget
-    without a stop reads one row.
-    """
-    [budget] = load_rows(session, Budget, [row], prefix=prefix)
-    if not row._mapping[prefix + "stops_in_force"]:
-        if "stops" in budget.__dict__:
-            session.expire(budget, ["stops"])  # read again if someone looks (they may have changed)
-        return budget, None
-    session.refresh(budget, ["stops"])
-    return budget, budget.active_stop(on)
-
-
-def commit_now(session: Session, budget: Budget, amount: Decimal, *, purchase_id: int, now: dt.datetime) -> None:
-    """:func:`commit` with two Core statements on a row locked by :func:`lock_for_purchase` (the seat purchase's
-    hot path); ``budget`` is kept current."""
-    committed = execute_write(session, _ADD_COMMITTED, {"budget_id": budget.id, "add": amount}).scalar_one()
-    set_loaded(budget, {"committed": committed})
-    execute_write(session, _INSERT_ENTRY, dict(budget_id=budget.id, purchase_id=purchase_id, kind=EntryKind.commit, amount=amount, at=now))
-
-
-# Built once (building a statement costs more CPU than running it).
-_ADD_COMMITTED = (
-    update(Budget.__table__).where(Budget.__table__.c.id == bindparam("budget_id"))
-    .values(committed=Budget.__table__.c.committed + bindparam("add", type_=Budget.__table__.c.committed.type))
-    .returning(Budget.__table__.c.committed)
-)
-_INSERT_ENTRY = insert(BudgetEntry.__table__)
 
 
 def commit(session: Session, budget: Budget, amount: Decimal, *, purchase_id: int, now: dt.datetime) -> None:

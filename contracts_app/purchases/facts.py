@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..courses.models import Course, CourseKind
-from ..db import core_connection
 from ..organisations.models import LegalEntity, Side, Unit, UnitKind
 from ..rules.dates import add_months
 
@@ -174,8 +173,7 @@ def earlier_purchases(session: Session, *, buyer_unit: Unit, side: Side, course:
     stmt = _earlier_purchases_statement()
     params = {"buyer_id": buyer_unit.id, "side": side, "supplier_id": course.provider_unit.legal_entity.id,
               "kind": course.kind, "window_start": add_months(start, -12), "start": start}
-    # Core execution (the statement names no ORM entity to load): a third of the ORM path's CPU.
-    rows = core_connection(session).execute(stmt, params).all()
+    rows = session.execute(stmt, params).all()
     if table_version is not None:  # receives the threshold table's version summary (rulecheck.current_table)
         table_version[:] = rows[0][: len(rows[0]) - 3]
     return [row[-3:] for row in rows if row.n is not None]  # a month's sum, latest date and count

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..audit import Actor
 from ..clock import OSLO
-from ..db import core_connection
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..money import parse_amount
 from ..rules.thresholds import KEY_RULES, ThresholdTable, ThresholdTableError
@@ -21,7 +20,8 @@ from .models import LawChange, LawVersionPeriod, Scenario, ThresholdPeriod
 
 PERIOD_FIELDS = ["key", "rule_id", "value_nok", "effective_from", "effective_to", "source", "last_verified", "status", "note",
                  "verification_note"]
-LAW_FIELDS = ["name", "effective_from", "effective_to", "title", "title_en", "source", "last_verified", "status"]
+LAW_FIELDS = ["name", "effective_from", "effective_to", "title", "title_en", "source", "last_verified", "status",
+              "verification_note"]
 
 _cache_lock = threading.Lock()
 _cache: dict[tuple, ThresholdTable] = {}
@@ -54,7 +54,7 @@ def current_table(session: Session, version=None) -> ThresholdTable:
     # Periods are only ever added, activated or closed, so this small summary changes whenever the table
     # does; reading it is one cheap query instead of loading every row on every assessment.
     if version is None:
-        version = core_connection(session).execute(TABLE_VERSION).one()
+        version = session.execute(TABLE_VERSION).one()
     version = tuple(version) + (str(session.get_bind().engine.url),)
     if version[0] == 0:
         return ThresholdTable.shipped()
@@ -230,7 +230,7 @@ def add_period(session: Session, data: dict[str, Any], *, actor: Actor, now: dt.
     session.add(period)
     session.flush()
     audit.record(session, actor, "threshold.period_added", period, at=now, after=audit.snapshot(period, PERIOD_FIELDS))
-    record_law_change(session, before_table, cause="threshold.period_added", actor=actor, now=now)
+    record_law_change(session, before_table, cause=f"threshold.period_added:{period.key}", actor=actor, now=now)
     return period
 
 
@@ -267,7 +267,7 @@ def activate(session: Session, period_id: int, *, effective_from: dt.date | None
     _place_active(session, period, actor=actor, now=now, allow_past=True)
     session.flush()
     audit.record(session, actor, "threshold.period_activated", period, at=now, before=before, after=audit.snapshot(period, PERIOD_FIELDS))
-    record_law_change(session, before_table, cause="threshold.period_activated", actor=actor, now=now)
+    record_law_change(session, before_table, cause=f"threshold.period_activated:{period.key}", actor=actor, now=now)
     return period
 
 
@@ -277,10 +277,7 @@ def verify(session: Session, period_id: int, *, note: str, actor: Actor, now: dt
     period = session.get(ThresholdPeriod, period_id)
     if period is None:
         raise NotFound(_("No such threshold period."))
-    note = (note or "").strip()
-    if not 3 <= len(note) <= 2000:
-        raise ValidationFailed(_("The figure was not marked verified."), errors=[{"path": "note", "message": _(
-            "Say what you checked (e.g. the Lovdata text and its date), 3–2000 characters.")}])
+    note = _verification_note(note)
     if period.value_nok is None:
         raise Conflict(_("A period without a figure cannot be verified: activate it with its figure first."))
     before = audit.snapshot(period, PERIOD_FIELDS)
@@ -290,6 +287,30 @@ def verify(session: Session, period_id: int, *, note: str, actor: Actor, now: dt
     session.flush()
     audit.record(session, actor, "threshold.period_verified", period, at=now, before=before, after=audit.snapshot(period, PERIOD_FIELDS))
     return period
+
+
+def verify_law_version(session: Session, law_id: int, *, note: str, actor: Actor, now: dt.datetime) -> LawVersionPeriod:
+    """A legal reviewer confirms a version of the Act and regulation against the official text; every assessment
+    naming it then says it is verified. Its dates stay as they are (a change of the law is a new version)."""
+    law = session.get(LawVersionPeriod, law_id)
+    if law is None:
+        raise NotFound(_("No such version of the Act."))
+    note = _verification_note(note)
+    before = audit.snapshot(law, LAW_FIELDS)
+    law.last_verified = now.astimezone(OSLO).date()
+    law.verified_by_id = actor.user_id
+    law.verification_note = note
+    session.flush()
+    audit.record(session, actor, "law_version.verified", law, at=now, before=before, after=audit.snapshot(law, LAW_FIELDS))
+    return law
+
+
+def _verification_note(note: str | None) -> str:
+    note = (note or "").strip()
+    if not 3 <= len(note) <= 2000:
+        raise ValidationFailed(_("It was not marked verified."), errors=[{"path": "note", "message": _(
+            "Say what you checked (e.g. the Lovdata text and its date), 3–2000 characters.")}])
+    return note
 
 
 def save_scenario(session: Session, *, name: str, facts: dict, actor: Actor, now: dt.datetime, scenario_id: int | None = None) -> Scenario:
