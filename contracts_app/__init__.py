@@ -25,6 +25,7 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
     from .budget.views import bp as budget_bp
     from .capacity.views import bp as capacity_bp
     from .courses.views import bp as courses_bp
+    from .documents.views import bp as documents_bp
     from .home import bp as home_bp
     from .jobs.views import bp as jobs_bp
     from .lawchange.views import bp as lawchange_bp
@@ -48,8 +49,8 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
     csrf = CSRFProtect(app)
     csrf.exempt(api_bp)  # JSON API: no cookies-only form posts; see api/__init__.py
 
-    for bp in (home_bp, auth_bp, organisations_bp, courses_bp, purchases_bp, capacity_bp, budget_bp, agreements_bp, rulecheck_bp,
-               lawchange_bp, admin_bp, jobs_bp, notifications_bp, api_bp):
+    for bp in (home_bp, auth_bp, organisations_bp, courses_bp, purchases_bp, capacity_bp, budget_bp, agreements_bp, documents_bp,
+               rulecheck_bp, lawchange_bp, admin_bp, jobs_bp, notifications_bp, api_bp):
         app.register_blueprint(bp)
     errors.register_error_handlers(app)
     cli.register(app)

@@ -1,14 +1,24 @@
-"""Small helpers shared by the HTML views."""
+"""Small helpers shared by the HTML views: who is acting, loading a record the user may see (404/403), and
+putting a service's errors on a form."""
 from __future__ import annotations
 
 import re
 from typing import Callable, TypeVar
 
+from flask import abort, flash
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload
+from wtforms.fields import FieldList, FormField
 
+from .agreements import access as agreement_access
+from .agreements.models import Agreement
 from .audit import Actor
 from .auth.access import current_principal
-from .errors import ValidationFailed
+from .budget.models import Budget
+from .db import get_session
+from .errors import DomainError, ValidationFailed
+from .organisations.models import Unit
+from .purchases.models import SeatPurchase
 
 T = TypeVar("T")
 
@@ -16,6 +26,45 @@ T = TypeVar("T")
 def current_actor() -> Actor:
     p = current_principal()
     return Actor(p.user_id, p.unit_id) if p else Actor(None, None)
+
+
+def current_unit() -> Unit | None:
+    """The user's active unit (None for an admin without one)."""
+    p = current_principal()
+    return get_session().get(Unit, p.unit_id) if p.unit_id else None
+
+
+def visible_agreement(agreement_id: int, check=agreement_access.can_view) -> Agreement:
+    """Load the agreement (404 also when the user may not see it), then the finer check (403)."""
+    a = get_session().get(Agreement, agreement_id) or abort(404)
+    p, unit = current_principal(), current_unit()
+    if not agreement_access.can_view(p, unit, a):
+        abort(404)
+    if not check(p, unit, a):
+        abort(403)
+    return a
+
+
+# What the purchase page shows of the purchase comes with it in one statement (course, provider unit, budget
+# line; not the line's stops, which the page does not show): the page a browser loads after every purchase.
+_WITH_PAGE = [joinedload(SeatPurchase.course), joinedload(SeatPurchase.budget).lazyload(Budget.stops)]
+
+
+def visible_purchase(purchase_id: int) -> SeatPurchase:
+    """The purchase, for its buyer or its provider unit; 404 for anyone else."""
+    purchase = get_session().get(SeatPurchase, purchase_id, options=_WITH_PAGE) or abort(404)
+    unit_id = current_principal().unit_id
+    if unit_id not in (purchase.buyer_unit_id, purchase.course.provider_unit_id):
+        abort(404)
+    return purchase
+
+
+def buyer_purchase_or_403(purchase_id: int) -> SeatPurchase:
+    """The purchase, for its buyer only: 403 for the provider unit, 404 for anyone else."""
+    purchase = visible_purchase(purchase_id)
+    if current_principal().unit_id != purchase.buyer_unit_id:
+        abort(403)
+    return purchase
 
 
 _LIST_PATH = re.compile(r"^(\w+)\[(\d+)\](?:\.(\w+))?$")
@@ -51,8 +100,6 @@ def apply_errors(form: FlaskForm, exc: ValidationFailed) -> None:
 def error_list(form: FlaskForm) -> list[tuple[str, str, str]]:
     """Every error on the form as (field id, label, message), nested fields included, read from the fields
     themselves (``form.errors`` is cached after validation and misses errors added by services)."""
-    from wtforms.fields import FieldList, FormField
-
     out: list[tuple[str, str, str]] = []
 
     def walk(fields) -> None:
@@ -77,8 +124,6 @@ def error_list(form: FlaskForm) -> list[tuple[str, str, str]]:
 def save_form(form: FlaskForm, action: Callable[[], T]) -> T | None:
     """Run the service behind a validated form: commit and return its result, or roll back and put the
     service's field errors on the form (returns None; the view re-renders the form with the user's input)."""
-    from .db import get_session
-
     session = get_session()
     try:
         result = action()
@@ -93,11 +138,6 @@ def save_form(form: FlaskForm, action: Callable[[], T]) -> T | None:
 def run_action(action: Callable[[], object], success: str) -> bool:
     """Run a one-button action (cancel, lift, decide …): commit and flash ``success``, or roll back and flash
     the refusal. Returns whether it succeeded."""
-    from flask import flash
-
-    from .db import get_session
-    from .errors import DomainError
-
     session = get_session()
     try:
         action()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-TARGET = 20.0
+TARGET = 10.0  # the floor of issue 17: at least 10 agreements (both documents) per second on one core
 
 
 def main() -> int:
@@ -33,11 +33,13 @@ def main() -> int:
     from sqlalchemy import select
 
     from contracts_app import clock, create_app, demo, migrate
-    from contracts_app.agreements import documents, services
+    from contracts_app.agreements import queries, services
     from contracts_app.agreements.models import Agreement
     from contracts_app.audit import Actor
     from contracts_app.auth.models import User
     from contracts_app.db import get_session
+    from contracts_app.documents.agreement import agreement_context, kinds_for
+    from contracts_app.documents.rendering import render
     from contracts_app.organisations.models import Unit
 
     tmp = tempfile.mkdtemp(prefix="bench-docs-")
@@ -60,13 +62,13 @@ def main() -> int:
         for i in range(args.agreements):
             a = services.create_draft(session, {"kind": "cooperation", "title": f"Benchmarkavtale {i}", "parties": [
                 {"unit_id": nav, "nav_side": "state"}, {"unit_id": vo}]}, actor=drafter, now=now)
-            snap = services.snapshot(template)
+            snap = queries.snapshot(template)
             for step in ("subject", "period", "value", "cooperation"):
-                data = {k: snap[k] for k in services.STEP_FIELDS[step]}
+                data = {k: snap[k] for k in queries.STEP_FIELDS[step]}
                 if step == "subject":
                     data["title"] = f"Benchmarkavtale {i}"
                 if step == "cooperation":
-                    data["parties"] = [{k: p[k] for k in services.COOP_PARTY_FIELDS} for p in snap["parties"]]
+                    data["parties"] = [{k: p[k] for k in queries.COOP_PARTY_FIELDS} for p in snap["parties"]]
                     for k in ("public_interest_only", "third_party_subcontracting"):
                         data[k] = {True: "yes", False: "no"}.get(data[k], "")
                     for p in data["parties"]:
@@ -80,25 +82,26 @@ def main() -> int:
         session.commit()
         print(f"set-up: {len(ids)} approved agreements in {time.perf_counter() - t0:.1f} s", flush=True)
         agreements = [session.get(Agreement, i) for i in ids]
-        approvals = {a.id: services.current_approval(session, a) for a in agreements}
-        sigs = {a.id: services.signatures(session, a.id) for a in agreements}
+        approvals = {a.id: queries.current_approval(session, a) for a in agreements}
+        sigs = {a.id: queries.signatures(session, a.id) for a in agreements}
         for a in agreements:  # load lazy relationships outside the timing
             _ = [p.unit for p in a.parties], a.options, approvals[a.id].reviewer
         best = None
         total_docs = 0
         for _run in range(args.repeat):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             total_docs = 0
             for a in agreements:
                 decision = approvals[a.id]
-                for kind in documents.kinds_for(a, decision):
-                    ctx = documents.agreement_context(a, decision=decision, signatures=sigs[a.id], now=now, kind=kind)
-                    content, _tpl, _ver = documents.render(kind, ctx)
+                for kind in kinds_for(a, decision):
+                    ctx = agreement_context(a, decision=decision, signatures=sigs[a.id], now=now, kind=kind)
+                    content, _tpl, _ver = render(kind, ctx)
                     total_docs += 1
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
             best = elapsed if best is None else min(best, elapsed)
+            # CPU time beside the wall clock: on a shared machine the wall clock also counts other processes' turns.
             print(f"run: {len(agreements)} agreements, {total_docs} documents in {elapsed:.2f} s = "
-                  f"{len(agreements) / elapsed:.1f} agreements/s", flush=True)
+                  f"{len(agreements) / elapsed:.1f} agreements/s ({len(agreements) / cpu:.1f}/s of CPU time)", flush=True)
     rate = len(agreements) / best
     print(f"best: {rate:.1f} agreements/s ({total_docs / best:.1f} documents/s, {best / len(agreements) * 1000:.1f} ms per agreement); "
           f"target >= {TARGET:.0f}/s: {'OK' if rate >= TARGET else 'BELOW TARGET'}")

@@ -48,6 +48,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
     "rulecheck.thresholds": (("GET", "POST"), LEGAL),
     "rulecheck.activate_threshold": (("POST",), LEGAL),
     "rulecheck.verify_threshold": (("POST",), LEGAL),
+    "rulecheck.verify_law_version": (("POST",), LEGAL),
     "rulecheck.load_thresholds": (("POST",), LEGAL),
     "lawchange.index": (("GET",), LEGAL),
     "lawchange.item": (("GET",), LEGAL),
@@ -62,6 +63,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
     "purchases.cancel": (("POST",), ADVISOR | BUDGET),
     "purchases.actual_cost": (("POST",), BUDGET),
     "purchases.decide_override": (("POST",), BUDGET),
+    "purchases.order_confirmation": (("POST",), ADVISOR | BUDGET),
     "capacity.index": (("GET",), ALL),
     "capacity.offer_detail": (("GET",), ALL),
     "capacity.new_offer": (("GET", "POST"), PROVIDER),
@@ -103,9 +105,8 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
     "agreements.undo_option": (("POST",), DRAFT),
     "agreements.terminate": (("POST",), DRAFT),
     "agreements.generate_documents": (("POST",), DRAFT),
-    "agreements.document": (("GET",), ALL),
     "agreements.signed_pdf": (("GET",), ALL),
-    "agreements.purchase_order": (("POST",), ADVISOR | BUDGET),
+    "documents.download": (("GET",), ALL),
 }
 
 
@@ -142,7 +143,7 @@ def _url(app, endpoint: str, world, db=None, extra: dict | None = None) -> str:
         "user_id": world.users["advisor"].id,
         "membership_id": world.users["advisor"].memberships[0].id,
         "scenario_id": 1,
-        "period_id": 1,
+        "period_id": 1, "law_id": 1,
         "course_id": world.course.id,
         "budget_id": world.budget.id,
         "purchase_id": world.purchase.id,

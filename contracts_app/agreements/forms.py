@@ -9,12 +9,11 @@ from wtforms import DateField, FieldList, Form, FormField, HiddenField, SelectFi
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..choices import options
+from .labels import KINDS
 from .labels import SECTIONS as SECTION_LABELS
 
 
 def kind_choices():
-    from .labels import KINDS
-
     return options(KINDS.items())
 
 

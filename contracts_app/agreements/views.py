@@ -7,43 +7,28 @@ import datetime as dt
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..choices import options
 from ..db import get_session
+from ..documents import services as documents
 from ..errors import DomainError, ValidationFailed
 from ..lawchange.services import assessment_now
 from ..organisations.models import LegalEntity, Unit, UnitKind
-from ..web import apply_errors, current_actor, run_action
-from . import access, documents, services
+from ..rulecheck.labels import VERDICTS
+from ..web import apply_errors, current_actor, current_unit, run_action, visible_agreement
+from . import access, queries, services
 from .forms import (
     STEP_FORMS, CommentForm, FilterForm, NewAgreementForm, ReviewForm, SignatureForm, TerminateForm,
 )
 from .labels import KINDS, STATUSES
-from .models import Agreement, AgreementDocument, AgreementKind, AgreementParty, AgreementSignature
+from .models import Agreement, AgreementKind, AgreementParty, AgreementSignature, ReviewComment
 from .states import EDITABLE, IN_FORCE, OPTIONS_ALLOWED, AgreementStatus
 
 bp = Blueprint("agreements", __name__)
 S = AgreementStatus
-
-
-def _unit() -> Unit | None:
-    p = current_principal()
-    return get_session().get(Unit, p.unit_id) if p.unit_id else None
-
-
-def _load(agreement_id: int, check=access.can_view) -> Agreement:
-    """Load the agreement (404 also when the user may not see it), then the finer check (403)."""
-    a = get_session().get(Agreement, agreement_id) or abort(404)
-    p, unit = current_principal(), _unit()
-    if not access.can_view(p, unit, a):
-        abort(404)
-    if not check(p, unit, a):
-        abort(403)
-    return a
 
 
 def _who_choices():
@@ -90,14 +75,12 @@ def _party_errors(exc: ValidationFailed) -> ValidationFailed:
 @bp.get("/agreements")
 @requires(perm.can_view_agreements)
 def index():
-    from ..rulecheck.labels import VERDICTS
-
     session = get_session()
     form = FilterForm(request.args)
     form.status.choices = options([("", _("Any"))] + list(STATUSES.items()))
     form.kind.choices = options([("", _("Any"))] + list(KINDS.items()))
     form.verdict.choices = options([("", _("Any"))] + list(VERDICTS.items()))
-    p, unit = current_principal(), _unit()
+    p, unit = current_principal(), current_unit()
     stmt = select(Agreement).order_by(Agreement.updated_at.desc())
     q = (form.q.data or "").strip()
     if q:
@@ -159,7 +142,7 @@ def _prefill_parties(entity_ids: list[int]) -> list[tuple[str, str]]:
     """Rows for ``?party=<legal entity id>``: the user's own unit stands for its legal entity (for a Nav office, with
     the side that entity is); the other parties are the legal entities themselves."""
     session = get_session()
-    unit = _unit()
+    unit = current_unit()
     rows: list[tuple[str, str]] = []
     own_used = False
     for entity_id in entity_ids[:10]:
@@ -184,7 +167,7 @@ def _step_form(a: Agreement, step: str, *, from_request: bool):
     if from_request:
         form = cls()
     else:
-        values = services.step_values(a, step)
+        values = queries.step_values(a, step)
         data = {k: v for k, v in values.items() if k != "parties"}
         data["lock_version"] = a.version
         if step == "parties":
@@ -225,7 +208,7 @@ def _step_form(a: Agreement, step: str, *, from_request: bool):
 
 def _frames(a: Agreement) -> list[Agreement]:
     """Framework and purchase agreements in force that the user may see: what a call-off can be made under."""
-    p, unit = current_principal(), _unit()
+    p, unit = current_principal(), current_unit()
     stmt = (select(Agreement).where(Agreement.kind == AgreementKind.procurement, Agreement.status.in_([S.signed, S.active]),
                                     Agreement.id != a.id, access.visible_condition(p, unit))
             .order_by(Agreement.title).limit(200))
@@ -233,7 +216,7 @@ def _frames(a: Agreement) -> list[Agreement]:
 
 
 def _steps(a: Agreement) -> list[str]:
-    return [s for s in services.STEPS if s != "cooperation" or a.kind == AgreementKind.cooperation]
+    return [s for s in queries.STEPS if s != "cooperation" or a.kind == AgreementKind.cooperation]
 
 
 def _step_data(form, step: str) -> dict:
@@ -247,7 +230,7 @@ def _step_data(form, step: str) -> dict:
 @requires(perm.can_draft_agreements)
 def edit(agreement_id: int, step: str):
     session = get_session()
-    a = _load(agreement_id, access.can_edit)
+    a = visible_agreement(agreement_id, access.can_edit)
     if step not in _steps(a):
         abort(404)
     if a.status not in EDITABLE:
@@ -291,7 +274,7 @@ def edit(agreement_id: int, step: str):
 
 def _render_step(a: Agreement, step: str, form):
     return render_template("agreements/edit.html", agreement=a, step=step, form=form, steps=_steps(a),
-                           threads=services.comment_threads(get_session(), a.id))
+                           threads=queries.comment_threads(get_session(), a.id))
 
 
 # --- the agreement page -----------------------------------------------------------------------------------------
@@ -301,48 +284,36 @@ def _render_step(a: Agreement, step: str, form):
 @requires(perm.can_view_agreements)
 def detail(agreement_id: int):
     session = get_session()
-    a = _load(agreement_id)
-    p, unit = current_principal(), _unit()
+    a = visible_agreement(agreement_id)
+    p, unit = current_principal(), current_unit()
     can_edit = access.can_edit(p, unit, a)
-    can_review = access.can_review(p, unit, a) and services.may_review(session, a, p.user_id)
+    can_review = access.can_review(p, unit, a) and queries.may_review(session, a, p.user_id)
     sig_form = SignatureForm(formdata=None, signed_on=clock.today())
-    sigs = services.signatures(session, a.id)
+    sigs = queries.signatures(session, a.id)
     signed = {s.party_id for s in sigs}
     sig_form.party_id.choices = options([(pt.id, pt.name) for pt in a.parties if pt.id not in signed])
-    from ..purchases.models import SeatPurchase
-
-    # The list shows each purchase's course: read the courses in one statement, not one per course.
-    purchases = session.scalars(
-        select(SeatPurchase).where(SeatPurchase.agreement_id == a.id).order_by(SeatPurchase.id.desc()).limit(100)
-        .options(selectinload(SeatPurchase.course))
-    ).all()
-    vs = services.versions(session, a.id)
-    approval = services.current_approval(session, a)
+    purchases = queries.purchases_under(session, a.id)
+    vs = queries.versions(session, a.id)
+    approval = queries.current_approval(session, a)
     # Beside a frozen verdict: what the law data in force now would conclude, when that differs (one assessment).
     law_now = assessment_now(session, approval.facts, approval.frozen_assessment) if approval else None
     return render_template(
         "agreements/detail.html", agreement=a, steps=_steps(a), can_edit=can_edit and a.status in EDITABLE,
         can_act=can_edit, can_review=can_review, reviewer_is_drafter=access.can_review(p, unit, a) and a.status == S.in_review and not can_review,
-        approval=approval, law_now=law_now, last_approval=services.latest_approval(session, a),
-        decisions=_decisions(a), threads=services.comment_threads(session, a.id), comment_form=CommentForm(formdata=None),
+        approval=approval, law_now=law_now, last_approval=queries.latest_approval(session, a),
+        decisions=queries.decisions(session, a.id), threads=queries.comment_threads(session, a.id), comment_form=CommentForm(formdata=None),
         review_form=ReviewForm(formdata=None), sig_form=sig_form, signatures=sigs,
-        terminate_form=TerminateForm(formdata=None, terminated_on=clock.today()), documents=documents.documents_of(session, a.id),
-        versions=vs, use=services.value_used(session, a), purchases=purchases, next_option=services.next_option(a),
-        live_options=services.exercised_options(a), max_end=services.max_end(a), editable=EDITABLE, in_force=IN_FORCE,
+        terminate_form=TerminateForm(formdata=None, terminated_on=clock.today()), documents=queries.documents_of(session, a.id),
+        versions=vs, use=queries.value_used(session, a), purchases=purchases, next_option=queries.next_option(a),
+        live_options=queries.exercised_options(a), max_end=queries.max_end(a), editable=EDITABLE, in_force=IN_FORCE,
         options_allowed=OPTIONS_ALLOWED, S=S, completeness=services.completeness_errors(a),
     )
-
-
-def _decisions(a: Agreement):
-    from .models import ReviewDecision
-
-    return get_session().scalars(select(ReviewDecision).where(ReviewDecision.agreement_id == a.id).order_by(ReviewDecision.id.desc())).all()
 
 
 @bp.post("/agreements/<int:agreement_id>/submit")
 @requires(perm.can_draft_agreements)
 def submit(agreement_id: int):
-    a = _load(agreement_id, access.can_edit)
+    a = visible_agreement(agreement_id, access.can_edit)
     run_action(lambda: services.submit(get_session(), a.id, actor=current_actor(), now=clock.now()),
                _("The agreement was sent to legal review."))
     return redirect(url_for(".detail", agreement_id=a.id))
@@ -351,7 +322,7 @@ def submit(agreement_id: int):
 @bp.post("/agreements/<int:agreement_id>/review")
 @requires(perm.can_review_legal)
 def review(agreement_id: int):
-    a = _load(agreement_id, access.can_review)
+    a = visible_agreement(agreement_id, access.can_review)
     form = ReviewForm()
     session = get_session()
     if not form.validate_on_submit():
@@ -375,7 +346,7 @@ def review(agreement_id: int):
 @bp.post("/agreements/<int:agreement_id>/comments")
 @requires(perm.can_draft_agreements)
 def comment(agreement_id: int):
-    a = _load(agreement_id, access.can_edit)
+    a = visible_agreement(agreement_id, access.can_edit)
     form = CommentForm()
     run_action(lambda: services.add_comment(get_session(), a.id, section=form.section.data or "", body=form.body.data or "",
                                             parent_id=int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None,
@@ -387,9 +358,7 @@ def comment(agreement_id: int):
 @bp.post("/agreements/<int:agreement_id>/comments/<int:comment_id>/resolve")
 @requires(perm.can_draft_agreements)
 def resolve_comment(agreement_id: int, comment_id: int):
-    a = _load(agreement_id, access.can_edit)
-    from .models import ReviewComment
-
+    a = visible_agreement(agreement_id, access.can_edit)
     c = get_session().get(ReviewComment, comment_id)
     if c is None or c.agreement_id != a.id:
         abort(404)
@@ -403,12 +372,12 @@ def resolve_comment(agreement_id: int, comment_id: int):
 @requires(perm.can_view_agreements)
 def versions(agreement_id: int):
     session = get_session()
-    a = _load(agreement_id)
-    vs = services.versions(session, a.id)
+    a = visible_agreement(agreement_id)
+    vs = queries.versions(session, a.id)
     first = request.args.get("a", type=int) or max(1, a.version - 1)
     second = request.args.get("b", type=int) or a.version
     try:
-        changes = services.version_diff(session, a.id, first, second)
+        changes = queries.version_diff(session, a.id, first, second)
     except DomainError:
         abort(404)
     return render_template("agreements/versions.html", agreement=a, versions=vs, a=first, b=second, changes=changes)
@@ -417,7 +386,7 @@ def versions(agreement_id: int):
 @bp.post("/agreements/<int:agreement_id>/sign")
 @requires(perm.can_draft_agreements)
 def sign(agreement_id: int):
-    a = _load(agreement_id, access.can_edit)
+    a = visible_agreement(agreement_id, access.can_edit)
     form = SignatureForm()
     form.party_id.choices = options([(p.id, p.name) for p in a.parties])
     upload = request.files.get("pdf")
@@ -435,7 +404,7 @@ def sign(agreement_id: int):
 @bp.post("/agreements/<int:agreement_id>/options")
 @requires(perm.can_draft_agreements)
 def exercise_option(agreement_id: int):
-    a = _load(agreement_id, access.can_edit)
+    a = visible_agreement(agreement_id, access.can_edit)
     run_action(lambda: services.exercise_option(get_session(), a.id, actor=current_actor(), now=clock.now()),
                _("The option was exercised; the end date is extended."))
     return redirect(url_for(".detail", agreement_id=a.id) + "#period")
@@ -444,7 +413,7 @@ def exercise_option(agreement_id: int):
 @bp.post("/agreements/<int:agreement_id>/options/<int:option_id>/undo")
 @requires(perm.can_draft_agreements)
 def undo_option(agreement_id: int, option_id: int):
-    a = _load(agreement_id, access.can_edit)
+    a = visible_agreement(agreement_id, access.can_edit)
     run_action(lambda: services.undo_option(get_session(), a.id, option_id, actor=current_actor(), now=clock.now()),
                _("The option was undone; the end date is restored."))
     return redirect(url_for(".detail", agreement_id=a.id) + "#period")
@@ -453,7 +422,7 @@ def undo_option(agreement_id: int, option_id: int):
 @bp.post("/agreements/<int:agreement_id>/terminate")
 @requires(perm.can_draft_agreements)
 def terminate(agreement_id: int):
-    a = _load(agreement_id, access.can_edit)
+    a = visible_agreement(agreement_id, access.can_edit)
     form = TerminateForm()
     run_action(lambda: services.terminate(get_session(), a.id, reason=form.reason.data or "", on=form.terminated_on.data,
                                           actor=current_actor(), now=clock.now()),
@@ -464,51 +433,20 @@ def terminate(agreement_id: int):
 @bp.post("/agreements/<int:agreement_id>/documents")
 @requires(perm.can_draft_agreements)
 def generate_documents(agreement_id: int):
-    a = _load(agreement_id, access.can_edit)
+    a = visible_agreement(agreement_id, access.can_edit)
     session = get_session()
-    decision = services.current_approval(session, a)
+    decision = queries.current_approval(session, a)
     documents.generate_for_agreement(session, a, decision=decision, actor=current_actor(), now=clock.now())
     session.commit()
     flash(_("The documents were generated."), "success")
     return redirect(url_for(".detail", agreement_id=a.id) + "#documents")
 
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-@bp.get("/documents/<int:document_id>")
-@requires(perm.authenticated)
-def document(document_id: int):
-    doc = get_session().get(AgreementDocument, document_id) or abort(404)
-    if doc.purchase_id is not None:  # an order confirmation: it lists participant references, for the buyer only
-        from ..purchases.views import buyer_purchase_or_403
-
-        buyer_purchase_or_403(doc.purchase_id)
-    elif doc.agreement_id is not None:
-        _load(doc.agreement_id)
-    else:
-        abort(404)
-    return Response(doc.content, mimetype=DOCX, headers={
-        "Content-Disposition": f'attachment; filename="{doc.filename}"', "X-Content-SHA256": doc.sha256})
-
-
 @bp.get("/agreements/<int:agreement_id>/signatures/<int:signature_id>.pdf")
 @requires(perm.can_view_agreements)
 def signed_pdf(agreement_id: int, signature_id: int):
-    a = _load(agreement_id)
+    a = visible_agreement(agreement_id)
     sig = get_session().get(AgreementSignature, signature_id)
     if sig is None or sig.agreement_id != a.id or sig.pdf is None:
         abort(404)
     return Response(sig.pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{sig.pdf_filename}"'})
-
-
-@bp.post("/purchases/<int:purchase_id>/order-confirmation")
-@requires(perm.can_act_for_buyer)
-def purchase_order(purchase_id: int):
-    from ..purchases.views import buyer_purchase_or_403
-
-    purchase = buyer_purchase_or_403(purchase_id)
-    session = get_session()
-    doc = documents.generate_order_confirmation(session, purchase, actor=current_actor(), now=clock.now())
-    session.commit()
-    return redirect(url_for(".document", document_id=doc.id))

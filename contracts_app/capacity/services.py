@@ -30,14 +30,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..agreements.queries import covering_agreement
 from ..audit import SYSTEM, Actor
+from ..calendar import add_working_days
 from ..auth.models import Role
 from ..budget import services as budget_services
 from ..budget.models import Budget
 from ..clock import OSLO, local_date
 from .labels import capacity_status_label
 from ..courses.models import Course
-from ..courses.pricing import PricingError, Rate, Schedule, add_working_days, quote
+from ..courses.pricing import PricingError, Rate, Schedule, quote
 from ..db import begin_write, lock
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..i18n import date as fmt_date
@@ -542,8 +544,6 @@ def accept(session: Session, request_id: int, *, actor: Actor, now: dt.datetime)
     provider_entity = course.provider_unit.legal_entity
     agreement = None
     if buyer_entity.id != provider_entity.id:  # within one legal person it is an internal order
-        from ..agreements.services import covering_agreement
-
         agreement = covering_agreement(session, buyer_entity_id=buyer_entity.id, provider_entity_id=provider_entity.id, on=req.start_date)
         if agreement is None:
             assessment = purchase_services.assess(session, buyer=req.requester_unit, side=req.side, course=course,

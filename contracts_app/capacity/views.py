@@ -19,13 +19,14 @@ from ..audit import AuditEvent
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..budget import services as budget_services
+from ..budget.queries import unit_budgets
 from ..choices import options
 from ..courses.models import Course
 from ..courses.pricing import PricingError
 from ..db import get_session
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..organisations.models import LegalEntity, Unit, UnitKind
-from ..purchases.views import fill_seat_form, participant_inputs, unit_budgets
+from ..purchases.forms import fill_seat_form, participant_inputs
 from ..web import apply_errors, current_actor, run_action, save_form
 from . import queries, services
 from .forms import MoveForm, OfferForm, OfferSearchForm, ReasonForm, RequestForm, StatusForm
@@ -206,7 +207,7 @@ def offer_status(offer_id: int):
 
 def _request_form(offer: CapacityOffer, unit: Unit) -> RequestForm:
     form = RequestForm()
-    fill_seat_form(form, unit_budgets(unit.id), first=offer.period_start, last=offer.period_end)
+    fill_seat_form(form, unit_budgets(get_session(), unit.id), first=offer.period_start, last=offer.period_end)
     return form
 
 

@@ -14,12 +14,10 @@ boundary and rounds exactly as the true fraction would. Nothing above :data:`MON
 What is counted (decided here, once)
 ------------------------------------
 *Teaching days* are the dates in ``[start, end]`` whose weekday is one of the schedule's
-``teaching_weekdays`` and that are not Norwegian official public holidays (``holidays.Norway`` with
-``include_sundays=False``: ordinary Sundays are never "holidays" here, only the official days such as
-Easter Sunday or 17 May, and those only matter when the course teaches on that weekday). The public
-holidays that fell on a teaching weekday are listed in ``Quote.holidays_skipped`` with their bokmål
-name (the package calls bokmål ``"no"``; ``"nb"`` is not supported by it and would silently give
-English names).
+``teaching_weekdays`` and that are not Norwegian official public holidays (:mod:`contracts_app.calendar`:
+ordinary Sundays are never "holidays" here, only the official days such as Easter Sunday or 17 May, and
+those only matter when the course teaches on that weekday). The public holidays that fell on a teaching
+weekday are listed in ``Quote.holidays_skipped`` with their bokmål name.
 
 ``per_hour``
     Hours per teaching day = ``hours_per_week / len(teaching_weekdays)``. Every teaching day is priced
@@ -81,14 +79,12 @@ from decimal import (
     Overflow,
     localcontext,
 )
-from functools import lru_cache
-from itertools import chain
-from types import MappingProxyType
-from typing import Mapping, Sequence
+from typing import Sequence
 
 from babel import Locale
 from babel.numbers import format_decimal, parse_pattern
 
+from ..calendar import days_on_weekdays, holiday_name_en
 from ..money import MONEY_MAX, ORE, round_money
 
 __all__ = [
@@ -320,7 +316,7 @@ class Quote:
             out.append(f"Sum eks. mva.: {_money(self.total, currency)}")
         if self.holidays_skipped:
             if en:
-                names = ", ".join(f"{_date(d)} ({_holiday_name_en(d, name)})" for d, name in self.holidays_skipped)
+                names = ", ".join(f"{_date(d)} ({holiday_name_en(d, name)})" for d, name in self.holidays_skipped)
                 out.append(f"Public holidays without teaching: {names}")
             else:
                 names = ", ".join(f"{_date(d)} ({name})" for d, name in self.holidays_skipped)
@@ -530,7 +526,7 @@ def quote(
 
     if needs_schedule:
         assert schedule is not None
-        days, skipped = _teaching_days(s, e, schedule.teaching_weekdays)
+        days, skipped = days_on_weekdays(s, e, schedule.teaching_weekdays)
         if not days:
             raise PricingError(
                 [
@@ -639,38 +635,6 @@ def quote(
 # --------------------------------------------------------------------------------------------------
 # Counting days, weeks and months. Days are proleptic ordinals: ordinal 1 (0001-01-01) is a Monday, so
 # ``(o - 1) % 7`` is the weekday and ``(o - 1) // 7`` numbers ISO weeks.
-
-
-@lru_cache(maxsize=256)
-def _holidays_of_year(year: int) -> Mapping[int, tuple[str, str]]:
-    """Norwegian official public holidays of ``year``: ordinal → (bokmål name, English name)."""
-    import holidays  # imported on first use: it is slow to import and most processes never price anything
-
-    nb = holidays.Norway(years=year, language="no", include_sundays=False)
-    en = holidays.Norway(years=year, language="en_US", include_sundays=False)
-    return MappingProxyType({day.toordinal(): ("; ".join(nb.get_list(day)), "; ".join(en.get_list(day))) for day in nb})
-
-
-def _holiday_name_en(day: date, fallback: str) -> str:
-    names = _holidays_of_year(day.year).get(day.toordinal())
-    return names[1] if names else fallback
-
-
-def _teaching_days(s: int, e: int, weekdays: tuple[int, ...]) -> tuple[list[int], tuple[tuple[date, str], ...]]:
-    """Teaching-day ordinals in ``[s, e]`` and the public holidays that removed a teaching weekday."""
-    first_weekday = (s - 1) % 7
-    candidates = sorted(chain.from_iterable(range(s + (w - first_weekday) % 7, e + 1, 7) for w in weekdays))
-    wanted = set(weekdays)
-    hit: dict[int, str] = {}
-    for year in range(date.fromordinal(s).year, date.fromordinal(e).year + 1):
-        for o, (name_nb, _name_en) in _holidays_of_year(year).items():
-            if s <= o <= e and (o - 1) % 7 in wanted:
-                hit[o] = name_nb
-    if not hit:
-        return candidates, ()
-    for o in hit:  # a dozen deletions from a sorted list beat filtering every day
-        del candidates[bisect_left(candidates, o)]
-    return candidates, tuple((date.fromordinal(o), hit[o]) for o in sorted(hit))
 
 
 def _first_day_of_each_week(days: list[int]) -> list[int]:
@@ -810,17 +774,3 @@ def _count(n: int, words: tuple[str, str]) -> str:
 
 def _date(day: date) -> str:
     return f"{day.day:02d}.{day.month:02d}.{day.year:04d}"
-
-
-def is_public_holiday(day: date) -> bool:
-    """Whether ``day`` is a Norwegian official public holiday (ordinary Sundays are not)."""
-    return day.toordinal() in _holidays_of_year(day.year)
-
-
-def add_working_days(day: date, n: int) -> date:
-    """The ``n``-th working day after ``day`` (Monday–Friday, not a public holiday); ``day`` itself if n is 0."""
-    while n > 0:
-        day = date.fromordinal(day.toordinal() + 1)
-        if day.weekday() < 5 and not is_public_holiday(day):
-            n -= 1
-    return day

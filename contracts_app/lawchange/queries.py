@@ -117,7 +117,7 @@ def changes(session: Session) -> list[LawChange]:
 
 def openable(session: Session, p: Principal, shown: list[LawChangeItem]) -> set[tuple[str, int]]:
     """Which purchases and requests on the page the user can open: their pages are for the buying and the
-    providing unit (``purchases.views.visible_purchase``); agreements in the list are always visible."""
+    providing unit (``web.visible_purchase``); agreements in the list are always visible."""
     if not perm.can_view_purchases(p) or p.unit_id is None:
         return set()
     ids = {kind: [i.object_id for i in shown if i.object_type == kind] for kind in ("seat_purchase", "capacity_request")}

@@ -1,12 +1,21 @@
+"""Purchase forms, and filling the seat form that the purchase page and the capacity request share."""
 from __future__ import annotations
 
+import datetime as dt
+
+from flask import request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from .. import clock
+from ..budget.models import Budget
 from ..choices import options
 from ..courses.models import CEFR_LEVELS
+from ..i18n import money
+from .services import ParticipantInput
 
 
 class ParticipantForm(Form):
@@ -42,3 +51,34 @@ class ActualCostForm(FlaskForm):
 class OverrideDecisionForm(FlaskForm):
     decision = SelectField(_l("Decision"), choices=lambda: options([("approve", _l("Approve the override")), ("refuse", _l("Refuse"))]))
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+def fill_seat_form(form, budgets: list[Budget], *, first: dt.date, last: dt.date, labelled: bool = True) -> None:
+    """What the purchase form and the capacity request form share: the budget choices (with what remains when
+    someone will see them), on GET a period from ``first`` to the end of its year (at most ``last``) with the
+    budget line of that year, and one participant row per seat."""
+    if labelled:
+        labels = [(b.id, _("%(line)s %(year)s — remaining %(amount)s", line=b.line, year=b.year, amount=money(b.remaining))) for b in budgets]
+    else:  # the choices only validate the posted id (the page is not shown)
+        labels = [(b.id, b.line) for b in budgets]
+    form.budget_id.choices = options(labels or [(None, _("No budget lines"))])
+    if request.method == "GET":
+        start = max(first, clock.today())
+        form.start_date.data = start
+        form.end_date.data = min(last, dt.date(start.year, 12, 31))
+        same_year = [b for b in budgets if b.year == start.year]
+        form.budget_id.data = same_year[0].id if same_year else (budgets[0].id if budgets else None)
+    seats = form.seats.data if isinstance(form.seats.data, int) and 1 <= form.seats.data <= 50 else 1
+    while len(form.participants.entries) < seats:
+        form.participants.append_entry()
+
+
+def participant_inputs(form) -> list[ParticipantInput]:
+    """One participant per seat from the form's rows."""
+    return [
+        ParticipantInput(
+            reference=(e.reference.data or "").strip(), cefr_level=e.cefr_level.data or None,
+            consent=bool(e.consent.data), consent_date=e.consent_date.data,
+        )
+        for e in form.participants.entries[: form.seats.data or 0]
+    ]

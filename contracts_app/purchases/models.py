@@ -69,7 +69,7 @@ class SeatPurchase(Base):
     override_decided_at: Mapped[Optional[dt.datetime]] = mapped_column()
     override_decision_note: Mapped[Optional[str]] = mapped_column(Text)
     cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
-    # The agreement the purchase is made under (agreements.services.covering_agreement at confirmation).
+    # The agreement the purchase is made under (agreements.queries.covering_agreement at confirmation).
     agreement_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agreement.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column()

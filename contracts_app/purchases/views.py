@@ -1,72 +1,28 @@
 """Buying a seat (preview → confirm), the purchase list and detail, and the follow-up actions."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..budget.models import Budget
-from ..choices import options
+from ..budget.queries import unit_budgets
 from ..courses.models import Course
-from ..db import core_connection, get_session, load_rows
+from ..db import get_session
+from ..documents import services as documents
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..i18n import money
 from ..organisations.models import Unit, UnitKind
-from ..web import apply_errors, current_actor, run_action
+from ..web import apply_errors, buyer_purchase_or_403, current_actor, run_action, visible_purchase
 from . import services
-from .forms import ActualCostForm, OverrideDecisionForm, PurchaseForm, ReasonForm
+from .forms import ActualCostForm, OverrideDecisionForm, PurchaseForm, ReasonForm, fill_seat_form, participant_inputs
 from .models import PurchaseStatus, SeatPurchase
 
 bp = Blueprint("purchases", __name__)
-
-
-_UNIT_BUDGETS = select(*Budget.__table__.c).where(Budget.__table__.c.unit_id == bindparam("unit_id")).order_by(
-    Budget.__table__.c.year.desc(), Budget.__table__.c.line)
-
-
-def unit_budgets(unit_id: int) -> list[Budget]:
-    """The unit's budget lines, newest year first, for the choices of a purchase page or a capacity request
-    (the lines and what remains; the stops are read under the lock). One Core statement (``db.load_rows``):
-    about half an ORM query's CPU. A confirmation does not read them (services.confirm locks the one line)."""
-    session = get_session()
-    return load_rows(session, Budget, core_connection(session).execute(_UNIT_BUDGETS, {"unit_id": unit_id}))
-
-
-def fill_seat_form(form, budgets: list[Budget], *, first: dt.date, last: dt.date, labelled: bool = True) -> None:
-    """What the purchase form and the capacity request form share: the budget choices (with what remains when
-    someone will see them), on GET a period from ``first`` to the end of its year (at most ``last``) with the
-    budget line of that year, and one participant row per seat."""
-    if labelled:
-        labels = [(b.id, _("%(line)s %(year)s — remaining %(amount)s", line=b.line, year=b.year, amount=money(b.remaining))) for b in budgets]
-    else:  # the choices only validate the posted id (the page is not shown)
-        labels = [(b.id, b.line) for b in budgets]
-    form.budget_id.choices = options(labels or [(None, _("No budget lines"))])
-    if request.method == "GET":
-        start = max(first, clock.today())
-        form.start_date.data = start
-        form.end_date.data = min(last, dt.date(start.year, 12, 31))
-        same_year = [b for b in budgets if b.year == start.year]
-        form.budget_id.data = same_year[0].id if same_year else (budgets[0].id if budgets else None)
-    seats = form.seats.data if isinstance(form.seats.data, int) and 1 <= form.seats.data <= 50 else 1
-    while len(form.participants.entries) < seats:
-        form.participants.append_entry()
-
-
-def participant_inputs(form) -> list[services.ParticipantInput]:
-    """One participant per seat from the form's rows."""
-    return [
-        services.ParticipantInput(
-            reference=(e.reference.data or "").strip(), cefr_level=e.cefr_level.data or None,
-            consent=bool(e.consent.data), consent_date=e.consent_date.data,
-        )
-        for e in form.participants.entries[: form.seats.data or 0]
-    ]
 
 
 def _purchase_form(course: Course, budgets: list[Budget]) -> PurchaseForm:
@@ -124,7 +80,7 @@ def buy(course_id: int):
     # The page: a GET, a preview, or a confirmation that did not go through, shown again with its reason.
     # The rates come in the same statement: the price needs them.
     course = session.get(Course, course_id, options=[joinedload(Course.rates)]) or abort(404)
-    budgets = unit_budgets(unit.id)
+    budgets = unit_budgets(session, unit.id)
     if confirming:  # the budget lines the form shows again
         fill_seat_form(form, budgets, first=course.start_date, last=course.end_date)
     else:
@@ -164,20 +120,6 @@ def index():
     return render_template("purchases/index.html", purchases=purchases, unit_id=unit_id)
 
 
-# What the purchase page shows of the purchase comes with it in one statement (course, provider unit, budget
-# line; not the line's stops, which the page does not show): the page a browser loads after every purchase.
-_WITH_PAGE = [joinedload(SeatPurchase.course), joinedload(SeatPurchase.budget).lazyload(Budget.stops)]
-
-
-def visible_purchase(purchase_id: int) -> SeatPurchase:
-    """The purchase, for its buyer or its provider unit; 404 for anyone else."""
-    purchase = get_session().get(SeatPurchase, purchase_id, options=_WITH_PAGE) or abort(404)
-    unit_id = current_principal().unit_id
-    if unit_id not in (purchase.buyer_unit_id, purchase.course.provider_unit_id):
-        abort(404)
-    return purchase
-
-
 @bp.get("/purchases/<int:purchase_id>")
 @requires(perm.can_view_purchases)
 def detail(purchase_id: int):
@@ -192,13 +134,6 @@ def detail(purchase_id: int):
         and purchase.created_by_id != p.user_id,
         cancel_form=ReasonForm(formdata=None), cost_form=ActualCostForm(formdata=None), override_form=OverrideDecisionForm(formdata=None),
     )
-
-
-def buyer_purchase_or_403(purchase_id: int) -> SeatPurchase:
-    purchase = visible_purchase(purchase_id)
-    if current_principal().unit_id != purchase.buyer_unit_id:
-        abort(403)
-    return purchase
 
 
 @bp.post("/purchases/<int:purchase_id>/cancel")
@@ -242,3 +177,13 @@ def decide_override(purchase_id: int):
     except DomainError:  # the two-person rule or another unit: not allowed at all
         abort(403)
     return redirect(url_for(".detail", purchase_id=purchase.id))
+
+
+@bp.post("/purchases/<int:purchase_id>/order-confirmation")
+@requires(perm.can_act_for_buyer)
+def order_confirmation(purchase_id: int):
+    purchase = buyer_purchase_or_403(purchase_id)
+    session = get_session()
+    doc = documents.generate_order_confirmation(session, purchase, actor=current_actor(), now=clock.now())
+    session.commit()
+    return redirect(url_for("documents.download", document_id=doc.id))

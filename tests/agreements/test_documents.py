@@ -11,8 +11,14 @@ import pytest
 from docx import Document
 
 from contracts_app import clock
-from contracts_app.agreements import documents, services
+from contracts_app.agreements import queries
+from contracts_app.agreements.models import Agreement
 from contracts_app.agreements.states import AgreementStatus as S
+from contracts_app.audit import Actor
+from contracts_app.documents import services as documents
+from contracts_app.documents.agreement import agreement_context
+from contracts_app.documents.order import order_context
+from contracts_app.documents.rendering import manifest, render, template_variables
 
 from ..conftest import need
 from ..factories import buy
@@ -27,15 +33,16 @@ OBL05 = [  # every element of OBL-05's cooperation-agreement checklist, as the t
 
 def _contexts(db, world):
     a = make_agreement(db, world, state=S.approved)
-    decision = services.current_approval(db, a)
-    sigs = services.signatures(db, a.id)
+    decision = queries.current_approval(db, a)
+    sigs = queries.signatures(db, a.id)
     now = clock.now()
     purchase = buy(db, world.course, world.budget, world.users["advisor"])
     return {
-        "cooperation_agreement": documents.agreement_context(a, decision=decision, signatures=sigs, now=now, kind="cooperation_agreement"),
-        "exemption_assessment": documents.agreement_context(a, decision=decision, signatures=sigs, now=now, kind="exemption_assessment"),
-        "procurement_protocol": documents.agreement_context(a, decision=None, signatures=sigs, now=now, kind="procurement_protocol"),
-        "order_confirmation": documents.order_context(purchase, now=now),
+        "cooperation_agreement": agreement_context(a, decision=decision, signatures=sigs, now=now, kind="cooperation_agreement"),
+        "exemption_assessment": agreement_context(a, decision=decision, signatures=sigs, now=now, kind="exemption_assessment"),
+        "procurement_protocol": agreement_context(a, decision=None, signatures=sigs, now=now, kind="procurement_protocol"),
+        "order_confirmation": order_context(purchase, agreement=db.get(Agreement, purchase.agreement_id) if purchase.agreement_id else None,
+                                            now=now),
     }
 
 
@@ -48,15 +55,15 @@ def _text(content: bytes) -> str:
 @pytest.mark.parametrize("kind", ["cooperation_agreement", "exemption_assessment", "procurement_protocol", "order_confirmation"])
 def test_every_template_renders_with_all_its_variables(db, world, kind):
     ctx = _contexts(db, world)[kind]
-    assert documents.template_variables(kind, ctx) == set()
-    content, template, version = documents.render(kind, ctx)
+    assert template_variables(kind, ctx) == set()
+    content, template, version = render(kind, ctx)
     text = _text(content)
-    assert "{{" not in text and "{%" not in text and version == documents.manifest()[kind]["version"]
+    assert "{{" not in text and "{%" not in text and version == manifest()[kind]["version"]
 
 
 def test_the_cooperation_agreement_has_every_obl05_element(db, world):
     ctx = _contexts(db, world)["cooperation_agreement"]
-    text = _text(documents.render("cooperation_agreement", ctx)[0])
+    text = _text(render("cooperation_agreement", ctx)[0])
     for element in OBL05:
         assert element in text, element
     assert "Lærere; Lokaler" in text and "5,0 %" in text and "EXC-HOR-01" in text and "Kilde:" in text
@@ -77,7 +84,7 @@ def test_each_document_converts_to_pdf_with_the_expected_text(db, world, tmp_pat
     }
     for kind, ctx in _contexts(db, world).items():
         path = tmp_path / f"{kind}.docx"
-        path.write_bytes(documents.render(kind, ctx)[0])
+        path.write_bytes(render(kind, ctx)[0])
         subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
                         "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)], check=False, capture_output=True, timeout=120)
         pdf = tmp_path / f"{kind}.pdf"
@@ -91,17 +98,17 @@ def test_documents_are_stored_with_template_version_and_hash(db, world):
     import hashlib
 
     a = make_agreement(db, world)
-    docs = documents.generate_for_agreement(db, a, decision=None, actor=services.Actor(None, None), now=clock.now())
+    docs = documents.generate_for_agreement(db, a, decision=None, actor=Actor(None, None), now=clock.now())
     assert [d.kind for d in docs] == ["cooperation_agreement", "procurement_protocol"] or [d.kind for d in docs][0] == "cooperation_agreement"
     for d in docs:
-        assert d.sha256 == hashlib.sha256(d.content).hexdigest() and d.template_version == documents.manifest()[d.kind]["version"]
+        assert d.sha256 == hashlib.sha256(d.content).hexdigest() and d.template_version == manifest()[d.kind]["version"]
         assert not d.at_approval
 
 
 def test_renders_in_a_row_do_not_leak_into_each_other(db, world):
     ctx = _contexts(db, world)["procurement_protocol"]
-    first = _text(documents.render("procurement_protocol", {**ctx, "title": "Første avtale"})[0])
-    second = _text(documents.render("procurement_protocol", {**ctx, "title": "Andre avtale"})[0])
+    first = _text(render("procurement_protocol", {**ctx, "title": "Første avtale"})[0])
+    second = _text(render("procurement_protocol", {**ctx, "title": "Andre avtale"})[0])
     assert "Første avtale" in first and "Første avtale" not in second and "Andre avtale" in second
-    again = documents.render("procurement_protocol", {**ctx, "title": "Første avtale"})[0]
+    again = render("procurement_protocol", {**ctx, "title": "Første avtale"})[0]
     assert _text(again) == first

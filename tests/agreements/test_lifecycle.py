@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from contracts_app import clock
-from contracts_app.agreements import services
+from contracts_app.agreements import queries, services
 from contracts_app.agreements.states import AgreementStatus as S
 from contracts_app.audit import AuditEvent
 from contracts_app.errors import Conflict, DomainError
@@ -102,7 +102,7 @@ def test_signature_is_recorded_once_per_party(db, world):
     assert a.status == S.approved  # one party left
     with pytest.raises(DomainError):
         services.record_signature(db, a.id, **args)
-    sig = services.signatures(db, a.id)[0]
+    sig = queries.signatures(db, a.id)[0]
     assert len(sig.pdf_sha256) == 64
     with pytest.raises(DomainError) as exc:
         services.record_signature(db, a.id, **{**args, "party_id": a.parties[1].id, "signed_on": clock.today() + dt.timedelta(days=1)})

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from contracts_app import clock
-from contracts_app.agreements import documents, services
+from contracts_app.agreements import queries, services
 from contracts_app.agreements.models import AgreementDocument
 from contracts_app.agreements.states import AgreementStatus as S
 from contracts_app.errors import PermissionDenied, ValidationFailed
@@ -28,9 +28,9 @@ def test_a_reviewer_who_drafted_cannot_review(db, world):
         _approve(db, a, legal)
     with pytest.raises(PermissionDenied):
         services.request_changes(db, a.id, note="Ser fint ut.", actor=legal, now=clock.now())
-    assert not services.may_review(db, a, legal.user_id)
+    assert not queries.may_review(db, a, legal.user_id)
     other = second_reviewer(db, world)
-    assert services.may_review(db, a, other.user_id)
+    assert queries.may_review(db, a, other.user_id)
     _approve(db, a, other)
     assert a.status == S.approved
 
@@ -41,17 +41,17 @@ def test_approval_freezes_facts_ruleset_verdict_and_document(db, world):
     assert decision.engine_verdict == "exempt" == decision.reviewer_verdict
     assert decision.facts["cooperation"]["parties"][1]["open_market_share_pct"] == "5.00"
     assert decision.ruleset["version"] and decision.ruleset["table_id"]
-    docs = documents.documents_of(db, a.id)
+    docs = queries.documents_of(db, a.id)
     assert {d.kind for d in docs} == {"cooperation_agreement", "exemption_assessment"}
     main = next(d for d in docs if d.kind == "cooperation_agreement")
     assert decision.document_sha256 == main.sha256 and main.at_approval and main.template_version == "1.0"
-    assert services.current_approval(db, a) == decision
+    assert queries.current_approval(db, a) == decision
     # a later edit makes a new version that needs review; the frozen approval is kept unchanged
     move(db, world, a, S.draft)
-    assert a.status == S.draft and a.approved_version is None and services.current_approval(db, a) is None
+    assert a.status == S.draft and a.approved_version is None and queries.current_approval(db, a) is None
     db.refresh(decision)
     assert decision.facts["cooperation"]["parties"][1]["open_market_share_pct"] == "5.00"
-    assert services.latest_approval(db, a) == decision
+    assert queries.latest_approval(db, a) == decision
     services.submit(db, a.id, actor=drafter(world), now=clock.now())  # the new version goes through review again
     assert _approve(db, a, reviewer(world)).version_number == a.version
 
@@ -92,7 +92,7 @@ def test_threaded_comments_per_section_can_be_resolved(db, world):
     assert reply.section == "cooperation" and reply.parent_id == root.id
     deeper = services.add_comment(db, a.id, section="general", body="Takk.", parent_id=reply.id, actor=reviewer(world), now=clock.now())
     assert deeper.parent_id == root.id
-    threads = services.comment_threads(db, a.id)
+    threads = queries.comment_threads(db, a.id)
     assert [c.id for c in threads["cooperation"]] == [root.id]
     db.refresh(root)
     assert [r.id for r in root.replies] == [reply.id, deeper.id]

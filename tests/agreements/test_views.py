@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contracts_app.agreements import services
+from contracts_app.agreements import queries
 from contracts_app.agreements.models import AgreementDocument
 from contracts_app.agreements.states import AgreementStatus as S
 
@@ -25,14 +25,14 @@ def _form(a, **fields):
 ])
 def test_bad_input_in_a_step_shows_field_errors_and_keeps_the_draft(client, db, world, step, fields, message):
     a = make_agreement(db, world)
-    before = services.snapshot(a)
+    before = queries.snapshot(a)
     login(client, world.users["provider_coordinator"].email)
     r = client.post(f"/agreements/{a.id}/edit/{step}", data=_form(a, **fields))
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     assert message in html and 'aria-invalid="true"' in html
     db.refresh(a)
-    assert services.snapshot(a) == before
+    assert queries.snapshot(a) == before
 
 
 def test_wizard_step_saves_and_moves_on_with_the_verdict_shown(client, db, world):
@@ -146,10 +146,10 @@ def test_a_purchase_links_to_its_agreement_and_gets_an_order_confirmation(client
     assert client.post(f"/purchases/{purchase.id}/order-confirmation").status_code == 403
 
 
-def test_the_agreement_page_reads_its_purchases_without_a_query_per_course(client, db, world):
+def test_the_agreement_page_reads_its_purchases_without_a_query_per_course(client, db, world, count_statements):
     """The purchases under an agreement are listed with their course: the number of statements must not grow
     with the number of courses bought."""
-    from ..factories import buy, make_course, recorded_statements
+    from ..factories import buy, make_course
     from .helpers import move
 
     a = make_agreement(db, world, state=S.approved, start_date="2026-01-01", end_date="2027-12-31")
@@ -159,7 +159,7 @@ def test_the_agreement_page_reads_its_purchases_without_a_query_per_course(clien
     def page_statements() -> int:
         db.commit()
         db.expunge_all()  # the page reads what it shows, as in a real request (the tests share one session)
-        with recorded_statements(db) as statements:
+        with count_statements() as statements:
             html = client.get(f"/agreements/{a.id}").get_data(as_text=True)
         assert "Kurs " in html or world.course.title in html
         return len(statements)

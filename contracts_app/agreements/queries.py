@@ -1,0 +1,266 @@
+"""Agreements: the reads — one agreement, its content as a version records it, versions and their diff, who
+drafted it, its approvals, signatures, comment threads and options, the agreement covering a purchase, and the
+value used under it. No writes: the state changes are in :mod:`.services`."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Date, bindparam, func, select
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from .. import audit
+from ..errors import NotFound
+from ..money import round_money
+from ..purchases.models import PurchaseStatus, SeatPurchase
+from ..rules.dates import add_months
+from .diff import diff
+from .models import (
+    Agreement, AgreementDocument, AgreementOption, AgreementParty, AgreementSignature, AgreementVersion, ReviewComment,
+    ReviewDecision, ReviewDecisionKind,
+)
+from .states import AgreementStatus
+
+S = AgreementStatus
+STEPS = ("parties", "subject", "period", "value", "cooperation")
+SECTIONS = ("parties", "subject", "period", "value", "cooperation", "general")
+
+# Fields each wizard step writes (agreement-level); parties are handled separately.
+STEP_FIELDS = {
+    "parties": ["kind"],
+    "subject": ["title", "subject", "cpv_codes", "measure_code", "procurement_case_ref", "procurement_notice_ref", "parent_id"],
+    "period": ["start_date", "end_date", "option_scheme", "option_plan", "max_duration_months"],
+    "value": ["estimated_value", "options_value", "price_terms"],
+    "cooperation": [
+        "common_objectives", "governance", "cost_sharing", "pricing", "activity_basis", "projection_reason", "market_share_monitoring",
+        "public_interest_only", "third_party_subcontracting", "subcontracting_note", "private_operator_advantaged",
+        "review_and_exit",
+    ],
+}
+PARTY_FIELDS = ["role", "legal_entity_id", "unit_id", "nav_side", "name", "org_number", "legal_type", "contact_name",
+                "contact_email", "contact_phone"]
+COOP_PARTY_FIELDS = ["statutory_task", "contributions", "payment_only", "open_market_share_pct"]
+
+
+# --- one agreement and its versions ---------------------------------------------------------------------
+
+
+def get(session: Session, agreement_id: int) -> Agreement:
+    a = session.get(Agreement, agreement_id)
+    if a is None:
+        raise NotFound(_("No such agreement."))
+    return a
+
+
+def _jsonable(v: Any) -> Any:
+    return audit.jsonable(v)
+
+
+def party_snapshot(p: AgreementParty) -> dict[str, Any]:
+    return {name: _jsonable(getattr(p, name)) for name in ["position", *PARTY_FIELDS, *COOP_PARTY_FIELDS]}
+
+
+def snapshot(a: Agreement) -> dict[str, Any]:
+    """The content of the agreement (not its status) as JSON: what a version records."""
+    out = {name: _jsonable(getattr(a, name)) for step in STEP_FIELDS.values() for name in step}
+    out["parties"] = [party_snapshot(p) for p in a.parties]
+    return out
+
+
+def step_values(a: Agreement, step: str) -> dict[str, Any]:
+    snap = snapshot(a)
+    out = {name: snap[name] for name in STEP_FIELDS[step]}
+    if step == "parties":
+        out["parties"] = [{k: p[k] for k in PARTY_FIELDS} for p in snap["parties"]]
+    if step == "cooperation":
+        out["parties"] = [{k: p[k] for k in COOP_PARTY_FIELDS} for p in snap["parties"]]
+    return out
+
+
+def versions(session: Session, agreement_id: int) -> list[AgreementVersion]:
+    return session.scalars(
+        select(AgreementVersion).where(AgreementVersion.agreement_id == agreement_id).order_by(AgreementVersion.number)
+    ).all()
+
+
+def version_diff(session: Session, agreement_id: int, a: int, b: int) -> list[tuple[str, Any, Any]]:
+    found = {
+        v.number: v for v in session.scalars(
+            select(AgreementVersion).where(AgreementVersion.agreement_id == agreement_id, AgreementVersion.number.in_([a, b]))
+        )
+    }
+    if a not in found or b not in found:
+        raise NotFound(_("No such version."))
+    return diff(found[a].snapshot, found[b].snapshot)
+
+
+# --- review, signatures, documents --------------------------------------------------------------------------
+
+
+def drafters(session: Session, agreement: Agreement) -> set[int]:
+    """Everyone who created the agreement or saved a version of it: they may not review it."""
+    ids = set(session.scalars(
+        select(AgreementVersion.created_by_id).where(AgreementVersion.agreement_id == agreement.id)
+    ).all())
+    ids.add(agreement.created_by_id)
+    ids.discard(None)
+    return ids
+
+
+def current_approval(session: Session, agreement: Agreement) -> ReviewDecision | None:
+    """The approval of the current version, or None when the current version is not approved."""
+    if agreement.approved_version is None:
+        return None
+    return session.scalar(
+        select(ReviewDecision).where(
+            ReviewDecision.agreement_id == agreement.id,
+            ReviewDecision.decision == ReviewDecisionKind.approved,
+            ReviewDecision.version_number == agreement.approved_version,
+        ).order_by(ReviewDecision.id.desc())
+    )
+
+
+def latest_approval(session: Session, agreement: Agreement) -> ReviewDecision | None:
+    return session.scalar(
+        select(ReviewDecision).where(
+            ReviewDecision.agreement_id == agreement.id, ReviewDecision.decision == ReviewDecisionKind.approved
+        ).order_by(ReviewDecision.id.desc())
+    )
+
+
+def decisions(session: Session, agreement_id: int) -> list[ReviewDecision]:
+    """Every review decision on the agreement, newest first."""
+    return session.scalars(
+        select(ReviewDecision).where(ReviewDecision.agreement_id == agreement_id).order_by(ReviewDecision.id.desc())
+    ).all()
+
+
+def may_review(session: Session, a: Agreement, user_id: int) -> bool:
+    return a.status == S.in_review and user_id not in drafters(session, a)
+
+
+def comment_threads(session: Session, agreement_id: int) -> dict[str, list[ReviewComment]]:
+    roots = session.scalars(
+        select(ReviewComment).where(ReviewComment.agreement_id == agreement_id, ReviewComment.parent_id.is_(None)).order_by(ReviewComment.id)
+    ).all()
+    out: dict[str, list[ReviewComment]] = {s: [] for s in SECTIONS}
+    for c in roots:
+        out.setdefault(c.section, []).append(c)
+    return out
+
+
+def signatures(session: Session, agreement_id: int) -> list[AgreementSignature]:
+    return session.scalars(select(AgreementSignature).where(AgreementSignature.agreement_id == agreement_id).order_by(AgreementSignature.id)).all()
+
+
+def documents_of(session: Session, agreement_id: int) -> list[AgreementDocument]:
+    return session.scalars(
+        select(AgreementDocument).where(AgreementDocument.agreement_id == agreement_id).order_by(AgreementDocument.id.desc())
+    ).all()
+
+
+# --- options ----------------------------------------------------------------------------------------------
+
+
+def exercised_options(a: Agreement) -> list[AgreementOption]:
+    return [o for o in a.options if o.undone_at is None]
+
+
+def next_option(a: Agreement) -> tuple[int, int] | None:
+    """(sequence, months) of the next option that can be exercised, or None."""
+    done = len(exercised_options(a))
+    plan = list(a.option_plan or [])
+    return (done + 1, int(plan[done])) if done < len(plan) else None
+
+
+def max_end(a: Agreement) -> dt.date | None:
+    if a.start_date is None or a.max_duration_months is None:
+        return None
+    return add_months(a.start_date, a.max_duration_months) - dt.timedelta(days=1)
+
+
+# --- purchases under agreements ----------------------------------------------------------------------------
+
+
+@functools.cache
+def _covering_statement():
+    """Built once: every seat purchase asks, and building the two-alias join costs more than running it."""
+    buyer, provider = aliased(AgreementParty), aliased(AgreementParty)
+    on = bindparam("on", type_=Date)
+    return (
+        select(Agreement)
+        .join(buyer, buyer.agreement_id == Agreement.id)
+        .join(provider, provider.agreement_id == Agreement.id)
+        .where(
+            Agreement.status.in_([S.signed, S.active]),
+            buyer.legal_entity_id == bindparam("buyer"),
+            provider.legal_entity_id == bindparam("provider"),
+            # Two parties: within one legal person a purchase is an internal order, not one under an agreement
+            # the legal person has with others (both aliases would otherwise match its one party row).
+            buyer.legal_entity_id != provider.legal_entity_id,
+            Agreement.start_date <= on,
+            Agreement.end_date >= on,
+        )
+        .order_by(Agreement.end_date.desc(), Agreement.id.desc())
+        .limit(1)
+    )
+
+
+def covering_agreement(session, *, buyer_entity_id: int, provider_entity_id: int, on: dt.date) -> "Agreement | None":
+    """The agreement under which `buyer_entity_id` may buy seats from `provider_entity_id` on date `on`:
+    status signed/active, both legal entities are parties, `on` within start..end (incl. exercised options).
+    None when there is none (always within one legal person: an internal order). Picks the one ending last if
+    several."""
+    return session.scalars(_covering_statement(), {"buyer": buyer_entity_id, "provider": provider_entity_id, "on": on}).first()
+
+
+@functools.cache
+def _covering_id_statement():
+    return _covering_statement().with_only_columns(Agreement.id)
+
+
+def covering_agreement_id(session, *, buyer_entity_id: int, provider_entity_id: int, on: dt.date) -> int | None:
+    """:func:`covering_agreement`'s id only: what a purchase records, without loading the agreement and its parties."""
+    return session.scalar(_covering_id_statement(), {"buyer": buyer_entity_id, "provider": provider_entity_id, "on": on})
+
+
+def purchases_under(session: Session, agreement_id: int, *, limit: int = 100) -> list[SeatPurchase]:
+    """The latest purchases made under the agreement, with their courses (one statement for all the courses, not
+    one per course)."""
+    return session.scalars(
+        select(SeatPurchase).where(SeatPurchase.agreement_id == agreement_id).order_by(SeatPurchase.id.desc()).limit(limit)
+        .options(selectinload(SeatPurchase.course))
+    ).all()
+
+
+@dataclass
+class ValueUse:
+    used: Decimal
+    estimated: Decimal | None
+    pct: Decimal | None
+    level: str | None  # None, "warning" (≥ 80 %), "exceeded" (≥ 100 %)
+    purchases: int
+
+
+def value_used(session: Session, a: Agreement) -> ValueUse:
+    """Purchases under the agreement (actual cost when registered) against its estimated value incl. options."""
+    amount = func.coalesce(SeatPurchase.actual_amount, SeatPurchase.amount)
+    used, n = session.execute(
+        select(func.coalesce(func.sum(amount), 0), func.count()).where(
+            SeatPurchase.agreement_id == a.id,
+            SeatPurchase.status.in_([PurchaseStatus.confirmed, PurchaseStatus.completed]),
+        )
+    ).one()
+    used = round_money(Decimal(str(used)))
+    estimated = None
+    if a.estimated_value is not None:
+        estimated = a.estimated_value + (a.options_value or Decimal(0))
+    pct = level = None
+    if estimated:
+        pct = (used * 100 / estimated).quantize(Decimal("0.1"))
+        level = "exceeded" if used >= estimated else "warning" if used * 100 >= estimated * 80 else None
+    return ValueUse(used, estimated, pct, level, n)

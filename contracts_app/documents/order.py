@@ -1,0 +1,38 @@
+"""The order confirmation of a seat purchase: who bought what from whom, at what price, under which agreement,
+and the rules engine's verdict at confirmation (pure)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..agreements.models import Agreement
+from ..clock import OSLO
+from ..purchases.models import SeatPurchase
+from .rendering import manifest
+from .wording import SIDE_NB, UNKNOWN, VERDICT_NB, date_text, findings, money_text, timestamp_text
+
+
+def order_context(purchase: SeatPurchase, *, agreement: Agreement | None, now: dt.datetime) -> dict[str, Any]:
+    """``agreement``: the one the purchase was made under (``purchase.agreement_id``), or None."""
+    spec = manifest()["order_confirmation"]
+    buyer = purchase.buyer_unit.entity_for_side(purchase.side)
+    provider = purchase.course.provider_unit
+    assessment = (purchase.assessment or {}).get("assessment") or {}
+    return {
+        "purchase_id": purchase.id, "confirmed_at": date_text(purchase.created_at.astimezone(OSLO).date()),
+        "buyer_unit": purchase.buyer_unit.name, "buyer_entity": buyer.name, "buyer_org": buyer.org_number,
+        "buyer_side": SIDE_NB.get(purchase.side.value, purchase.side.value),
+        "provider_unit": provider.name, "provider_entity": provider.legal_entity.name, "provider_org": provider.legal_entity.org_number,
+        "course": purchase.course.title, "start_date": date_text(purchase.start_date), "end_date": date_text(purchase.end_date),
+        "seats": purchase.seats,
+        "participants": ", ".join(p.reference for p in purchase.participants) or UNKNOWN,
+        "breakdown": [str(line) for line in purchase.breakdown or []], "amount": money_text(purchase.amount),
+        "budget_line": f"{purchase.budget.line} {purchase.budget.year}",
+        "agreement_text": (f"Kjøpet er gjort under avtale nr. {agreement.id}: {agreement.title} "
+                           f"({date_text(agreement.start_date)}–{date_text(agreement.end_date)}).") if agreement else
+                          "Ingen avtale i portalen dekker kjøpet; se regelmotorens vurdering.",
+        "verdict_label": VERDICT_NB.get(assessment.get("verdict"), "ikke vurdert"),
+        "reasons": findings(assessment.get("reasons")),
+        "generated_at": timestamp_text(now),
+        "template_name": spec["file"], "template_version": spec["version"],
+    }
