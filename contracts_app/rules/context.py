@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .facts import Facts
-from .frozen import frozen
 from .thresholds import ThresholdSet
+from .vocab import ExemptionBasis, Regime, Verdict
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class Estimate:
     """The value of this contract alone (VAL-01/02/04/05, or GRANT-03 for "ingen kostnader")."""
 
@@ -24,7 +24,7 @@ class Estimate:
     lots_total: Decimal | None
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class Aggregate:
     """The value used against the thresholds after aggregation (VAL-03/06)."""
 
@@ -50,8 +50,8 @@ class Context:
     estimate: Estimate
     aggregate: Aggregate
     same_entity: bool
-    verdict: str | None
-    regime: str | None
-    exempt_by: str | None  # INH | VERT | HOR | COMP | SCOPE when verdict == "exempt"
-    unestablished: list[str]  # exemptions claimed but not established
+    verdict: Verdict | None
+    regime: Regime | None
+    exempt_by: ExemptionBasis | None  # when verdict is exempt
+    unestablished: list[ExemptionBasis]  # exemptions claimed but not established
     unknown_claims: bool  # some exemption failed only on unknown facts

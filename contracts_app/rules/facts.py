@@ -12,14 +12,14 @@ purchase has (``contract``, ``docs``) are an all-unknown instance when absent so
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from .frozen import frozen
 from .money import ZERO
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class Party:
     """A legal person (rettssubjekt): buyer or supplier."""
 
@@ -39,7 +39,7 @@ class Party:
     projection_reason: str | None = None
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class JointControl:
     """The three cumulative conditions of joint control (FOA § 3-2)."""
 
@@ -48,7 +48,7 @@ class JointControl:
     no_contrary_interests: bool | None
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class Relationship:
     """The buyer's control over the supplier (a claim of in-house; absent = not claimed)."""
 
@@ -57,7 +57,7 @@ class Relationship:
     inverse_or_sister: bool | None
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class ContractValue:
     """The value fields of the contract (VAL-01/02/04)."""
 
@@ -72,7 +72,7 @@ class ContractValue:
 EMPTY_VALUE = ContractValue(None, ZERO, ZERO, None, None, None)
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class Contract:
     """What is bought and for how much."""
 
@@ -86,7 +86,7 @@ class Contract:
 EMPTY_CONTRACT = Contract(None, None, (), EMPTY_VALUE, None)
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class RelatedPurchase:
     """Another purchase by the same buying unit of the same kind of supply (VAL-03/06)."""
 
@@ -97,7 +97,7 @@ class RelatedPurchase:
     count: int = 1
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class CoopParty:
     """A participant in a claimed horizontal cooperation (EXC-HOR-01…06)."""
 
@@ -110,7 +110,7 @@ class CoopParty:
     open_market_share_pct: Decimal | None
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class Cooperation:
     """A claimed horizontal cooperation (samarbeid mellom oppdragsgivere)."""
 
@@ -125,7 +125,7 @@ class Cooperation:
     projection_reason: str | None = None  # as Party.projection_reason, for activity_basis = projection (EXC-HOR-05)
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class Transfer:
     """A claimed transfer of competences (EXC-COMP-01)."""
 
@@ -134,7 +134,7 @@ class Transfer:
     transferor_relinquishes_responsibility: bool | None
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class Grant:
     """Grant-versus-procurement indicators (GRANT-02/03)."""
 
@@ -146,7 +146,7 @@ class Grant:
     standard_terms_open_to_all: bool | None
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class Nav:
     """Nav-specific facts of the purchase (NAV-01…08)."""
 
@@ -158,7 +158,7 @@ class Nav:
     labour_market_need_documented: bool | None
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class Integration:
     """The participant's position under the Integration Act (INT-01…06)."""
 
@@ -169,7 +169,7 @@ class Integration:
     min_level_reached: bool | None
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class Participant:
     """The person a seat is bought for (pseudonymous: only what the rules need)."""
 
@@ -177,7 +177,7 @@ class Participant:
     integration: Integration | None
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class Docs:
     """Which documents exist (OBL-03, OBL-05)."""
 
@@ -189,7 +189,7 @@ class Docs:
 EMPTY_DOCS = Docs(None, None, None)
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class Facts:
     """The validated facts of one assessment."""
 

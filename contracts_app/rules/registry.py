@@ -9,91 +9,51 @@ to the findings of the rules that name it in ``cites`` — so every id in the ca
 the registry and in the citations users read.
 
 Findings are immutable; those whose message has no placeholder are built once per process and
-shared, which keeps an assessment cheap.
+shared, which keeps an assessment cheap. The assessment gets a new dict per finding (:meth:`Finding.as_dict`).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .dates import date_en, date_nb
-from .frozen import frozen
 from .money import nok_en, nok_nb, pct_en, pct_nb
+from .vocab import Outcome
 
 if TYPE_CHECKING:
     from .context import Context
     from .facts import Facts
 
-# Outcomes of a finding. The engine decides where a finding goes (reasons, warnings, obligations).
-MET = "met"  # the rule's condition is established by known facts
-NOT_MET = "not_met"  # a known fact makes the condition fail
-UNKNOWN = "unknown"  # the condition turns on unknown facts (listed in Finding.missing)
-JUDGMENT = "judgment"  # every checkable condition holds; a case-by-case legal judgment decides
-INFO = "info"  # an explanation, warning or duty that does not test a condition
+# Outcomes of a finding (see :class:`~.vocab.Outcome`), by their short names for the rule catalogues.
+# The engine decides where a finding goes (reasons, warnings, obligations).
+MET = Outcome.met  # the rule's condition is established by known facts
+NOT_MET = Outcome.not_met  # a known fact makes the condition fail
+UNKNOWN = Outcome.unknown  # the condition turns on unknown facts (listed in Finding.missing)
+JUDGMENT = Outcome.judgment  # every checkable condition holds; a case-by-case legal judgment decides
+INFO = Outcome.info  # an explanation, warning or duty that does not test a condition
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class Finding:
     """What one rule found for one set of facts, with its explanation and citation."""
 
     rule_id: str
-    outcome: str
+    outcome: Outcome
     message: str  # Norwegian bokmål (the product's default language)
     message_en: str
     citation: str
     missing: tuple[str, ...] = ()  # fact paths this finding could not decide without
     decision: str | None = None  # a machine-readable result, e.g. the regime code for THR findings
-    # The rendered output item (a read-only dict), built once because findings are shared.
-    item: dict[str, str] | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, str]:
-        """The item shape of the contract's reasons/warnings/obligations (+ ``message_en``), as a new,
-        mutable dict (assessments themselves contain the shared read-only :attr:`item`)."""
+        """The item shape of the assessment's reasons/warnings/obligations (+ ``message_en``): a new dict,
+        so every assessment owns its items."""
         return {"rule_id": self.rule_id, "message": self.message, "message_en": self.message_en, "citation": self.citation}
-
-
-class FrozenItem(dict):  # type: ignore[type-arg]
-    """A read-only dict: the output item of a finding, shared by every assessment that contains it.
-
-    Why shared: a batch of 10 000 assessments holds ~100 000 items; copying them cost about 13 % of
-    the batch time (allocation, not copying). Why read-only: a caller that changed a shared item would
-    silently change other assessments, so every mutating method raises ``TypeError`` instead.
-    ``dict(item)`` or ``copy.copy(item)`` gives a normal, mutable dict. JSON encoders see a plain dict.
-    """
-
-    __slots__ = ()
-
-    def _read_only(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError("assessment items are shared and read-only; use dict(item) for a mutable copy")
-
-    __setitem__ = __delitem__ = __ior__ = _read_only  # type: ignore[assignment]
-    clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
-
-    def copy(self) -> dict[str, Any]:  # type: ignore[override]
-        return dict(self)
-
-    def __copy__(self) -> dict[str, Any]:
-        return dict(self)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
-        return dict(self)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (dict, (dict(self),))
-
-
-def _make_finding(
-    rule_id: str, outcome: str, nb: str, en: str, citation: str, missing: tuple[str, ...], decision: str | None
-) -> Finding:
-    item = FrozenItem(rule_id=rule_id, message=nb, message_en=en, citation=citation)
-    return Finding.build(rule_id, outcome, nb, en, citation, missing, decision, item)
-
-
 
 
 @dataclass(slots=True, frozen=True)
@@ -202,7 +162,7 @@ class Rule(_Entry, ABC):
         if values:
             nb = nb.format_map({k: fmt_nb(v) for k, v in values.items()})
             en = en.format_map({k: fmt_en(v) for k, v in values.items()})
-        found = _make_finding(self.rule_id, outcome, nb, en, self.citation, missing, decision)
+        found = Finding(self.rule_id, outcome, nb, en, self.citation, missing, decision)
         if len(cache) >= _FINDING_CACHE_LIMIT:
             cache.clear()
         cache[cache_key] = found
@@ -236,6 +196,6 @@ def finalize() -> None:
             static: dict[str, Finding] = {}
             for key, (outcome, nb, en) in cls.messages.items():
                 if "{" not in nb and "{" not in en:
-                    static[key] = _make_finding(cls.rule_id, outcome, nb, en, cls.citation, (), None)
+                    static[key] = Finding(cls.rule_id, outcome, nb, en, cls.citation)
             cls._static = static
             cls._cache = {}

@@ -16,47 +16,48 @@ from the parties' legal types alone (EXC-VERT-07), because in-house is never ava
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from .context import Context
 from .dates import add_months
 from .facts import Facts
-from .frozen import frozen
 from .money import EIGHTY, TWENTY
 from .registry import INFO, JUDGMENT, MET, NOT_MET, UNKNOWN, Finding, Pct, Reference, Rule, fmt_en, fmt_nb, register
+from .vocab import ActivityBasis, Advantaged, ClaimStatus, Control, ExemptionBasis, LegalType, Pricing, ProjectionReason
 
-MUNICIPAL_TYPES = frozenset({"municipality", "county_municipality"})
-DIRECT_CONTROL = frozenset({"sole", "sole_indirect"})
-NO_CONTROL = frozenset({"none", "partial"})
-CLAIMING_CONTROL = frozenset({"sole", "sole_indirect", "joint", "partial"})
-THREE_YEAR_BASIS = frozenset({"avg_turnover_3y", "alt_measure_3y"})
+MUNICIPAL_TYPES = frozenset({LegalType.municipality, LegalType.county_municipality})
+DIRECT_CONTROL = frozenset({Control.sole, Control.sole_indirect})
+NO_CONTROL = frozenset({Control.none, Control.partial})
+CLAIMING_CONTROL = frozenset({Control.sole, Control.sole_indirect, Control.joint, Control.partial})
+THREE_YEAR_BASIS = frozenset({ActivityBasis.avg_turnover_3y, ActivityBasis.alt_measure_3y})
 #: Why projections may replace the three-year figures (EXC-VERT-05; catalog § 14 item 4), as message text.
 PROJECTION_GROUNDS: dict[str, tuple[str, str]] = {
-    "new_entity": ("enheten er ny", "the entity is new"),
-    "new_activity": ("aktiviteten er ny", "the activity is new"),
-    "reorganisation": ("virksomheten er omorganisert", "the entity has been reorganised"),
+    ProjectionReason.new_entity: ("enheten er ny", "the entity is new"),
+    ProjectionReason.new_activity: ("aktiviteten er ny", "the activity is new"),
+    ProjectionReason.reorganisation: ("virksomheten er omorganisert", "the entity has been reorganised"),
 }
 
 EXEMPTION_NAMES: dict[str, tuple[str, str]] = {
-    "INH": ("egenregi", "in-house"),
-    "VERT": ("utvidet egenregi", "extended in-house"),
-    "HOR": ("samarbeid mellom oppdragsgivere", "horizontal cooperation"),
-    "COMP": ("overføring av myndighet", "transfer of competences"),
+    ExemptionBasis.INH: ("egenregi", "in-house"),
+    ExemptionBasis.VERT: ("utvidet egenregi", "extended in-house"),
+    ExemptionBasis.HOR: ("samarbeid mellom oppdragsgivere", "horizontal cooperation"),
+    ExemptionBasis.COMP: ("overføring av myndighet", "transfer of competences"),
 }
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class ExemptionResult:
     """The outcome of one exemption family for one set of facts."""
 
-    status: str  # established | judgment | unknown | failed | not_claimed
+    status: ClaimStatus
     claimed: bool
     reasons: tuple[Finding, ...]
     warnings: tuple[Finding, ...]
     missing: tuple[str, ...]
 
 
-NOT_CLAIMED = ExemptionResult("not_claimed", False, (), (), ())
+NOT_CLAIMED = ExemptionResult(ClaimStatus.not_claimed, False, (), (), ())
 
 
 def _join(fragments: list[tuple[str, str]]) -> tuple[str, str]:
@@ -71,15 +72,15 @@ def _party_label(name: str | None, entity_id: str | None, index: int) -> tuple[s
     return f"deltaker {index + 1}", f"participant {index + 1}"
 
 
-def _status(findings: list[Finding]) -> str:
+def _status(findings: list[Finding]) -> ClaimStatus:
     outcomes = {f.outcome for f in findings}
     if NOT_MET in outcomes:
-        return "failed"
+        return ClaimStatus.failed
     if UNKNOWN in outcomes:
-        return "unknown"
+        return ClaimStatus.unknown
     if JUDGMENT in outcomes:
-        return "judgment"
-    return "established"
+        return ClaimStatus.judgment
+    return ClaimStatus.established
 
 
 # --- EXC-BURDEN-01, EXC-INH-01 -----------------------------------------------------------------
@@ -194,9 +195,9 @@ class EXC_VERT_01(Rule):
             return _activity(self, facts, "met")
         if control is None:
             return self.finding("control_unknown", missing=("relationship.control",))
-        if control == "none":
+        if control == Control.none:
             return self.finding("no_control")
-        if control == "partial":
+        if control == Control.partial:
             return self.finding("partial_control")
         return None
 
@@ -270,7 +271,7 @@ class EXC_VERT_03(Rule):
 
     def evaluate(self, facts: Facts, ctx: Context) -> Finding | None:
         rel = facts.relationship
-        if rel is None or rel.control != "joint":
+        if rel is None or rel.control != Control.joint:
             return None
         joint = rel.joint_control
         failures: list[tuple[str, str]] = []
@@ -379,7 +380,7 @@ class EXC_VERT_05(Rule):
         # Projections (catalog § 14 item 4): only for a new entity, a new activity or a reorganisation.
         reason = supplier.projection_reason
         if reason is not None:
-            if reason == "none":
+            if reason == ProjectionReason.none:
                 return self.finding("projection_refused")
             return self.finding("projection_reason", ground=PROJECTION_GROUNDS[reason])
         established = supplier.established
@@ -454,7 +455,7 @@ class EXC_VERT_07(Rule):
 
     def evaluate(self, facts: Facts, ctx: Context) -> Finding | None:
         b, s = facts.buyer.legal_type, facts.supplier.legal_type
-        if (b == "state" and s in MUNICIPAL_TYPES) or (s == "state" and b in MUNICIPAL_TYPES):
+        if (b == LegalType.state and s in MUNICIPAL_TYPES) or (s == LegalType.state and b in MUNICIPAL_TYPES):
             return self.finding("state_municipal", decision="state_municipal")
         rel = facts.relationship
         if rel is not None and rel.control in NO_CONTROL and rel.inverse_or_sister is False:
@@ -478,7 +479,7 @@ def assess_vertical(facts: Facts, ctx: Context, *, judgment: bool = False) -> Ex
     if v7 is not None and v7.decision == "state_municipal":
         result = _STATE_MUNICIPAL.get(claimed)
         if result is None:
-            result = _STATE_MUNICIPAL[claimed] = ExemptionResult("failed", claimed, (v7,), (), ())
+            result = _STATE_MUNICIPAL[claimed] = ExemptionResult(ClaimStatus.failed, claimed, (v7,), (), ())
         return result
     if rel is None:
         return NOT_CLAIMED
@@ -486,7 +487,7 @@ def assess_vertical(facts: Facts, ctx: Context, *, judgment: bool = False) -> Ex
     assert capital is not None
     routes: list[list[Finding]] = []
     control = rel.control
-    if control == "joint":
+    if control == Control.joint:
         joint = EXC_VERT_03.evaluate(facts, ctx)
         assert joint is not None
         routes.append([joint, _basis(facts, ctx), capital])
@@ -504,35 +505,35 @@ def assess_vertical(facts: Facts, ctx: Context, *, judgment: bool = False) -> Ex
 
     statuses = [_status(route) for route in routes]
     for route, status in zip(routes, statuses):
-        if status == "established":
+        if status == ClaimStatus.established:
             reasons = tuple(f for f in route if f.decision != "caution")
             warnings = tuple(f for f in route if f.decision == "caution")
-            return ExemptionResult.build("established", True, reasons, warnings, ())
+            return ExemptionResult(ClaimStatus.established, True, reasons, warnings, ())
     if judgment:
         for route, status in zip(routes, statuses):
-            if status == "judgment":
+            if status == ClaimStatus.judgment:
                 reasons = tuple(f for f in route if f.decision != "caution")
                 warnings = tuple(f for f in route if f.decision == "caution")
                 missing_j = tuple(path for f in route if f.outcome == JUDGMENT for path in f.missing)
-                return ExemptionResult.build("judgment", True, reasons, warnings, missing_j)
+                return ExemptionResult(ClaimStatus.judgment, True, reasons, warnings, missing_j)
 
     reasons_list: list[Finding] = []
     missing: list[str] = []
     for route, status in zip(routes, statuses):
         # A failed route shows its failures (and unknowns, without missing facts: they cannot save it);
         # an open route shows its open questions with their missing facts.
-        shown = (NOT_MET, UNKNOWN) if status == "failed" else (UNKNOWN, JUDGMENT)
+        shown = (NOT_MET, UNKNOWN) if status == ClaimStatus.failed else (UNKNOWN, JUDGMENT)
         for f in route:
             if f.outcome not in shown:
                 continue
             if all(f is not r for r in reasons_list):
                 reasons_list.append(f)
-                if status != "failed":
+                if status != ClaimStatus.failed:
                     missing.extend(f.missing)
     if v7 is not None:
         reasons_list.append(v7)
-    overall = "failed" if all(status == "failed" for status in statuses) else "unknown"
-    return ExemptionResult.build(overall, claimed, tuple(reasons_list), (), tuple(missing))
+    overall = ClaimStatus.failed if all(status == ClaimStatus.failed for status in statuses) else ClaimStatus.unknown
+    return ExemptionResult(overall, claimed, tuple(reasons_list), (), tuple(missing))
 
 
 #: The State-versus-municipality result is the same for every such case (one per ``claimed``).
@@ -741,9 +742,9 @@ class EXC_HOR_03(Rule):
         if coop is None:
             return None
         advantaged = coop.private_operator_advantaged
-        if advantaged == "no":
+        if advantaged == Advantaged.no:
             return self.finding("met")
-        if advantaged == "yes":
+        if advantaged == Advantaged.yes:
             return self.finding("not_met")
         return self.finding("judgment", missing=("cooperation.private_operator_advantaged",))
 
@@ -804,7 +805,7 @@ class EXC_HOR_05(Rule):
         reason = coop.projection_reason
         if reason is None:
             return self.finding("projection_reason_unknown", missing=("cooperation.projection_reason",))
-        if reason == "none":
+        if reason == ProjectionReason.none:
             return self.finding("projection_refused")
         return self.finding("projection_reason", ground=PROJECTION_GROUNDS[reason])
 
@@ -833,7 +834,7 @@ class EXC_HOR_06(Rule):
         if coop is None:
             return None
         indicators = []
-        if coop.pricing == "market_price_margin":
+        if coop.pricing == Pricing.market_price_margin:
             indicators.append(self._MARGIN)
         if coop.third_party_subcontracting is True:
             indicators.append(self._THIRD)
@@ -861,17 +862,17 @@ def assess_horizontal(facts: Facts, ctx: Context) -> ExemptionResult:
     if indicators is not None:
         warnings.append(indicators)
     status = _status(checks)
-    if status == "failed":
-        return ExemptionResult.build("failed", True, tuple(f for f in checks if f.outcome == NOT_MET), tuple(warnings), ())
-    if status == "unknown":
+    if status == ClaimStatus.failed:
+        return ExemptionResult(ClaimStatus.failed, True, tuple(f for f in checks if f.outcome == NOT_MET), tuple(warnings), ())
+    if status == ClaimStatus.unknown:
         relevant = [f for f in checks if f.outcome in (UNKNOWN, JUDGMENT)]
         missing = tuple(path for f in relevant for path in f.missing)
-        return ExemptionResult.build("unknown", True, tuple(relevant), tuple(warnings), missing)
+        return ExemptionResult(ClaimStatus.unknown, True, tuple(relevant), tuple(warnings), missing)
     reasons = tuple(f for f in checks if f.decision != "caution")
-    if status == "judgment":
+    if status == ClaimStatus.judgment:
         missing = tuple(path for f in checks if f.outcome == JUDGMENT for path in f.missing)
-        return ExemptionResult.build("judgment", True, reasons, tuple(warnings), missing)
-    return ExemptionResult.build("established", True, reasons, tuple(warnings), ())
+        return ExemptionResult(ClaimStatus.judgment, True, reasons, tuple(warnings), missing)
+    return ExemptionResult(ClaimStatus.established, True, reasons, tuple(warnings), ())
 
 
 # --- EXC-COMP-01 -------------------------------------------------------------------------------

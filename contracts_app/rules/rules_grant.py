@@ -17,22 +17,24 @@ Decisions (documented in docs/rules.md):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .context import Context
 from .facts import Facts
-from .frozen import frozen
 from .registry import INFO, JUDGMENT, MET, NOT_MET, UNKNOWN, Finding, Rule, register
+from .vocab import GrantStatus, Initiative, PriceType, Sanction
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class GrantResult:
     """The outcome of the grant test (catalog §10 step 2)."""
 
-    status: str  # grant | procurement | judgment | unknown | not_claimed
+    status: GrantStatus
     reasons: tuple[Finding, ...]
     missing: tuple[str, ...]
 
 
-NOT_CLAIMED = GrantResult("not_claimed", (), ())
+NOT_CLAIMED = GrantResult(GrantStatus.not_claimed, (), ())
 
 
 @register
@@ -61,19 +63,19 @@ class GRANT01(Rule):
         result = GRANT02.evaluate(facts, ctx)
         if result is None:
             return None
-        if nav.price_type == "tilskudd" and result.decision == "procurement":
+        if nav.price_type == PriceType.tilskudd and result.decision == "procurement":
             return self.finding("label_grant_is_procurement")
-        if nav.price_type == "anskaffelse" and result.decision == "grant":
+        if nav.price_type == PriceType.anskaffelse and result.decision == "grant":
             return self.finding("label_procurement_is_grant")
         return None
 
 
 _INDICATORS = (
     ("grant.reciprocal_obligation", lambda g: g.reciprocal_obligation),
-    ("grant.initiative", lambda g: None if g.initiative is None else g.initiative == "authority"),
+    ("grant.initiative", lambda g: None if g.initiative is None else g.initiative == Initiative.authority),
     ("grant.authority_specifies_detail", lambda g: g.authority_specifies_detail),
     ("grant.payment_proportional_to_delivery", lambda g: g.payment_proportional_to_delivery),
-    ("grant.sanction", lambda g: None if g.sanction is None else g.sanction == "contract_remedies"),
+    ("grant.sanction", lambda g: None if g.sanction is None else g.sanction == Sanction.contract_remedies),
 )
 
 
@@ -167,7 +169,7 @@ class GRANT03(Rule):
         nav = facts.nav
         if nav is None:
             return None
-        if nav.price_type == "tilskudd":
+        if nav.price_type == PriceType.tilskudd:
             grant = facts.grant
             terms = grant.standard_terms_open_to_all if grant is not None else None
             if terms is True:
@@ -175,7 +177,7 @@ class GRANT03(Rule):
             if terms is False:
                 return self.finding("commissioned", decision="procurement")
             return self.finding("terms_unknown", missing=("grant.standard_terms_open_to_all",), decision="unknown")
-        if nav.price_type == "ingen_kostnader":
+        if nav.price_type == PriceType.ingen_kostnader:
             value = ctx.estimate.value
             if ctx.estimate.method == "GRANT-03":
                 return self.finding("no_cost", decision="no_cost")
@@ -189,35 +191,35 @@ def assess_grant(facts: Facts, ctx: Context) -> GrantResult:
     nav = facts.nav
     price_type = nav.price_type if nav is not None else None
     by_indicators = GRANT02.evaluate(facts, ctx)
-    if price_type == "tilskudd":
+    if price_type == PriceType.tilskudd:
         by_price_type = GRANT03.evaluate(facts, ctx)
         assert by_price_type is not None
         label = GRANT01.evaluate(facts, ctx)
         indicated = by_indicators.decision if by_indicators is not None else None
         if indicated == "procurement":
             reasons = tuple(f for f in (by_price_type, by_indicators, label) if f is not None)
-            return GrantResult.build("procurement", reasons, ())
+            return GrantResult(GrantStatus.procurement, reasons, ())
         if indicated == "ambiguous":
             assert by_indicators is not None
-            return GrantResult.build("judgment", (by_price_type, by_indicators), ())
+            return GrantResult(GrantStatus.judgment, (by_price_type, by_indicators), ())
         if by_price_type.decision == "grant":
-            return GrantResult.build("grant", (by_price_type,), ())
+            return GrantResult(GrantStatus.grant, (by_price_type,), ())
         if by_price_type.decision == "procurement":
-            return GrantResult.build("procurement", (by_price_type,), ())
+            return GrantResult(GrantStatus.procurement, (by_price_type,), ())
         if indicated == "grant":
             assert by_indicators is not None
-            return GrantResult.build("grant", (by_indicators,), ())
+            return GrantResult(GrantStatus.grant, (by_indicators,), ())
         missing = by_price_type.missing + (by_indicators.missing if by_indicators is not None else ())
         reasons = tuple(f for f in (by_price_type, by_indicators) if f is not None)
-        return GrantResult.build("unknown", reasons, missing)
+        return GrantResult(GrantStatus.unknown, reasons, missing)
     if by_indicators is None:
         return NOT_CLAIMED
     decision = by_indicators.decision
     if decision == "grant":
         label = GRANT01.evaluate(facts, ctx)
-        return GrantResult.build("grant", tuple(f for f in (by_indicators, label) if f is not None), ())
+        return GrantResult(GrantStatus.grant, tuple(f for f in (by_indicators, label) if f is not None), ())
     if decision == "procurement":
-        return GrantResult.build("procurement", (by_indicators,), ())
+        return GrantResult(GrantStatus.procurement, (by_indicators,), ())
     if decision == "ambiguous":
-        return GrantResult.build("judgment", (by_indicators,), ())
-    return GrantResult.build("unknown", (by_indicators,), by_indicators.missing)
+        return GrantResult(GrantStatus.judgment, (by_indicators,), ())
+    return GrantResult(GrantStatus.unknown, (by_indicators,), by_indicators.missing)

@@ -14,6 +14,7 @@ from .context import Context
 from .dates import add_month_count
 from .facts import Facts
 from .registry import INFO, MET, NOT_MET, UNKNOWN, Finding, Reference, Rule, register
+from .vocab import IntegrationStatus
 
 RIGHT_MONTHS = 36
 RIGHT_MONTHS_UPPER_SECONDARY = 18
@@ -72,7 +73,7 @@ class INT02(Rule):
     def evaluate(self, facts: Facts, ctx: Context) -> Finding | None:
         participant = facts.participant
         integration = participant.integration if participant is not None else None
-        if integration is None or integration.status != "right_and_duty":
+        if integration is None or integration.status != IntegrationStatus.right_and_duty:
             return None
         if integration.min_level_reached is True:
             return self.finding("ended", decision="ended")
@@ -168,7 +169,7 @@ class INT06(Rule):
     def evaluate(self, facts: Facts, ctx: Context) -> Finding | None:
         participant = facts.participant
         integration = participant.integration if participant is not None else None
-        if integration is None or integration.status != "collective_protection":
+        if integration is None or integration.status != IntegrationStatus.collective_protection:
             return None
         after = facts.reference_date >= COLLECTIVE_PROTECTION_RULES_END
         return self.finding("collective_after" if after else "collective", end=COLLECTIVE_PROTECTION_RULES_END)

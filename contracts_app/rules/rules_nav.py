@@ -12,12 +12,13 @@ no row, no warning.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from .context import Context
 from .facts import Facts
-from .frozen import frozen
 from .registry import INFO, Finding, Reference, Rule, register
+from .vocab import ContractingSide, LegalType, NavMode, PriceType
 
 #: Organisation number of Arbeids- og velferdsetaten (the State side of every Nav office).
 NAV_STATE_ORG_NO = "889640782"
@@ -34,12 +35,12 @@ AMO_CODES = frozenset(
 )
 
 
-@frozen
+@dataclass(slots=True, frozen=True)
 class DurationLimit:
     """One row of the NAV-06 duration table: a limit for some measure codes in a period."""
 
     codes: frozenset[str]
-    mode: str | None  # "enkeltplass" / "gruppe" / None = any mode
+    mode: NavMode | None  # None = any mode
     limit_months: int
     extension_months: int  # extra months allowed for special reasons
     effective_from: date | None
@@ -51,7 +52,7 @@ class DurationLimit:
 DURATION_LIMITS: tuple[DurationLimit, ...] = (
     DurationLimit(
         codes=frozenset({"ENKFAGYRKE", "FAG_OG_YRKESOPPLAERING", "ENKELTPLASS_FAG_OG_YRKESOPPLAERING"}),
-        mode="enkeltplass",
+        mode=NavMode.enkeltplass,
         limit_months=36,
         extension_months=12,
         effective_from=None,
@@ -126,7 +127,7 @@ class NAV01(Rule):
         nav = facts.nav
         if nav is None or nav.contracting_side is None or not ctx.same_entity:
             return None
-        return self.finding("municipal_side" if nav.contracting_side == "municipal" else "state_side")
+        return self.finding("municipal_side" if nav.contracting_side == ContractingSide.municipal else "state_side")
 
     def consistency(self, facts: Facts) -> Finding | None:
         """Warning when ``nav.contracting_side`` and the buyer's legal type contradict each other."""
@@ -135,13 +136,13 @@ class NAV01(Rule):
             return None
         buyer = facts.buyer
         problems = []
-        if nav.contracting_side == "state":
-            if buyer.legal_type is not None and buyer.legal_type != "state":
+        if nav.contracting_side == ContractingSide.state:
+            if buyer.legal_type is not None and buyer.legal_type != LegalType.state:
                 problems.append(self._STATE_NOT_STATE)
             if buyer.is_central_government is False:
                 problems.append(self._STATE_NOT_CENTRAL)
         else:
-            if buyer.legal_type is not None and buyer.legal_type != "municipality":
+            if buyer.legal_type is not None and buyer.legal_type != LegalType.municipality:
                 problems.append(self._MUNICIPAL_NOT_MUNICIPALITY)
             if buyer.entity_key == NAV_STATE_ORG_NO:
                 problems.append(self._MUNICIPAL_IS_NAV_STATE)
@@ -281,7 +282,7 @@ class NAV07(Rule):
 
     def evaluate(self, facts: Facts, ctx: Context) -> Finding | None:
         nav = facts.nav
-        if nav is None or nav.price_type != "anskaffelse" or nav.mode == "gruppe":
+        if nav is None or nav.price_type != PriceType.anskaffelse or nav.mode == NavMode.gruppe:
             return None
         return self.finding("procurement")
 

@@ -17,14 +17,15 @@ from __future__ import annotations
 from .context import Context
 from .facts import Facts
 from .registry import INFO, Finding, Rule, register
+from .vocab import ExemptionBasis, Regime, Verdict
 
-EXEMPTIONS_NEEDING_DOCUMENTATION = frozenset({"INH", "VERT", "HOR", "COMP"})
+EXEMPTIONS_NEEDING_DOCUMENTATION = frozenset({ExemptionBasis.INH, ExemptionBasis.VERT, ExemptionBasis.HOR, ExemptionBasis.COMP})
 PROTOCOL_SECTIONS = {
-    "part_I": ("§ 7-1", "§ 7-1"),
-    "part_I_II": ("§ 10-5", "§ 10-5"),
-    "part_I_III": ("§ 25-5", "§ 25-5"),
-    "part_I_II_plus_III_special": ("§ 10-5 og § 25-5", "§ 10-5 and § 25-5"),
-    "part_I_VI": ("§ 30-1", "§ 30-1"),
+    Regime.part_I: ("§ 7-1", "§ 7-1"),
+    Regime.part_I_II: ("§ 10-5", "§ 10-5"),
+    Regime.part_I_III: ("§ 25-5", "§ 25-5"),
+    Regime.part_I_II_plus_III_special: ("§ 10-5 og § 25-5", "§ 10-5 and § 25-5"),
+    Regime.part_I_VI: ("§ 30-1", "§ 30-1"),
     None: ("§§ 7-1, 10-5, 25-5 eller 30-1 etter regimet", "§§ 7-1, 10-5, 25-5 or 30-1 depending on the regime"),
 }
 
@@ -49,7 +50,7 @@ class OBL01(Rule):
     }
 
     def evaluate(self, facts: Facts, ctx: Context) -> Finding | None:
-        if ctx.verdict != "procurement_required":
+        if ctx.verdict != Verdict.procurement_required:
             return None
         return self.finding("principles_prop147" if ctx.thresholds.lower_limit_rule == "THR-02" else "principles")
 
@@ -69,13 +70,13 @@ class OBL02(Rule):
     }
 
     def evaluate(self, facts: Facts, ctx: Context) -> Finding | None:
-        if ctx.verdict != "procurement_required" or ctx.regime != "part_I":
+        if ctx.verdict != Verdict.procurement_required or ctx.regime != Regime.part_I:
             return None
         return self.finding("competition")
 
 
 def _protocol_due(ctx: Context) -> bool:
-    if ctx.verdict != "procurement_required":
+    if ctx.verdict != Verdict.procurement_required:
         return False
     value = ctx.aggregate.value
     trigger = ctx.thresholds.protocol_trigger
@@ -171,20 +172,20 @@ class OBL05(Rule):
     }
 
     def evaluate(self, facts: Facts, ctx: Context) -> Finding | None:
-        if ctx.verdict == "needs_assessment":
+        if ctx.verdict == Verdict.needs_assessment:
             return self.finding("document_judgment")
-        if ctx.verdict != "exempt" or ctx.exempt_by not in EXEMPTIONS_NEEDING_DOCUMENTATION:
+        if ctx.verdict != Verdict.exempt or ctx.exempt_by not in EXEMPTIONS_NEEDING_DOCUMENTATION:
             return None
-        return self.finding("document_cooperation" if ctx.exempt_by == "HOR" else "document")
+        return self.finding("document_cooperation" if ctx.exempt_by == ExemptionBasis.HOR else "document")
 
     def document_warnings(self, facts: Facts, ctx: Context) -> list[Finding]:
         """Warnings for documents known to be missing when the verdict rests on an exemption."""
-        if ctx.verdict != "exempt" or ctx.exempt_by not in EXEMPTIONS_NEEDING_DOCUMENTATION:
+        if ctx.verdict != Verdict.exempt or ctx.exempt_by not in EXEMPTIONS_NEEDING_DOCUMENTATION:
             return []
         out = []
         if facts.docs.exemption_assessment is False:
             out.append(self.finding("assessment_missing"))
-        if ctx.exempt_by == "HOR" and facts.docs.coop_agreement_written is False:
+        if ctx.exempt_by == ExemptionBasis.HOR and facts.docs.coop_agreement_written is False:
             out.append(self.finding("agreement_missing"))
         return out
 
@@ -214,7 +215,7 @@ class OBL06(Rule):
     }
 
     def evaluate(self, facts: Facts, ctx: Context) -> Finding | None:
-        if ctx.verdict != "procurement_required" or ctx.regime not in self.messages:
+        if ctx.verdict != Verdict.procurement_required or ctx.regime not in self.messages:
             return None
         return self.finding(ctx.regime)  # type: ignore[arg-type]
 
@@ -234,6 +235,6 @@ class OBL07(Rule):
     }
 
     def evaluate(self, facts: Facts, ctx: Context) -> Finding | None:
-        if ctx.verdict != "procurement_required":
+        if ctx.verdict != Verdict.procurement_required:
             return None
         return self.finding("fee")

@@ -15,9 +15,10 @@ from __future__ import annotations
 from .context import Context
 from .facts import Facts, Party
 from .registry import INFO, MET, NOT_MET, UNKNOWN, Finding, Rule, register
+from .vocab import LegalType, Pricing
 
-PUBLIC_LEGAL_TYPES = frozenset({"state", "municipality", "county_municipality", "public_body"})
-COST_BASED_PRICING = frozenset({"cost_reimbursement"})  # "own_costs_each" means no payment at all
+PUBLIC_LEGAL_TYPES = frozenset({LegalType.state, LegalType.municipality, LegalType.county_municipality, LegalType.public_body})
+COST_BASED_PRICING = frozenset({Pricing.cost_reimbursement})  # own_costs_each means no payment at all
 
 
 def is_public(party: Party) -> bool:

@@ -15,12 +15,13 @@ from .context import Context
 from .facts import Facts
 from .registry import INFO, MET, NOT_MET, UNKNOWN, Finding, Reference, Rule, register
 from .thresholds import KEY_RULES, ThresholdSet
+from .vocab import Category, Regime
 
 #: EU thresholds for 2026-2027 apply from this date (Commission Delegated Regulation (EU) 2025/2152);
 #: Norway's NOK values change only when FOA § 5-3 is amended (THR-10). Used only to warn.
 EU_REVISION_2026 = date(2026, 1, 1)
 
-GOODS_SERVICES = frozenset({"goods", "services_ordinary"})
+GOODS_SERVICES = frozenset({Category.goods, Category.services_ordinary})
 
 
 class MissingThreshold(Exception):
@@ -134,12 +135,12 @@ class THR03(Rule):
     def evaluate(self, facts: Facts, ctx: Context) -> Finding | None:
         value = ctx.aggregate.value
         category = facts.contract.category
-        if value is None or category == "health_social_services" or category == "special_services":
+        if value is None or category == Category.health_social_services or category == Category.special_services:
             return None  # THR-08 and THR-09 give the regime of these categories
         ts = ctx.thresholds
         national = need(ts, "national")
         if value < national:
-            return self.finding("part_I", national=national, decision="part_I")
+            return self.finding("part_I", national=national, decision=Regime.part_I)
         if category is None:
             return self.finding("category_unknown", national=national, missing=("contract.category",))
         if category in GOODS_SERVICES:
@@ -147,7 +148,7 @@ class THR03(Rule):
             eea_c, eea_o = _eea_goods(ts)
             eea = eea_c if central is True else eea_o if central is False else min(eea_c, eea_o)
             if value < eea:
-                return self.finding("part_I_II", national=national, eea=eea, decision="part_I_II")
+                return self.finding("part_I_II", national=national, eea=eea, decision=Regime.part_I_II)
         return None
 
 
@@ -185,10 +186,10 @@ class THR04(Rule):
         eea_c, eea_o = _eea_goods(ctx.thresholds)
         if central is True:
             if value >= eea_c:
-                return self.finding("part_I_III", eea=eea_c, decision="part_I_III")
+                return self.finding("part_I_III", eea=eea_c, decision=Regime.part_I_III)
             return None
         if value >= max(eea_c, eea_o):
-            return self.finding("part_I_III_either", eea_c=eea_c, eea_o=eea_o, decision="part_I_III")
+            return self.finding("part_I_III_either", eea_c=eea_c, eea_o=eea_o, decision=Regime.part_I_III)
         if value >= min(eea_c, eea_o):
             return self.finding(
                 "central_unknown", eea_c=eea_c, eea_o=eea_o, missing=("buyer.is_central_government",)
@@ -216,7 +217,7 @@ class THR05(Rule):
             return None
         eea = need(ctx.thresholds, "eea_goods_services_other")
         if value >= eea:
-            return self.finding("part_I_III", eea=eea, decision="part_I_III")
+            return self.finding("part_I_III", eea=eea, decision=Regime.part_I_III)
         return None
 
 
@@ -241,7 +242,7 @@ class THR06(Rule):
 
     def evaluate(self, facts: Facts, ctx: Context) -> Finding | None:
         value = ctx.aggregate.value
-        if value is None or facts.contract.category != "works":
+        if value is None or facts.contract.category != Category.works:
             return None
         ts = ctx.thresholds
         national = need(ts, "national")
@@ -249,8 +250,8 @@ class THR06(Rule):
             return None
         eea = need(ts, "eea_works")
         if value >= eea:
-            return self.finding("part_I_III", eea=eea, decision="part_I_III")
-        return self.finding("part_I_II", national=national, eea=eea, decision="part_I_II")
+            return self.finding("part_I_III", eea=eea, decision=Regime.part_I_III)
+        return self.finding("part_I_II", national=national, eea=eea, decision=Regime.part_I_II)
 
 
 @register
@@ -288,17 +289,17 @@ class THR08(Rule):
 
     def evaluate(self, facts: Facts, ctx: Context) -> Finding | None:
         value = ctx.aggregate.value
-        if value is None or facts.contract.category != "special_services":
+        if value is None or facts.contract.category != Category.special_services:
             return None
         ts = ctx.thresholds
         national = need(ts, "national")
         if value < national:
-            return self.finding("part_I", national=national, decision="part_I")
+            return self.finding("part_I", national=national, decision=Regime.part_I)
         eea = need(ts, "eea_special_health_social")
         if value < eea:
-            return self.finding("part_I_II", national=national, eea=eea, decision="part_I_II")
+            return self.finding("part_I_II", national=national, eea=eea, decision=Regime.part_I_II)
         return self.finding(
-            "part_I_II_plus_III_special", eea=eea, decision="part_I_II_plus_III_special"
+            "part_I_II_plus_III_special", eea=eea, decision=Regime.part_I_II_plus_III_special
         )
 
 
@@ -324,12 +325,12 @@ class THR09(Rule):
 
     def evaluate(self, facts: Facts, ctx: Context) -> Finding | None:
         value = ctx.aggregate.value
-        if value is None or facts.contract.category != "health_social_services":
+        if value is None or facts.contract.category != Category.health_social_services:
             return None
         eea = need(ctx.thresholds, "eea_special_health_social")
         if value < eea:
-            return self.finding("part_I", eea=eea, decision="part_I")
-        return self.finding("part_I_VI", eea=eea, decision="part_I_VI")
+            return self.finding("part_I", eea=eea, decision=Regime.part_I)
+        return self.finding("part_I_VI", eea=eea, decision=Regime.part_I_VI)
 
 
 @register
@@ -369,9 +370,9 @@ def _eea_key(facts: Facts) -> str | None:
         if central is None:
             return None
         return "eea_goods_services_central" if central else "eea_goods_services_other"
-    if category == "works":
+    if category == Category.works:
         return "eea_works"
-    if category in ("special_services", "health_social_services"):
+    if category in (Category.special_services, Category.health_social_services):
         return "eea_special_health_social"
     return None
 
@@ -408,11 +409,11 @@ class THR11(Rule):
 
 #: The regime rules that can apply to each category (each tests its own band; one of them matches).
 _REGIME_RULES: dict[str | None, tuple[Rule, ...]] = {
-    "goods": (THR03, THR04, THR05),  # type: ignore[dict-item]
-    "services_ordinary": (THR03, THR04, THR05),  # type: ignore[dict-item]
-    "works": (THR03, THR06),  # type: ignore[dict-item]
-    "special_services": (THR08,),  # type: ignore[dict-item]
-    "health_social_services": (THR09,),  # type: ignore[dict-item]
+    Category.goods: (THR03, THR04, THR05),  # type: ignore[dict-item]
+    Category.services_ordinary: (THR03, THR04, THR05),  # type: ignore[dict-item]
+    Category.works: (THR03, THR06),  # type: ignore[dict-item]
+    Category.special_services: (THR08,),  # type: ignore[dict-item]
+    Category.health_social_services: (THR09,),  # type: ignore[dict-item]
     None: (THR03,),  # type: ignore[dict-item]
 }
 
@@ -433,7 +434,7 @@ def relevant_thresholds(facts: Facts, ts: ThresholdSet) -> tuple[Decimal, ...]:
     """
     category = facts.contract.category
     found = [ts.lower_limit]
-    if category != "health_social_services":
+    if category != Category.health_social_services:
         found.append(ts.national)
     key = _eea_key(facts)
     if key is not None:

@@ -18,9 +18,10 @@ from .dates import add_months
 from .facts import Facts
 from .money import FORTY_EIGHT, TWENTY, ZERO, HUNDRED, to_ore
 from .registry import INFO, UNKNOWN, Finding, Pct, Reference, Rule, register
+from .vocab import Category, PriceType
 from .rules_thr import relevant_thresholds
 
-GOODS_SERVICES = frozenset({"goods", "services_ordinary"})
+GOODS_SERVICES = frozenset({Category.goods, Category.services_ordinary})
 
 #: Months before the reference date in which similar purchases are aggregated (VAL-03/06).
 AGGREGATION_WINDOW_MONTHS = 12
@@ -58,10 +59,10 @@ def compute_estimate(facts: Facts) -> Estimate:
             value, method = lots_total, "VAL-05"
     if value is None:
         nav = facts.nav
-        if nav is not None and nav.price_type == "ingen_kostnader":
+        if nav is not None and nav.price_type == PriceType.ingen_kostnader:
             return _NO_COST_ESTIMATE
         return _UNKNOWN_ESTIMATE
-    return Estimate.build(to_ore(value), method, lots_total)
+    return Estimate(to_ore(value), method, lots_total)
 
 
 _window_starts: dict[date, date] = {}
@@ -86,7 +87,7 @@ def compute_aggregate(facts: Facts, estimate: Estimate) -> Aggregate:
     if not related:
         alone = _alone.get(own)
         if alone is None:
-            alone = Aggregate.build(own, own, 0, ZERO, (), ())
+            alone = Aggregate(own, own, 0, ZERO, (), ())
             if len(_alone) < 4096:
                 _alone[own] = alone
         return alone
@@ -116,8 +117,8 @@ def compute_aggregate(facts: Facts, estimate: Estimate) -> Aggregate:
             if day is None:
                 uncertain.append(f"related_purchases[{i}].date")
     if own is None:
-        return Aggregate.build(None, None, counted, to_ore(total), tuple(uncertain), tuple(unknown_values))
-    return Aggregate.build(
+        return Aggregate(None, None, counted, to_ore(total), tuple(uncertain), tuple(unknown_values))
+    return Aggregate(
         to_ore(own + total), to_ore(own + certain), counted, to_ore(total), tuple(uncertain), tuple(unknown_values)
     )
 

@@ -24,24 +24,38 @@ from typing import Any
 
 from . import facts as F
 from .money import HUNDRED, MAX_AMOUNT, ZERO
+from .vocab import (
+    ActivityBasis,
+    Advantaged,
+    Category,
+    ContractingSide,
+    Control,
+    Initiative,
+    IntegrationStatus,
+    LegalType,
+    NavMode,
+    PriceType,
+    Pricing,
+    ProjectionReason,
+    Sanction,
+)
 
 SCHEMA_VERSION = 1
 
-LEGAL_TYPES = frozenset(
-    {"state", "municipality", "county_municipality", "public_body", "mixed_company", "foundation", "private"}
-)
-CONTROL = frozenset({"none", "sole", "sole_indirect", "joint", "partial", "unknown"})
-CATEGORIES = frozenset({"goods", "services_ordinary", "special_services", "health_social_services", "works"})
-PRICING = frozenset({"own_costs_each", "cost_reimbursement", "market_price_margin"})
-ACTIVITY_BASIS = frozenset({"avg_turnover_3y", "alt_measure_3y", "projection"})
-PROJECTION_REASONS = frozenset({"new_entity", "new_activity", "reorganisation", "none"})
-ADVANTAGED = frozenset({"no", "yes", "unknown"})
-INITIATIVE = frozenset({"recipient", "authority"})
-SANCTION = frozenset({"repayment", "contract_remedies"})
-CONTRACTING_SIDE = frozenset({"state", "municipal"})
-MODE = frozenset({"enkeltplass", "gruppe"})
-PRICE_TYPE = frozenset({"anskaffelse", "tilskudd", "ingen_kostnader"})
-INTEGRATION_STATUS = frozenset({"right_and_duty", "duty_only", "collective_protection", "none"})
+# The allowed values of each enumerated field, as plain strings (checked with one set lookup).
+LEGAL_TYPES = LegalType.values()
+CONTROL = Control.values()
+CATEGORIES = Category.values()
+PRICING = Pricing.values()
+ACTIVITY_BASIS = ActivityBasis.values()
+PROJECTION_REASONS = ProjectionReason.values()
+ADVANTAGED = Advantaged.values()
+INITIATIVE = Initiative.values()
+SANCTION = Sanction.values()
+CONTRACTING_SIDE = ContractingSide.values()
+MODE = NavMode.values()
+PRICE_TYPE = PriceType.values()
+INTEGRATION_STATUS = IntegrationStatus.values()
 
 #: Oldest person the engine accepts (an age above this is a data error, not a fact).
 MAX_AGE = 130
@@ -354,7 +368,7 @@ def _party(v: Any, prefix: str, errors: list) -> F.Party | None:
         errors.append(_enum_error(prefix + "projection_reason", reason, PROJECTION_REASONS))
     if len(errors) != n:
         return None
-    return F.Party.build(
+    return F.Party(
         name, entity_id, entity_key, legal_type, is_ca, is_central, private_capital, by_law, activity, basis, established,
         reason,
     )
@@ -371,7 +385,7 @@ def _relationship(v: Any, errors: list) -> F.Relationship | None:
     if control is not None and (type(control) is not str or control not in CONTROL):
         errors.append(_enum_error("relationship.control", control, CONTROL))
         control = None
-    if control == "unknown":
+    if control == Control.unknown:
         control = None
     jc = g("joint_control")
     joint: F.JointControl | None = None
@@ -379,7 +393,7 @@ def _relationship(v: Any, errors: list) -> F.Relationship | None:
         if isinstance(jc, dict):
             p = "relationship.joint_control."
             jg = jc.get
-            joint = F.JointControl.build(
+            joint = F.JointControl(
                 _bool(jg("representation_all"), p, "representation_all", errors),
                 _bool(jg("joint_decisive_influence"), p, "joint_decisive_influence", errors),
                 _bool(jg("no_contrary_interests"), p, "no_contrary_interests", errors),
@@ -390,7 +404,7 @@ def _relationship(v: Any, errors: list) -> F.Relationship | None:
     if inverse is not None and inverse is not True and inverse is not False:
         errors.append(error("relationship.inverse_or_sister", "boolean"))
         inverse = None
-    return F.Relationship.build(control, joint, inverse)
+    return F.Relationship(control, joint, inverse)
 
 
 def _value(v: Any, errors: list) -> F.ContractValue:
@@ -420,7 +434,7 @@ def _value(v: Any, errors: list) -> F.ContractValue:
     framework = g("framework_max_nok")
     if framework is not None:
         framework = _number(framework, p, "framework_max_nok", errors)
-    return F.ContractValue.build(base, options, extensions, monthly, duration, framework)
+    return F.ContractValue(base, options, extensions, monthly, duration, framework)
 
 
 def _contract(v: Any, errors: list) -> F.Contract:
@@ -444,7 +458,7 @@ def _contract(v: Any, errors: list) -> F.Contract:
     lots = g("lots_nok")
     if lots is not None:
         lots = _amount_list(lots, "contract.", "lots_nok", errors)
-    return F.Contract.build(pecuniary, category, cpv or (), _value(g("value"), errors), lots)
+    return F.Contract(pecuniary, category, cpv or (), _value(g("value"), errors), lots)
 
 
 def _related(v: Any, errors: list) -> tuple[F.RelatedPurchase, ...]:
@@ -454,7 +468,6 @@ def _related(v: Any, errors: list) -> tuple[F.RelatedPurchase, ...]:
         errors.append(error("related_purchases", "list"))
         return ()
     out = []
-    build = F.RelatedPurchase.build
     for i, item in enumerate(v):
         if not isinstance(item, dict):
             errors.append(error(f"related_purchases[{i}]", "object"))
@@ -473,7 +486,7 @@ def _related(v: Any, errors: list) -> tuple[F.RelatedPurchase, ...]:
             and day in _dates
             and (same_need is True or same_need is False)
         ):
-            out.append(build(_int_decimals[value], _dates[day], same_need))
+            out.append(F.RelatedPurchase(_int_decimals[value], _dates[day], same_need))
             continue
         prefix = f"related_purchases[{i}]."
         if value is not None:
@@ -488,7 +501,7 @@ def _related(v: Any, errors: list) -> tuple[F.RelatedPurchase, ...]:
         elif type(count) is not int or not 1 <= count <= 1_000_000:
             errors.append(error(prefix + "count", "integer"))
             count = 1
-        out.append(build(value, day, same_need, count))
+        out.append(F.RelatedPurchase(value, day, same_need, count))
     return tuple(out)
 
 
@@ -518,7 +531,7 @@ def _cooperation(v: Any, errors: list) -> F.Cooperation | None:
                 coop_name = _text(pg("name"), prefix, "name", errors)
                 coop_entity = _text(pg("entity_id"), prefix, "entity_id", errors)
                 items.append(
-                    F.CoopParty.build(
+                    F.CoopParty(
                         coop_name,
                         coop_entity,
                         (_entity_key(coop_entity) or None) if coop_entity is not None else None,
@@ -531,7 +544,7 @@ def _cooperation(v: Any, errors: list) -> F.Cooperation | None:
             parties = tuple(items)
         else:
             errors.append(error("cooperation.parties", "list"))
-    return F.Cooperation.build(
+    return F.Cooperation(
         parties,
         _bool(g("private_party_in_contract"), p, "private_party_in_contract", errors),
         _bool(g("common_objectives_documented"), p, "common_objectives_documented", errors),
@@ -552,7 +565,7 @@ def _transfer(v: Any, errors: list) -> F.Transfer | None:
         return None
     g = v.get
     p = "transfer."
-    return F.Transfer.build(
+    return F.Transfer(
         _bool(g("receiver_has_powers"), p, "receiver_has_powers", errors),
         _bool(g("receiver_financial_independence"), p, "receiver_financial_independence", errors),
         _bool(g("transferor_relinquishes_responsibility"), p, "transferor_relinquishes_responsibility", errors),
@@ -567,7 +580,7 @@ def _grant(v: Any, errors: list) -> F.Grant | None:
         return None
     g = v.get
     p = "grant."
-    return F.Grant.build(
+    return F.Grant(
         _enum(g("initiative"), INITIATIVE, p, "initiative", errors),
         _bool(g("reciprocal_obligation"), p, "reciprocal_obligation", errors),
         _bool(g("authority_specifies_detail"), p, "authority_specifies_detail", errors),
@@ -611,7 +624,7 @@ def _nav(v: Any, errors: list) -> F.Nav | None:
     if documented is not None and documented is not True and documented is not False:
         errors.append(error("nav.labour_market_need_documented", "boolean"))
         documented = None
-    return F.Nav.build(side, measure, mode, price_type, needs, documented)
+    return F.Nav(side, measure, mode, price_type, needs, documented)
 
 
 #: Normalised forms of identifiers as sent (documents repeat the same few organisations and codes).
@@ -673,10 +686,10 @@ def _participant(v: Any, errors: list) -> F.Participant | None:
             level = ig("min_level_reached")
             if level is not None and level is not True and level is not False:
                 errors.append(error(p + "min_level_reached", "boolean"))
-            integration = F.Integration.build(status, start, upper, ZERO if leave is None else leave, level)
+            integration = F.Integration(status, start, upper, ZERO if leave is None else leave, level)
         else:
             errors.append(error("participant.integration", "object"))
-    return F.Participant.build(age, integration)
+    return F.Participant(age, integration)
 
 
 def _docs(v: Any, errors: list) -> F.Docs:
@@ -695,7 +708,7 @@ def _docs(v: Any, errors: list) -> F.Docs:
         errors.append(error("docs.exemption_assessment", "boolean"))
     if agreement is not None and agreement is not True and agreement is not False:
         errors.append(error("docs.coop_agreement_written", "boolean"))
-    return F.Docs.build(protocol, assessment, agreement)
+    return F.Docs(protocol, assessment, agreement)
 
 
 def parse_facts(doc: Any) -> tuple[F.Facts | None, list[dict[str, str]]]:
@@ -738,7 +751,7 @@ def parse_facts(doc: Any) -> tuple[F.Facts | None, list[dict[str, str]]]:
     if errors:
         return None, errors
     return (
-        F.Facts.build(
+        F.Facts(
             SCHEMA_VERSION,
             reference_date,
             buyer,

@@ -26,6 +26,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from .vocab import ThresholdStatus
+
 SHIPPED_PATH = Path(__file__).with_name("thresholds.json")
 
 #: Keys the engine reads, with the catalog rule each one implements by default (a row may name another rule
@@ -41,7 +43,7 @@ KEY_RULES: Mapping[str, str] = {
     "protocol_trigger": "OBL-03",
 }
 
-STATUSES = frozenset({"active", "pending"})
+STATUSES = ThresholdStatus.values()
 
 #: Distinct dates cached per table before the cache is reset (protects a long-running app).
 _CACHE_LIMIT = 4096
@@ -71,7 +73,7 @@ class ThresholdRow:
 
     def in_force(self, day: date) -> bool:
         """True when the row is active and ``day`` lies in its period (both ends inclusive)."""
-        if self.status != "active" or self.effective_from is None:
+        if self.status != ThresholdStatus.active or self.effective_from is None:
             return False
         if day < self.effective_from:
             return False
@@ -121,11 +123,8 @@ class ThresholdSet:
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def law_block(self) -> dict[str, Any] | None:
-        """The assessment's ``law`` block (which Act and regulation applied), shared by the set's assessments."""
-        found = self.memo.get("law")
-        if found is None and self.law is not None:
-            found = self.memo["law"] = self.law.block()
-        return found
+        """The assessment's ``law`` block (which Act and regulation applied): a new dict per assessment."""
+        return self.law.block() if self.law is not None else None
 
 
 @dataclass(slots=True, frozen=True)
@@ -139,10 +138,10 @@ class LawVersion:
     title_en: str
     source: str
     last_verified: date | None = None
-    status: str = "active"
+    status: str = ThresholdStatus.active.value
 
     def in_force(self, day: date) -> bool:
-        if self.status != "active" or day < self.effective_from:
+        if self.status != ThresholdStatus.active or day < self.effective_from:
             return False
         return self.effective_to is None or day <= self.effective_to
 
@@ -159,7 +158,7 @@ class LawVersion:
         }
 
     def block(self) -> dict[str, Any]:
-        """The assessment's ``law`` block: which law was applied (read-only, shared by every assessment)."""
+        """The assessment's ``law`` block: which law was applied."""
         return {
             "id": self.id,
             "title": self.title,
@@ -182,7 +181,7 @@ def law_version_from_mapping(raw: Mapping[str, Any], index: int) -> LawVersion:
     end = _parse_date(raw.get("effective_to"), "effective_to", index)
     if end is not None and end < start:
         raise ThresholdTableError(f"law version {index} ({ident}): effective_to is before effective_from")
-    status = raw.get("status", "active")
+    status = raw.get("status", ThresholdStatus.active.value)
     if status not in STATUSES:
         raise ThresholdTableError(f"law version {index}: status must be 'active' or 'pending', got {status!r}")
     title = str(raw.get("title") or "").strip()
@@ -229,11 +228,11 @@ def _row_from_mapping(raw: Mapping[str, Any], index: int) -> ThresholdRow:
     key = raw.get("key")
     if not isinstance(key, str) or not key.strip():
         raise ThresholdTableError(f"row {index}: key must be a non-empty string")
-    status = raw.get("status", "active")
+    status = raw.get("status", ThresholdStatus.active.value)
     if status not in STATUSES:
         raise ThresholdTableError(f"row {index}: status must be 'active' or 'pending', got {status!r}")
     raw_value = raw.get("value_nok")
-    if raw_value is None and status == "active":
+    if raw_value is None and status == ThresholdStatus.active:
         raise ThresholdTableError(f"row {index} ({key}): an active row needs value_nok")
     rule_id = raw.get("rule_id") or ""
     if not isinstance(rule_id, str):
@@ -249,7 +248,7 @@ def _row_from_mapping(raw: Mapping[str, Any], index: int) -> ThresholdRow:
         note=str(raw.get("note") or ""),
         rule_id=rule_id.strip(),
     )
-    if row.status == "active" and row.effective_from is None:
+    if row.status == ThresholdStatus.active and row.effective_from is None:
         raise ThresholdTableError(f"row {index} ({row.key}): an active row needs effective_from")
     if row.effective_from and row.effective_to and row.effective_to < row.effective_from:
         raise ThresholdTableError(f"row {index} ({row.key}): effective_to is before effective_from")
@@ -268,7 +267,7 @@ class ThresholdTable:
     def __init__(self, rows: Iterable[ThresholdRow], law_versions: Iterable[LawVersion] = ()):
         self.rows: tuple[ThresholdRow, ...] = tuple(rows)
         self.law_versions: tuple[LawVersion, ...] = tuple(sorted(law_versions, key=lambda v: v.effective_from))
-        active_laws = [v for v in self.law_versions if v.status == "active"]
+        active_laws = [v for v in self.law_versions if v.status == ThresholdStatus.active]
         for earlier, later in zip(active_laws, active_laws[1:]):
             if earlier.effective_to is None or earlier.effective_to >= later.effective_from:
                 raise ThresholdTableError(
@@ -278,7 +277,7 @@ class ThresholdTable:
         for row in self.rows:
             if row.status not in STATUSES:
                 raise ThresholdTableError(f"{row.key}: status must be 'active' or 'pending', got {row.status!r}")
-            if row.status == "active":
+            if row.status == ThresholdStatus.active:
                 if row.effective_from is None or row.value_nok is None:
                     raise ThresholdTableError(f"{row.key}: an active row needs effective_from and value_nok")
                 by_key.setdefault(row.key, []).append(row)
@@ -295,7 +294,7 @@ class ThresholdTable:
         canonical = sorted(
             f"{r.key}|{r.rule}|{r.value_nok.normalize():f}|{r.effective_from}|{r.effective_to}"  # type: ignore[union-attr]
             for r in self.rows
-            if r.status == "active"
+            if r.status == ThresholdStatus.active
         ) + [f"law|{v.id}|{v.effective_from}|{v.effective_to}" for v in active_laws]
         self.id: str = hashlib.sha256("\n".join(canonical).encode()).hexdigest()[:12]
         self._cache: dict[date, ThresholdSet] = {}

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from contracts_app.rules import evaluate
-from facts_factory import all_ids, ids
+
+from .facts_factory import all_ids, ids
 
 
 def party(name: str, legal_type: str, *, entity_id: str, central: bool = False, **extra) -> dict:

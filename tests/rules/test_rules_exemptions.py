@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from contracts_app.rules import evaluate
-from facts_factory import DELETE, MUNICIPAL_BUYER_ID, MUNICIPAL_SUPPLIER_ID, cooperation, ids, municipal_pair
+
+from .facts_factory import DELETE, MUNICIPAL_BUYER_ID, MUNICIPAL_SUPPLIER_ID, cooperation, ids, municipal_pair
 
 COMPANY = {
     "name": "Kommunalt AS",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from contracts_app.rules import evaluate
-from facts_factory import DELETE, cooperation, ids, municipal_pair, plain, run, seats
+
+from .facts_factory import DELETE, cooperation, ids, municipal_pair, plain, run, seats
 
 # --- GRANT ---------------------------------------------------------------------------------------
 

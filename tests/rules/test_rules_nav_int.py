@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from contracts_app.rules.dates import add_month_count, add_months
-from facts_factory import MUNICIPALITY, ids, run, seats
+
+from .facts_factory import MUNICIPALITY, ids, run, seats
 
 IN_SCOPE = {"related_purchases": seats("2026-01-01")}  # 120 000: procurement_required
 

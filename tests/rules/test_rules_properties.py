@@ -26,7 +26,8 @@ from contracts_app.rules.schema import (
     PRICING,
     PROJECTION_REASONS,
 )
-from facts_factory import WORKED_EXAMPLE, ids, set_path
+
+from .facts_factory import WORKED_EXAMPLE, ids, set_path
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from contracts_app.rules import FactsError, ThresholdTable, ThresholdTableError, evaluate, evaluate_document
-from facts_factory import ids, make_facts, plain, run
+
+from .facts_factory import ids, make_facts, plain, run
 
 SHIPPED = ThresholdTable.shipped()
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from contracts_app.rules import FactsError, evaluate, evaluate_document, validate
-from facts_factory import DELETE, cooperation, make_facts
+
+from .facts_factory import DELETE, cooperation, make_facts
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from contracts_app.rules import evaluate
-from facts_factory import DELETE, ids, plain, run, seats
+
+from .facts_factory import DELETE, ids, plain, run, seats
 
 
 @pytest.mark.parametrize(
