@@ -314,9 +314,9 @@ LAW_CHANGE_AGREEMENT = "Kjøp av yrkesnorsk for Navs brukere i Fjordvik"
 
 
 def _load_law_change(session: Session, units: dict[str, Unit], year: int, now: dt.datetime) -> dict[str, int]:
-    """An agreement in legal review and a confirmed seat purchase, both dated after 2026-07-01 and worth between
-    100 000 and 500 000 kr, and the amendment of 2026-07-01 recorded as a change of the law and re-assessed, so the
-    impact page («Endringer etter regelendring») shows the two verdicts it moved.
+    """An agreement in legal review and a confirmed seat purchase, both dated after the latest amendment of the Act
+    and worth between the lower limits before and after it, and that amendment recorded as a change of the law and
+    re-assessed, so the impact page («Endringer etter regelendring») shows the two verdicts it moved.
 
     A fresh database holds the amended law already (the shipped table), so the change shown is the shipped table
     with what entered into force on 2026-07-01 undone (``lawchange.services.table_before``) → the table in force.
@@ -372,7 +372,7 @@ def _load_law_change(session: Session, units: dict[str, Unit], year: int, now: d
         if not session.scalar(select(ThresholdPeriod.id).limit(1)):
             rulecheck.load_shipped(session, actor=SYSTEM, now=now)  # the law data the change is recorded against
         table = rulecheck.current_table(session)
-        if rulecheck.record_law_change(session, lawchange.table_before(table, dt.date(2026, 7, 1)), cause=LAW_CHANGE_CAUSE,
+        if rulecheck.record_law_change(session, lawchange.table_before(table, table.law_versions[-1].effective_from), cause=LAW_CHANGE_CAUSE,
                                        actor=SYSTEM, now=now) is not None:
             created["law_changes"] += 1
     lawchange.reassess_pending(session, now=now, actor=SYSTEM)
