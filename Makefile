@@ -4,7 +4,7 @@
 # The interpreter .venv is made from (only when .venv does not exist yet; remove .venv to change it): the
 # operating system's /usr/bin/python3 when it is 3.11+ and can make a venv, else python3 from PATH; or PYTHON=….
 # Why: on our test machine Debian's python3 needed ~11 % less CPU per request than pyenv's default build
-# (shared libpython, no --enable-optimizations): docs/benchmarks.md, session 6.
+# (shared libpython, no --enable-optimizations), measured in session 6 (git log of docs/benchmarks.md).
 PYTHON ?= $(shell /usr/bin/python3 -c 'import sys, ensurepip; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 \
 	&& echo /usr/bin/python3 || echo python3)
 VENV := .venv
