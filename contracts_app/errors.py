@@ -45,6 +45,30 @@ class Conflict(DomainError):
     status = 409
 
 
+class TransitionNotAllowed(Conflict):
+    """A status change that the object's transition table (its ``states.py``) does not allow.
+
+    A 409 conflict page or JSON body, never a 500: it usually means someone else moved the object first.
+    ``current`` and ``target`` are the states (enum members or strings); ``action`` the attempted action.
+    """
+
+    def __init__(self, current, target=None, *, action: str | None = None, message: str | None = None):
+        self.current, self.target, self.action = current, target, action
+        state = getattr(current, "value", current)
+        attempted = action or getattr(target, "value", target)
+        super().__init__(message or _translated(
+            "This cannot be done while the status is “%(state)s” (%(action)s). Reload the page to see its current "
+            "state.", state=state, action=attempted))
+
+
+def _translated(text: str, **values) -> str:
+    """The message in the request's language, or in English outside a request (scripts, jobs, tests)."""
+    try:
+        return _(text, **values)
+    except (RuntimeError, KeyError):
+        return text % values
+
+
 def wants_json() -> bool:
     if request.path.startswith("/api/") or request.path == "/healthz":
         return True

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import enum
 
+from ..errors import TransitionNotAllowed
+
 
 class AgreementStatus(str, enum.Enum):
     draft = "draft"  # being written; every save is a version
@@ -44,12 +46,6 @@ IN_FORCE = frozenset({S.signed, S.active})
 OPTIONS_ALLOWED = frozenset({S.signed, S.active})
 
 
-class TransitionNotAllowed(Exception):
-    def __init__(self, current: AgreementStatus, target: AgreementStatus):
-        super().__init__(f"{current.value} → {target.value} is not allowed")
-        self.current, self.target = current, target
-
-
 def can_transition(current: AgreementStatus, target: AgreementStatus) -> bool:
     return (current, target) in TRANSITIONS
 
@@ -57,7 +53,7 @@ def can_transition(current: AgreementStatus, target: AgreementStatus) -> bool:
 def check_transition(current: AgreementStatus, target: AgreementStatus, action: str) -> None:
     """Raise unless ``action`` is the action that moves ``current`` to ``target``."""
     if TRANSITIONS.get((current, target)) != action:
-        raise TransitionNotAllowed(current, target)
+        raise TransitionNotAllowed(current, target, action=action)
 
 
 def targets(current: AgreementStatus) -> dict[AgreementStatus, str]:
