@@ -1,0 +1,37 @@
+"""The app's vocabulary: enums whose members carry their label in the reader's language.
+
+Each domain defines its enums (statuses, kinds, roles) once, beside its models, as a :class:`LabelledEnum`
+with ``__labels__`` (value → lazy bokmål/English text, the way Indico's ``RichEnum`` carries titles).
+Forms take ``Enum.choices()``, templates ``member.label`` (or the ``label`` filter), documents and messages
+the same — no other list of the values or their words. The rules engine's own vocabulary is
+``contracts_app/rules/vocab.py`` (pure, no Flask).
+"""
+from __future__ import annotations
+
+import enum
+
+from wtforms import SelectChoice
+
+
+class LabelledEnum(str, enum.Enum):
+    """A string enum whose members know their label: ``PurchaseStatus.confirmed.label`` → "Bekreftet"."""
+
+    __labels__: dict = {}
+
+    @property
+    def label(self) -> str:
+        return str(type(self).__labels__.get(self.value, self.value))
+
+    @classmethod
+    def label_of(cls, value) -> str:
+        """The label of a member or of its value; an unknown value is shown as it is."""
+        value = getattr(value, "value", value)
+        try:
+            return cls(value).label
+        except ValueError:
+            return str(value)
+
+    @classmethod
+    def choices(cls, members=None) -> list[SelectChoice]:
+        """Select options in declaration order (or for the given members)."""
+        return [SelectChoice(m.value, m.label) for m in (members if members is not None else cls)]
