@@ -6,11 +6,12 @@ Services take ``now`` as an argument; views and jobs get it from :func:`now`. Te
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
-OSLO = ZoneInfo("Europe/Oslo")
+from .formats import local_date, zone
+
+OSLO = zone()  # TEMPORARY while the domains move to formats (removed at the end of issue 17 item 5)
 
 
 class SystemClock:
@@ -18,7 +19,7 @@ class SystemClock:
         return datetime.now(timezone.utc)
 
     def today(self) -> date:
-        return self.now().astimezone(OSLO).date()
+        return local_date(self.now())
 
 
 class FixedClock:
@@ -33,7 +34,7 @@ class FixedClock:
         return self.at
 
     def today(self) -> date:
-        return self.at.astimezone(OSLO).date()
+        return local_date(self.at)
 
     def advance(self, **delta) -> None:
         self.at = self.at + timedelta(**delta)
@@ -56,11 +57,6 @@ def now() -> datetime:
     return _fallback.now()
 
 
-def local_date(at: datetime) -> date:
-    """The Norwegian calendar date of an aware moment."""
-    return at.astimezone(OSLO).date()
-
-
 def today() -> date:
-    """Today's date in Norway (legal dates are Norwegian calendar dates)."""
-    return now().astimezone(OSLO).date()
+    """Today's date in the product's time zone (legal dates are Norwegian calendar dates)."""
+    return local_date(now())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,6 +117,10 @@ def load(app, overrides: dict | None = None, *, default_env: str = "development"
     _whole(cfg, "RULES_BATCH_MAX_BYTES", 1024, 1024 * 1024 * 1024)
     if cfg.get("SMTP_TLS") not in ("starttls", "ssl", "none"):
         raise ConfigError(f"CONTRACTS_SMTP_TLS must be starttls, ssl or none, not {cfg.get('SMTP_TLS')!r}")
+    try:
+        ZoneInfo(str(cfg["TIMEZONE"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"CONTRACTS_TIMEZONE must be an IANA time zone such as Europe/Oslo, not {cfg['TIMEZONE']!r}") from None
     if cfg["DEFAULT_LOCALE"] not in LOCALES:
         raise ConfigError(f"CONTRACTS_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
     if not cfg.get("SECRET_KEY"):

@@ -38,6 +38,28 @@ def test_unknown_locale_setting_is_a_clear_error(monkeypatch, tmp_path):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
 
 
+@pytest.mark.parametrize("zone", ["Europe/Atlantis", "not a zone", ""])
+def test_unknown_time_zone_setting_is_a_clear_error(monkeypatch, tmp_path, zone):
+    monkeypatch.setenv("CONTRACTS_TIMEZONE", zone)
+    with pytest.raises(ConfigError, match="CONTRACTS_TIMEZONE"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
+
+
+def test_times_are_shown_in_the_configured_time_zone(tmp_path):
+    import datetime as dt
+
+    from contracts_app import formats
+
+    moment = dt.datetime(2026, 1, 12, 23, 30, tzinfo=dt.timezone.utc)
+    try:
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "TIMEZONE": "America/New_York"})
+        assert formats.datetime(moment) == "12.01.2026 18:30" and formats.date(moment) == "12.01.2026"
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "TIMEZONE": "Europe/Oslo"})
+        assert formats.datetime(moment) == "13.01.2026 00:30" and formats.date(moment) == "13.01.2026"
+    finally:
+        formats.set_timezone(formats.DEFAULT_TIMEZONE)
+
+
 def test_healthz_answers_200_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.get_json() == {"status": "ok", "database": "ok"}

@@ -7,10 +7,11 @@ import datetime as dt
 from typing import Any
 
 from ..agreements.models import Agreement, AgreementKind, AgreementSignature, ReviewDecision
+from ..rules.vocab import ActivityBasis, Advantaged, ContractingSide, LegalType, Pricing
 from .assessment import assessment_context, assessment_kind
 from .rendering import manifest
 from .wording import (
-    ADVANTAGED_NB, BASIS_NB, KIND_NB, LEGAL_TYPE_NB, PRICING_NB, ROLE_NB, SIDE_NB, UNKNOWN, date_text, money_text, text,
+    KIND_NB, ROLE_NB, UNKNOWN, date_text, money_text, term, text,
     timestamp_text, yes_no,
 )
 
@@ -40,9 +41,9 @@ def agreement_context(a: Agreement, *, decision: ReviewDecision | None, signatur
     for p in a.parties:
         contact = ", ".join(x for x in (p.contact_name, p.contact_email, p.contact_phone) if x)
         parties.append({
-            "name": p.name, "org_number": p.org_number, "legal_type": LEGAL_TYPE_NB.get(p.legal_type or "", UNKNOWN),
+            "name": p.name, "org_number": p.org_number, "legal_type": term(LegalType, p.legal_type),
             "role": ROLE_NB.get(p.role, p.role),
-            "unit": (p.unit.name + (f" ({SIDE_NB[p.nav_side.value]})" if p.nav_side else "")) if p.unit else "",
+            "unit": (p.unit.name + (f" – {term(ContractingSide, p.nav_side).lower()}" if p.nav_side else "")) if p.unit else "",
             "contact": f"– {contact}" if contact else "",
             "statutory_task": text(p.statutory_task),
             "contributions": "; ".join(c.strip() for c in (p.contributions or "").splitlines() if c.strip()) or UNKNOWN,
@@ -56,9 +57,9 @@ def agreement_context(a: Agreement, *, decision: ReviewDecision | None, signatur
         "document_title": title, "title": a.title, "agreement_id": a.id, "version": a.version, "kind": KIND_NB[a.kind.value],
         "parties": parties, "subject": text(a.subject), "cpv": ", ".join(a.cpv_codes or []) or UNKNOWN, "measure": text(a.measure_code),
         "common_objectives": text(a.common_objectives), "governance": text(a.governance), "cost_sharing": text(a.cost_sharing),
-        "pricing": PRICING_NB.get(a.pricing or "", UNKNOWN), "public_interest": yes_no(a.public_interest_only),
-        "activity_basis": BASIS_NB.get(a.activity_basis or "", UNKNOWN), "market_share_monitoring": text(a.market_share_monitoring),
-        "advantaged": ADVANTAGED_NB.get(a.private_operator_advantaged or "", UNKNOWN),
+        "pricing": term(Pricing, a.pricing), "public_interest": yes_no(a.public_interest_only),
+        "activity_basis": term(ActivityBasis, a.activity_basis), "market_share_monitoring": text(a.market_share_monitoring),
+        "advantaged": term(Advantaged, a.private_operator_advantaged),
         "subcontracting": yes_no(a.third_party_subcontracting), "subcontracting_note": (a.subcontracting_note or "").strip(),
         "start_date": date_text(a.start_date), "end_date": date_text(a.end_date), "options_text": options_text(a),
         "max_duration": f"{a.max_duration_months} måneder" if a.max_duration_months else UNKNOWN,

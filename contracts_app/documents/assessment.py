@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..agreements.models import Agreement, ReviewDecision
-from ..clock import OSLO
-from .wording import REGIME_NB, UNKNOWN, VERDICT_NB, date_text, findings, money_text
+from ..formats import local_date
+from ..rules.vocab import Regime, Verdict
+from .wording import UNKNOWN, date_text, findings, money_text, term
 
 
 def assessment_kind(a: Agreement, decision: ReviewDecision | None = None) -> str:
@@ -22,15 +23,15 @@ def assessment_context(a: Agreement, decision: ReviewDecision | None) -> dict[st
     ruleset = result.get("ruleset") or {}
     if decision is not None:
         reviewer = decision.reviewer.name if decision.reviewer is not None else ""
-        review_text = f"godkjent av {reviewer} {date_text(decision.created_at.astimezone(OSLO).date())}"
+        review_text = f"godkjent av {reviewer} {date_text(local_date(decision.created_at))}"
         if decision.note:
             review_text += f" – {decision.note}"
     else:
         review_text = "ikke godkjent ennå (utkast)"
     departs = decision is not None and decision.departs
     return {
-        "verdict_label": VERDICT_NB.get(result.get("verdict"), "ikke vurdert (mangler fakta)"),
-        "regime_label": REGIME_NB.get(result.get("regime"), ""),
+        "verdict_label": term(Verdict, result.get("verdict"), "ikke vurdert (mangler fakta)"),
+        "regime_label": term(Regime, result.get("regime"), ""),
         "estimated_value_engine": money_text(Decimal(result["estimated_value_nok"])) if result.get("estimated_value_nok") else UNKNOWN,
         "reasons": findings(result.get("reasons")),
         "warnings": findings(result.get("warnings")),
@@ -43,6 +44,6 @@ def assessment_context(a: Agreement, decision: ReviewDecision | None) -> dict[st
         # versions existed do not say: then it is stated as unknown, never guessed).
         "law_title": (result.get("law") or {}).get("title") or UNKNOWN,
         "review_text": review_text,
-        "reviewer_verdict_label": VERDICT_NB.get(decision.reviewer_verdict, "") if departs else "",
+        "reviewer_verdict_label": term(Verdict, decision.reviewer_verdict, "") if departs else "",
         "departure_reasoning": (decision.departure_reasoning or "") if departs else "",
     }

@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 
 from ..agreements.models import Agreement
-from ..clock import OSLO
+from ..formats import local_date
 from ..purchases.models import SeatPurchase
 from .rendering import manifest
-from .wording import SIDE_NB, UNKNOWN, VERDICT_NB, date_text, findings, money_text, timestamp_text
+from ..rules.vocab import ContractingSide, Verdict
+from .wording import UNKNOWN, date_text, findings, money_text, term, timestamp_text
 
 
 def order_context(purchase: SeatPurchase, *, agreement: Agreement | None, now: dt.datetime) -> dict[str, Any]:
@@ -19,9 +20,9 @@ def order_context(purchase: SeatPurchase, *, agreement: Agreement | None, now: d
     provider = purchase.course.provider_unit
     assessment = (purchase.assessment or {}).get("assessment") or {}
     return {
-        "purchase_id": purchase.id, "confirmed_at": date_text(purchase.created_at.astimezone(OSLO).date()),
+        "purchase_id": purchase.id, "confirmed_at": date_text(local_date(purchase.created_at)),
         "buyer_unit": purchase.buyer_unit.name, "buyer_entity": buyer.name, "buyer_org": buyer.org_number,
-        "buyer_side": SIDE_NB.get(purchase.side.value, purchase.side.value),
+        "buyer_side": term(ContractingSide, purchase.side),
         "provider_unit": provider.name, "provider_entity": provider.legal_entity.name, "provider_org": provider.legal_entity.org_number,
         "course": purchase.course.title, "start_date": date_text(purchase.start_date), "end_date": date_text(purchase.end_date),
         "seats": purchase.seats,
@@ -31,7 +32,7 @@ def order_context(purchase: SeatPurchase, *, agreement: Agreement | None, now: d
         "agreement_text": (f"Kjøpet er gjort under avtale nr. {agreement.id}: {agreement.title} "
                            f"({date_text(agreement.start_date)}–{date_text(agreement.end_date)}).") if agreement else
                           "Ingen avtale i portalen dekker kjøpet; se regelmotorens vurdering.",
-        "verdict_label": VERDICT_NB.get(assessment.get("verdict"), "ikke vurdert"),
+        "verdict_label": term(Verdict, assessment.get("verdict"), "ikke vurdert"),
         "reasons": findings(assessment.get("reasons")),
         "generated_at": timestamp_text(now),
         "template_name": spec["file"], "template_version": spec["version"],

@@ -8,44 +8,34 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ..clock import OSLO
-from ..i18n import money as fmt_money
+from .. import formats
+from ..rules.vocab import Term
 
-VERDICT_NB = {
-    "below_scope": "Under nedre terskel i anskaffelsesloven",
-    "procurement_required": "Anskaffelsesregelverket gjelder",
-    "exempt": "Unntatt fra anskaffelsesregelverket",
-    "not_procurement_grant": "Tilskudd, ikke anskaffelse",
-    "needs_assessment": "Krever juridisk skjønn",
-}
-REGIME_NB = {
-    "part_I": "FOA del I", "part_I_II": "FOA del I og II", "part_I_III": "FOA del I og III",
-    "part_I_II_plus_III_special": "FOA del I og II og del III for særlige tjenester", "part_I_VI": "FOA del I og VI",
-}
+# Document phrasing of the agreement's kind and a party's role (fuller than a page label: this is the text the
+# parties sign). Every other value is worded by the rules engine's vocabulary (``rules/vocab.py``): see term().
 KIND_NB = {
     "cooperation": "samarbeidsavtale (offentlig-offentlig samarbeid)", "procurement": "rammeavtale/kontrakt etter anskaffelse",
     "call_off": "avrop/enkeltplasskjøp under avtale", "internal_order": "intern bestilling i samme rettssubjekt",
 }
-LEGAL_TYPE_NB = {
-    "state": "staten", "municipality": "kommune", "county_municipality": "fylkeskommune", "public_body": "offentlig organ",
-    "mixed_company": "selskap med offentlige og private eiere", "foundation": "stiftelse", "private": "privat virksomhet",
-}
 ROLE_NB = {"buyer": "kjøper", "supplier": "leverandør", "partner": "samarbeidspart"}
-PRICING_NB = {"own_costs_each": "hver part bærer egne kostnader", "cost_reimbursement": "dekning av kostnader",
-              "market_price_margin": "markedspris med fortjeneste"}
-BASIS_NB = {"avg_turnover_3y": "gjennomsnittlig omsetning siste tre år", "alt_measure_3y": "annet aktivitetsmål siste tre år",
-            "projection": "framskrivning"}
-ADVANTAGED_NB = {"no": "nei", "yes": "ja", "unknown": "ikke avklart"}
-SIDE_NB = {"state": "statlig side", "municipal": "kommunal side"}
 UNKNOWN = "ikke oppgitt"
 
 
+def term(vocabulary: type[Term], value, missing: str = UNKNOWN) -> str:
+    """The bokmål label of an engine value (verdict, regime, legal type, pricing …), or ``missing``."""
+    value = getattr(value, "value", value)
+    try:
+        return vocabulary(value).label("nb") if value else missing
+    except ValueError:
+        return str(value)
+
+
 def date_text(value: dt.date | None) -> str:
-    return value.strftime("%d.%m.%Y") if value else UNKNOWN
+    return formats.date(value) if value else UNKNOWN
 
 
 def money_text(value: Decimal | None) -> str:
-    return fmt_money(value) if value is not None else UNKNOWN
+    return formats.money(value) if value is not None else UNKNOWN
 
 
 def text(value: str | None) -> str:
@@ -62,5 +52,5 @@ def findings(items) -> list[dict[str, str]]:
 
 
 def timestamp_text(at: dt.datetime) -> str:
-    """When a document was made or a decision taken, in Oslo time."""
-    return at.astimezone(OSLO).strftime("%d.%m.%Y %H:%M")
+    """When a document was made or a decision taken, in the product's time zone."""
+    return formats.datetime(at)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..auth.models import Role
 from ..budget.forecast import forecast
 from ..budget.models import Budget
-from ..clock import OSLO
+from ..formats import local_date
 from ..db import begin_write
 from ..notifications.services import notify_users, users_with_roles
 from . import watch
@@ -25,7 +25,7 @@ RUNOUT_DAYS = 60
 
 
 def run(session: Session, now: dt.datetime) -> dict:
-    today = now.astimezone(OSLO).date()
+    today = local_date(now)
     begin_write(session)  # SQLite: one writer at a time while we compare and update the watch state
     budgets = session.scalars(select(Budget).where(Budget.year == today.year).order_by(Budget.id)).all()
     warnings = runouts = told = 0

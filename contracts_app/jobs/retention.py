@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..audit import SYSTEM
 from ..capacity.models import CapacityRequest, RequestParticipant, RequestStatus
-from ..clock import OSLO
+from ..formats import local_date, start_of_day
 from ..db import begin_write
 from ..purchases.models import Participant, PurchaseStatus, SeatPurchase
 from ..rules.dates import add_months
@@ -35,10 +35,6 @@ from ..rules.dates import add_months
 ANONYMISED_REFERENCE = ""
 HISTORY_DAYS = 90
 BATCH = 500  # records per commit, so a first run over years of data does not hold the write lock for long
-
-
-def _local_midnight_utc(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=OSLO).astimezone(dt.timezone.utc)
 
 
 def _anonymise(rows, now: dt.datetime) -> int:
@@ -52,8 +48,8 @@ def _anonymise(rows, now: dt.datetime) -> int:
 
 def run(session: Session, now: dt.datetime) -> dict:
     months = current_app.config["RETENTION_MONTHS"]
-    cutoff = add_months(now.astimezone(OSLO).date(), -months)  # ended on or before this day → anonymise
-    cutoff_at = _local_midnight_utc(cutoff + dt.timedelta(days=1))
+    cutoff = add_months(local_date(now), -months)  # ended on or before this day → anonymise
+    cutoff_at = start_of_day(cutoff + dt.timedelta(days=1))
     begin_write(session)
 
     ended_purchase = or_(

@@ -11,14 +11,14 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from ..clock import OSLO
+from ..formats import zone
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """Either ``daily_at`` (Oslo wall-clock time; avoid 02:00–02:59, which daylight saving skips or repeats)
+    """Either ``daily_at`` (wall-clock time in ``CONTRACTS_TIMEZONE``; avoid 02:00–02:59, which daylight saving skips or repeats)
     or ``every_minutes`` (a divisor of 60, aligned to the hour)."""
 
     daily_at: dt.time | None = None
@@ -37,20 +37,20 @@ class Schedule:
         if self.every_minutes is not None:
             minutes = int((now - EPOCH).total_seconds() // 60)
             return EPOCH + dt.timedelta(minutes=minutes - minutes % self.every_minutes)
-        local = now.astimezone(OSLO)
-        start = dt.datetime.combine(local.date(), self.daily_at, tzinfo=OSLO)
+        local = now.astimezone(zone())
+        start = dt.datetime.combine(local.date(), self.daily_at, tzinfo=zone())
         if start > local:
-            start = dt.datetime.combine(local.date() - dt.timedelta(days=1), self.daily_at, tzinfo=OSLO)
+            start = dt.datetime.combine(local.date() - dt.timedelta(days=1), self.daily_at, tzinfo=zone())
         return start.astimezone(dt.timezone.utc)
 
     def window_key(self, now: dt.datetime) -> str:
         start = self.window_start(now)
         if self.every_minutes is not None:
             return start.strftime("%Y-%m-%dT%H:%MZ")
-        return start.astimezone(OSLO).date().isoformat()
+        return start.astimezone(zone()).date().isoformat()
 
     def cron(self) -> dict:
-        """APScheduler CronTrigger fields (the trigger is given the Oslo time zone)."""
+        """APScheduler CronTrigger fields (the trigger is given the product's time zone)."""
         if self.every_minutes == 60:
             return {"minute": 0}
         if self.every_minutes is not None:

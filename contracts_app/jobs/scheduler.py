@@ -14,7 +14,7 @@ import threading
 
 from flask import Flask
 
-from ..clock import OSLO
+from ..formats import zone
 from .registry import JOBS
 from .runner import catch_up_in_app, run_in_app
 
@@ -30,14 +30,14 @@ def build(app: Flask, *, blocking: bool):
     cls = BlockingScheduler if blocking else BackgroundScheduler
     # coalesce: fire once for any number of missed times; max_instances 1: never overlap with itself in this
     # process (the claim guards against other processes); a late fire within the grace time still runs.
-    scheduler = cls(timezone=OSLO, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
+    scheduler = cls(timezone=zone(), job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
     for name, job in JOBS.items():
-        scheduler.add_job(run_in_app, CronTrigger(timezone=OSLO, **job.schedule.cron()), args=[app, name], id=name,
+        scheduler.add_job(run_in_app, CronTrigger(timezone=zone(), **job.schedule.cron()), args=[app, name], id=name,
                           name=name, replace_existing=True)
     # Every quarter of an hour, every job's latest window once more: a window whose run failed (a database
     # hiccup at 00:10) or died is then retried the same day instead of tomorrow; a window that succeeded or is
     # running is someone else's, so for those this costs one claim attempt.
-    scheduler.add_job(catch_up_in_app, CronTrigger(timezone=OSLO, minute="7,22,37,52"), args=[app], id=RETRY_JOB,
+    scheduler.add_job(catch_up_in_app, CronTrigger(timezone=zone(), minute="7,22,37,52"), args=[app], id=RETRY_JOB,
                       name=RETRY_JOB, replace_existing=True)
     return scheduler
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from ..auth.models import Role
-from ..clock import OSLO
+from ..formats import local_date
 from ..db import begin_write
 from ..notifications.services import legal_reviewers_of, notify_users, users_with_roles
 from ..organisations.models import LegalEntity, Unit
@@ -67,7 +67,7 @@ def levels_on(table, day: dt.date) -> list[tuple[str, Decimal]]:
 
 
 def run(session: Session, now: dt.datetime) -> dict:
-    today = now.astimezone(OSLO).date()
+    today = local_date(now)
     begin_write(session)
     table = current_table(session)
     groups = sums(session, today)

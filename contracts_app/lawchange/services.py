@@ -34,7 +34,7 @@ from ..agreements.models import Agreement, AgreementParty
 from ..agreements.states import AgreementStatus as S
 from ..audit import Actor
 from ..capacity.models import OPEN_REQUEST_STATUSES, CapacityOffer, CapacityRequest
-from ..clock import OSLO
+from ..formats import local_date
 from ..courses.models import Course
 from ..db import begin_write, lock
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -264,7 +264,7 @@ def tell_reviewers(session: Session, result: Result, *, now: dt.datetime) -> int
             users |= reviewers[entity_id]
         per_user.update(users)
     told = 0
-    day = result.change.created_at.astimezone(OSLO).date().isoformat()
+    day = local_date(result.change.created_at).isoformat()
     for user_id, count in sorted(per_user.items()):
         told += notify_users(session, [user_id], NOTICE, {"moved": count, "date": day}, link=_list_link(result.change.id),
                              now=now, dedupe_key=f"law_change:{result.change.id}")
@@ -292,7 +292,7 @@ def reassess_pending(session: Session, *, now: dt.datetime, actor: Actor) -> dic
                 continue
             change = session.get(LawChange, change_id)
             if items is None:
-                items = list(open_items(session, now.astimezone(OSLO).date()))
+                items = list(open_items(session, local_date(now)))
             result = reassess_change(session, change, items, now=now, actor=actor)
             notices += tell_reviewers(session, result, now=now)
             done.append(change_id)

@@ -10,6 +10,8 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext, lazy_gettext as _l
 
+from .. import formats
+
 MESSAGES = {
     "capacity.request_received": _l("%(unit)s requests %(seats)s seat(s) on %(course)s. The seats are held until %(until)s."),
     "capacity.request_waiting": _l("%(unit)s joined the waiting list for %(seats)s seat(s) on %(course)s."),
@@ -61,19 +63,15 @@ DEFAULT_MODE = "digest"
 
 
 def _date(value) -> str:
-    from ..i18n import date
-
     try:
-        return date(dt.date.fromisoformat(str(value)[:10]))
+        return formats.date(dt.date.fromisoformat(str(value)[:10]))
     except ValueError:
         return str(value)
 
 
 def _money(value) -> str:
-    from ..i18n import money
-
     try:
-        return money(Decimal(str(value)))
+        return formats.money(Decimal(str(value)))
     except (InvalidOperation, ValueError):
         return str(value)
 
@@ -85,13 +83,11 @@ def _course_kind(value) -> str:
 
 
 def _pct(value) -> str:
-    from ..i18n import number
-
     try:
         d = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return str(value)
-    return number(d, 0 if d == d.to_integral_value() else 1)
+    return formats.number(d, 0 if d == d.to_integral_value() else 1)
 
 
 def _threshold_name(value) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
-from ..clock import OSLO
+from ..formats import date as fmt_date, local_date
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..money import parse_amount
 from ..rules.thresholds import KEY_RULES, ThresholdTable, ThresholdTableError
@@ -188,13 +188,13 @@ def _place_active(session: Session, period: ThresholdPeriod, *, actor: Actor, no
     entered into force even when legal staff learn of it later (``allow_past``): the open period before it is
     then closed the day before, which is what the law was, and the impact report shows what that moves.
     """
-    today = now.astimezone(OSLO).date()
+    today = local_date(now)
     if period.effective_from < today and not allow_past:
         raise ValidationFailed(
             _("A period cannot start in the past."),
             errors=[{"path": "effective_from", "message": _(
                 "Past periods are never rewritten: the new period must start today (%(today)s) or later.",
-                today=today.strftime("%d.%m.%Y"))}],
+                today=fmt_date(today))}],
         )
     for other in _active_periods(session, period.key):
         if other.id == period.id:
@@ -204,7 +204,7 @@ def _place_active(session: Session, period: ThresholdPeriod, *, actor: Actor, no
                 _("A period must start after every existing one."),
                 errors=[{"path": "effective_from", "message": _(
                     "A period of this threshold already starts on %(date)s. Periods are never rewritten: "
-                    "choose a later start date.", date=other.effective_from.strftime("%d.%m.%Y"))}],
+                    "choose a later start date.", date=fmt_date(other.effective_from))}],
             )
         if other.effective_to is None or other.effective_to >= period.effective_from:
             before = audit.snapshot(other, PERIOD_FIELDS)
@@ -281,7 +281,7 @@ def verify(session: Session, period_id: int, *, note: str, actor: Actor, now: dt
     if period.value_nok is None:
         raise Conflict(_("A period without a figure cannot be verified: activate it with its figure first."))
     before = audit.snapshot(period, PERIOD_FIELDS)
-    period.last_verified = now.astimezone(OSLO).date()
+    period.last_verified = local_date(now)
     period.verified_by_id = actor.user_id
     period.verification_note = note
     session.flush()
@@ -297,7 +297,7 @@ def verify_law_version(session: Session, law_id: int, *, note: str, actor: Actor
         raise NotFound(_("No such version of the Act."))
     note = _verification_note(note)
     before = audit.snapshot(law, LAW_FIELDS)
-    law.last_verified = now.astimezone(OSLO).date()
+    law.last_verified = local_date(now)
     law.verified_by_id = actor.user_id
     law.verification_note = note
     session.flush()

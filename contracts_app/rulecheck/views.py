@@ -13,7 +13,7 @@ from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..choices import options
 from ..db import get_session
-from ..i18n import money
+from ..formats import date as fmt_date, money
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..organisations.models import LegalEntity
 from ..rules import evaluate_document
@@ -246,7 +246,7 @@ def activate_threshold(period_id: int):
     session.commit()
     flash(_("%(name)s is %(amount)s from %(date)s. Open items are re-assessed under the new figure; the verdicts "
             "that move are listed under «Changes after a change of the law».", name=threshold_name(period.key).capitalize(),
-            amount=money(period.value_nok), date=start.strftime("%d.%m.%Y")), "success")
+            amount=money(period.value_nok), date=fmt_date(start)), "success")
     return redirect(url_for(".thresholds"))
 
 
@@ -261,7 +261,7 @@ def verify_threshold(period_id: int):
         return _refused(exc, f"verify-{period_id}")
     session.commit()
     flash(_("%(name)s %(amount)s from %(date)s is marked verified.", name=threshold_name(period.key).capitalize(),
-            amount=money(period.value_nok), date=period.effective_from.strftime("%d.%m.%Y") if period.effective_from else "—"),
+            amount=money(period.value_nok), date=fmt_date(period.effective_from) or "—"),
           "success")
     return redirect(url_for(".thresholds"))
 

@@ -42,21 +42,3 @@ def add_month_count(day: date, months: Decimal) -> date:
         except OverflowError:
             result = date.max
     return result
-
-
-_nb_dates: dict[date, str] = {}
-
-
-def date_nb(day: date) -> str:
-    """Norwegian display of a date: ``02.03.2026`` (cached: batches repeat dates)."""
-    found = _nb_dates.get(day)
-    if found is None:
-        found = day.strftime("%d.%m.") + f"{day.year:04d}"
-        if len(_nb_dates) < 4096:
-            _nb_dates[day] = found
-    return found
-
-
-def date_en(day: date) -> str:
-    """English display of a date: ISO ``2026-03-02`` (unambiguous for every reader)."""
-    return day.isoformat()

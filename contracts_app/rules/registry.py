@@ -21,8 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .dates import date_en, date_nb
-from .money import nok_en, nok_nb, pct_en, pct_nb
+from .. import formats
 from .vocab import Outcome
 
 if TYPE_CHECKING:
@@ -73,17 +72,17 @@ def _tuple_en(value: tuple[str, str]) -> str:
 
 # Placeholder formatting by exact type (a dict lookup is cheaper than a chain of isinstance checks).
 _NB: dict[type, Callable[[Any], str]] = {
-    Decimal: nok_nb,
-    date: date_nb,
-    Pct: lambda p: pct_nb(p.value),
+    Decimal: formats.money,
+    date: formats.date,
+    Pct: lambda p: formats.percent(p.value),
     tuple: _tuple_nb,
     str: str,
     int: str,
 }
 _EN: dict[type, Callable[[Any], str]] = {
-    Decimal: nok_en,
-    date: date_en,
-    Pct: lambda p: pct_en(p.value),
+    Decimal: formats.money,
+    date: formats.date,
+    Pct: lambda p: formats.percent(p.value),
     tuple: _tuple_en,
     str: str,
     int: str,

@@ -124,7 +124,8 @@ def test_a_missing_threshold_gives_needs_assessment_with_a_warning_not_an_input_
     assert result["missing_facts"] == [] and result["reasons"] == [] and result["obligations"] == []
     assert ids(result, "warnings") == ["THR-11"]
     warning = result["warnings"][0]
-    assert f"'{key}' ({rule})" in warning["message_en"] and day in warning["message_en"]
+    shown = ".".join(reversed(day.split("-")))  # one date format in both languages: 05.04.2018
+    assert f"'{key}' ({rule})" in warning["message_en"] and shown in warning["message_en"]
     assert f"«{key}» ({rule})" in warning["message"]
     assert set(result["ruleset"]) >= {"version", "thresholds_effective_from", "table_id"}
     assert "law" in result
