@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable, Iterator
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -244,10 +243,9 @@ def reassess_change(session: Session, change: LawChange, items: list[OpenItem], 
 
 
 def _list_link(change_id: int) -> str:
-    try:
-        return url_for("lawchange.index", change=change_id)
-    except RuntimeError:  # outside a request (scheduler, CLI): a plain path
-        return f"/law-changes?change={change_id}"
+    """The impact list of one change, as the notice's link (a path: jobs and the CLI run outside a request; a
+    test holds it equal to ``url_for("lawchange.index", change=…)``)."""
+    return f"/law-changes?change={change_id}"
 
 
 def tell_reviewers(session: Session, result: Result, *, now: dt.datetime) -> int:
