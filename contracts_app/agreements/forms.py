@@ -5,16 +5,20 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..choices import options
-from .labels import KINDS
+from ..rulecheck.labels import VERDICTS
+from ..organisations.models import LegalType, Side
 from .labels import SECTIONS as SECTION_LABELS
+from .models import AgreementKind, PartyRole
+from .states import AgreementStatus
 
 
 def kind_choices():
-    return options(KINDS.items())
+    return AgreementKind.choices()
 
 
 def tri():
@@ -22,23 +26,20 @@ def tri():
 
 
 def legal_type_choices():
-    return options([
-        ("", _l("Unknown")), ("state", _l("The State")), ("municipality", _l("Municipality")),
-        ("county_municipality", _l("County municipality")), ("public_body", _l("Other public body")),
-        ("mixed_company", _l("Company with public and private owners")), ("foundation", _l("Foundation")),
-        ("private", _l("Private company")),
-    ])
+    return options([("", _l("Unknown"))]) + LegalType.choices()
+
+
+def any_of(enum_cls):
+    """A list filter's choices: "Any", then the values of ``enum_cls``."""
+    return lambda: options([("", _l("Any"))]) + enum_cls.choices()
 
 
 class PartyForm(Form):
     # "u:<unit id>", "e:<legal entity id>", or "" for an organisation typed in below
     who = SelectField(_l("Registered unit or organisation"), validate_choice=False, default="")
-    nav_side = SelectField(_l("For a Nav office: which side is party"), choices=lambda: options([
-        ("", _l("Not a Nav office")), ("state", _l("The state side (Arbeids- og velferdsetaten)")), ("municipal", _l("The municipal side")),
-    ]), default="")
-    role = SelectField(_l("Role in the agreement"), choices=lambda: options([
-        ("partner", _l("Partner")), ("buyer", _l("Buyer")), ("supplier", _l("Supplier")),
-    ]), default="partner")
+    nav_side = SelectField(_l("For a Nav office: which side is party"),
+                           choices=lambda: options([("", _l("Not a Nav office"))]) + Side.choices(), default="")
+    role = SelectField(_l("Role in the agreement"), choices=PartyRole.choices, default="partner")
     name = StringField(_l("Name (if not registered)"), validators=[Optional(), Length(max=200)])
     org_number = StringField(_l("Organisation number (if not registered)"), validators=[Optional(), Length(max=20)])
     legal_type = SelectField(_l("Legal type (if not registered)"), choices=legal_type_choices, default="")
@@ -48,13 +49,20 @@ class PartyForm(Form):
 
 
 class NewAgreementForm(FlaskForm):
+    action = StringField()  # the button pressed: "add_party" adds a row, anything else creates the draft
     kind = SelectField(_l("Kind of agreement"), choices=kind_choices)
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     parties = FieldList(FormField(PartyForm), min_entries=2, max_entries=10)
 
 
-class PartiesForm(FlaskForm):
-    lock_version = HiddenField()
+class StepForm(FlaskForm):
+    """A wizard step. ``lock_version`` is the version the user opened (a newer one saved since is a conflict)."""
+
+    lock_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    action = StringField()  # the button pressed: "next", "save" or "add_party"
+
+
+class PartiesForm(StepForm):
     kind = SelectField(_l("Kind of agreement"), choices=kind_choices)
     parties = FieldList(FormField(PartyForm), min_entries=2, max_entries=10)
 
@@ -67,8 +75,7 @@ def measure_choices():
     ])
 
 
-class SubjectForm(FlaskForm):
-    lock_version = HiddenField()
+class SubjectForm(StepForm):
     title = StringField(_l("Title"), validators=[Length(max=200)])
     subject = TextAreaField(_l("Subject: what the agreement is about"), validators=[Optional(), Length(max=10000)])
     cpv_codes = StringField(_l("CPV codes"), validators=[Optional(), Length(max=300)],
@@ -81,8 +88,7 @@ class SubjectForm(FlaskForm):
                             description=_l("A call-off is made under a framework or purchase agreement that is signed or active."))
 
 
-class PeriodForm(FlaskForm):
-    lock_version = HiddenField()
+class PeriodForm(StepForm):
     start_date = DateField(_l("Start date"), validators=[Optional()])
     end_date = DateField(_l("End date (base period)"), validators=[Optional()],
                          description=_l("Leave empty with 2+1 or 1+1+1 to have it computed from the start date."))
@@ -95,8 +101,7 @@ class PeriodForm(FlaskForm):
     max_duration_months = StringField(_l("Maximum duration in months, options included"), validators=[Optional(), Length(max=10)])
 
 
-class ValueForm(FlaskForm):
-    lock_version = HiddenField()
+class ValueForm(StepForm):
     estimated_value = StringField(_l("Estimated value for the base period (NOK excl. VAT)"), validators=[Optional(), Length(max=30)])
     options_value = StringField(_l("Value of all options (NOK excl. VAT)"), validators=[Optional(), Length(max=30)])
     price_terms = TextAreaField(_l("Price terms"), validators=[Optional(), Length(max=10000)])
@@ -110,8 +115,7 @@ class CoopPartyForm(Form):
     open_market_share_pct = StringField(_l("Share of the activity sold on the open market (%)"), validators=[Optional(), Length(max=10)])
 
 
-class CooperationForm(FlaskForm):
-    lock_version = HiddenField()
+class CooperationForm(StepForm):
     parties = FieldList(FormField(CoopPartyForm), min_entries=0, max_entries=10)
     common_objectives = TextAreaField(_l("Common objectives"), validators=[Optional(), Length(max=10000)])
     governance = TextAreaField(_l("Governance and joint strategy"), validators=[Optional(), Length(max=10000)])
@@ -146,11 +150,8 @@ class ReviewForm(FlaskForm):
     decision = SelectField(_l("Decision"), choices=lambda: options([
         ("approve", _l("Approve")), ("changes", _l("Request changes")),
     ]))
-    reviewer_verdict = SelectField(_l("Your conclusion"), choices=lambda: options([
-        ("", _l("As the rules engine")), ("exempt", _l("Exempt from the procurement rules")),
-        ("procurement_required", _l("The procurement rules apply")), ("below_scope", _l("Below the lower limit of the Procurement Act")),
-        ("not_procurement_grant", _l("A grant, not a procurement")), ("needs_assessment", _l("Needs a legal assessment")),
-    ]), default="")
+    reviewer_verdict = SelectField(_l("Your conclusion"), choices=lambda: options([("", _l("As the rules engine"))] + list(VERDICTS.items())),
+                                   default="")
     reasoning = TextAreaField(_l("Legal reasoning (required when you depart from the engine)"), validators=[Optional(), Length(max=10000)])
     note = TextAreaField(_l("Note to the drafters"), validators=[Optional(), Length(max=5000)])
 
@@ -159,6 +160,10 @@ class CommentForm(FlaskForm):
     section = SelectField(_l("Section"), choices=lambda: options(SECTION_LABELS.items()))
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=5000)])
     parent_id = HiddenField()
+
+
+class ResolveForm(FlaskForm):
+    reopen = HiddenField()  # "1" reopens a resolved thread
 
 
 class SignatureForm(FlaskForm):
@@ -175,8 +180,16 @@ class TerminateForm(FlaskForm):
 
 
 class FilterForm(Form):
+    """The agreement list's search; an unknown value of a field is read as "any" (see :meth:`filters`)."""
+
     q = StringField(_l("Party (name or organisation number)"), validators=[Optional(), Length(max=200)])
-    status = SelectField(_l("Status"), validate_choice=False, default="")
-    kind = SelectField(_l("Kind"), validate_choice=False, default="")
-    verdict = SelectField(_l("Verdict"), validate_choice=False, default="")
+    status = SelectField(_l("Status"), choices=any_of(AgreementStatus), default="")
+    kind = SelectField(_l("Kind"), choices=any_of(AgreementKind), default="")
+    verdict = SelectField(_l("Verdict"), choices=lambda: options([("", _l("Any"))] + list(VERDICTS.items())), default="")
     expiring = SelectField(_l("Expiry"), choices=lambda: options([("", _l("Any")), ("90", _l("Expiring within 90 days"))]), default="")
+
+    def filters(self) -> dict[str, str]:
+        """The valid filters as plain values (an invalid field counts as not given)."""
+        self.validate()
+        return {name: ("" if self[name].errors else (self[name].data or "").strip())
+                for name in ("q", "status", "kind", "verdict", "expiring")}

@@ -1,26 +1,13 @@
-"""Labels for agreement kinds, statuses, sections and diff paths (translated)."""
+"""Labels for the agreement's sections and the fields a version diff names (translated). Kinds, statuses and
+party roles carry their own labels (:class:`~contracts_app.vocab.LabelledEnum`)."""
 from __future__ import annotations
 
 import re
 
 from flask_babel import lazy_gettext as _l
 
-KINDS = {
-    "cooperation": _l("Cooperation agreement (public-public)"),
-    "procurement": _l("Framework or purchase agreement after a procurement"),
-    "call_off": _l("Call-off or single-seat order under an agreement"),
-    "internal_order": _l("Internal order within one legal entity"),
-}
-STATUSES = {
-    "draft": _l("Draft"),
-    "in_review": _l("In legal review"),
-    "changes_requested": _l("Changes requested"),
-    "approved": _l("Approved"),
-    "signed": _l("Signed"),
-    "active": _l("Active"),
-    "expired": _l("Expired"),
-    "terminated": _l("Terminated"),
-}
+from .models import PartyRole
+
 SECTIONS = {
     "parties": _l("Parties"),
     "subject": _l("Subject"),
@@ -29,7 +16,6 @@ SECTIONS = {
     "cooperation": _l("Cooperation"),
     "general": _l("General"),
 }
-ROLES = {"buyer": _l("Buyer"), "supplier": _l("Supplier"), "partner": _l("Partner")}
 FIELDS = {
     "kind": _l("Kind"), "title": _l("Title"), "subject": _l("Subject"), "cpv_codes": _l("CPV codes"),
     "measure_code": _l("Nav measure"), "procurement_case_ref": _l("Procurement case number"),
@@ -51,22 +37,8 @@ FIELDS = {
 _PARTY = re.compile(r"^parties\[(\d+)\]\.(\w+)$")
 
 
-def kind_label(value) -> str:
-    value = getattr(value, "value", value)
-    return str(KINDS.get(value, value))
-
-
-def status_label(value) -> str:
-    value = getattr(value, "value", value)
-    return str(STATUSES.get(value, value))
-
-
 def section_label(value) -> str:
     return str(SECTIONS.get(value, value))
-
-
-def party_role_label(value) -> str:
-    return str(ROLES.get(value, value))
 
 
 def field_label(path: str) -> str:
@@ -82,6 +54,5 @@ def field_label(path: str) -> str:
 
 def template_globals() -> dict:
     return {
-        "agreement_kind_label": kind_label, "agreement_status_label": status_label, "section_label": section_label,
-        "party_role_label": party_role_label, "agreement_field_label": field_label,
+        "section_label": section_label, "party_role_label": PartyRole.label_of, "agreement_field_label": field_label,
     }

@@ -3,30 +3,50 @@ legal review, signatures and generated documents."""
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from decimal import Decimal
 from typing import Any, Optional
 
 from sqlalchemy import (
     JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint,
 )
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
 from ..organisations.models import LegalEntity, Side, Unit
+from ..vocab import LabelledEnum
 from .states import AgreementStatus
 
 
-class AgreementKind(str, enum.Enum):
+class AgreementKind(LabelledEnum):
     cooperation = "cooperation"  # samarbeidsavtale: horizontal cooperation between public authorities (EXC-HOR-01)
     procurement = "procurement"  # framework or purchase agreement after a procurement
     call_off = "call_off"  # avrop / single-seat order under an agreement
     internal_order = "internal_order"  # bestilling within one legal entity (egenregi)
 
+    __labels__ = {
+        "cooperation": _l("Cooperation agreement (public-public)"),
+        "procurement": _l("Framework or purchase agreement after a procurement"),
+        "call_off": _l("Call-off or single-seat order under an agreement"),
+        "internal_order": _l("Internal order within one legal entity"),
+    }
 
-class ReviewDecisionKind(str, enum.Enum):
+
+class PartyRole(LabelledEnum):
+    """A party's role in the agreement (``agreement_party.role``, a plain string column)."""
+
+    partner = "partner"  # cooperation parties are partners
+    buyer = "buyer"
+    supplier = "supplier"
+
+    __labels__ = {"partner": _l("Partner"), "buyer": _l("Buyer"), "supplier": _l("Supplier")}
+
+
+class ReviewDecisionKind(LabelledEnum):
     changes_requested = "changes_requested"
     approved = "approved"
+
+    __labels__ = {"changes_requested": _l("changes requested"), "approved": _l("approved")}
 
 
 def _enum(cls, name, length=40):

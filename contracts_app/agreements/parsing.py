@@ -2,6 +2,7 @@
 here into the values a service writes, with an error per field (``{"path", "message"}``) for what is wrong.
 
 Reads the session only to resolve the units, legal entities and parent agreements the input names; writes nothing.
+Also the check of a whole draft before legal review (:func:`completeness_errors`).
 """
 from __future__ import annotations
 
@@ -19,19 +20,15 @@ from ..errors import NotFound
 from ..money import MONEY_MAX, round_money
 from ..organisations.models import LegalEntity, Side, Unit, UnitKind
 from ..rules.dates import add_months
+from ..rules.schema import ACTIVITY_BASIS, ADVANTAGED, LEGAL_TYPES, PRICING, PROJECTION_REASONS
 from .facts import months_between
-from .models import Agreement, AgreementKind
+from .models import Agreement, AgreementKind, PartyRole
 from .states import IN_FORCE
 
 OPTION_SCHEMES = {"none": [], "2+1": [12], "1+1+1": [12, 12], "custom": None}
 # Base period (months) of the preset schemes, used to propose an end date.
 SCHEME_BASE = {"2+1": 24, "1+1+1": 12}
-PARTY_ROLES = ("buyer", "supplier", "partner")
-PRICING = ("own_costs_each", "cost_reimbursement", "market_price_margin")
-ACTIVITY_BASIS = ("avg_turnover_3y", "alt_measure_3y", "projection")
-PROJECTION_REASONS = ("new_entity", "new_activity", "reorganisation", "none")
-ADVANTAGED = ("no", "yes", "unknown")
-LEGAL_TYPES = ("state", "municipality", "county_municipality", "public_body", "mixed_company", "foundation", "private")
+PARTY_ROLES = frozenset(r.value for r in PartyRole)
 _CPV = re.compile(r"^\d{8}-\d$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -299,3 +296,30 @@ def parse_step(session: Session, a: Agreement, step: str, data: dict[str, Any], 
     else:
         raise NotFound(_("No such step."))
     return values, parties
+
+
+# --- the whole draft -------------------------------------------------------------------------------------------
+
+
+def completeness_errors(a: Agreement) -> list[dict]:
+    """What must be filled in before the agreement can go to legal review."""
+    errors = []
+    if len(a.parties) < 2:
+        errors.append({"path": "parties", "message": _("An agreement needs at least two parties.")})
+    if not (a.subject or "").strip():
+        errors.append({"path": "subject", "message": _("Describe the subject of the agreement.")})
+    if a.start_date is None or a.end_date is None:
+        errors.append({"path": "start_date", "message": _("Give the start and end dates.")})
+    if a.estimated_value is None:
+        errors.append({"path": "estimated_value", "message": _("Give the estimated value.")})
+    if a.kind == AgreementKind.call_off and a.parent_id is None:
+        errors.append({"path": "parent_id", "message": _("Choose the agreement this order is made under.")})
+    if a.kind == AgreementKind.cooperation:
+        if not (a.common_objectives or "").strip():
+            errors.append({"path": "common_objectives", "message": _("Describe the common objectives.")})
+        for i, p in enumerate(a.parties):
+            if not (p.statutory_task or "").strip():
+                errors.append({"path": f"parties[{i}].statutory_task", "message": _("%(name)s: give its statutory task.", name=p.name)})
+            if not (p.contributions or "").strip():
+                errors.append({"path": f"parties[{i}].contributions", "message": _("%(name)s: give its concrete contribution.", name=p.name)})
+    return errors

@@ -1,4 +1,4 @@
-"""Agreements: the reads — one agreement, its content as a version records it, versions and their diff, who
+"""Agreements: the reads — the list and its search (paged in the database), one agreement, its content as a version records it, versions and their diff, who
 drafted it, its approvals, signatures, comment threads and options, the agreement covering a purchase, and the
 value used under it. No writes: the state changes are in :mod:`.services`."""
 from __future__ import annotations
@@ -10,20 +10,24 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, bindparam, func, select
+from sqlalchemy import Date, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from .. import audit
+from ..auth.permissions import Principal
 from ..errors import NotFound
 from ..money import round_money
+from ..organisations.models import Unit
+from ..pagination import Page, paginate
 from ..purchases.models import PurchaseStatus, SeatPurchase
 from ..rules.dates import add_months
+from .access import visible_condition
 from .diff import diff
 from .models import (
-    Agreement, AgreementDocument, AgreementOption, AgreementParty, AgreementSignature, AgreementVersion, ReviewComment,
+    Agreement, AgreementDocument, AgreementKind, AgreementOption, AgreementParty, AgreementSignature, AgreementVersion, ReviewComment,
     ReviewDecision, ReviewDecisionKind,
 )
-from .states import AgreementStatus
+from .states import IN_FORCE, AgreementStatus
 
 S = AgreementStatus
 STEPS = ("parties", "subject", "period", "value", "cooperation")
@@ -44,6 +48,42 @@ STEP_FIELDS = {
 PARTY_FIELDS = ["role", "legal_entity_id", "unit_id", "nav_side", "name", "org_number", "legal_type", "contact_name",
                 "contact_email", "contact_phone"]
 COOP_PARTY_FIELDS = ["statutory_task", "contributions", "payment_only", "open_market_share_pct"]
+
+
+# --- lists -------------------------------------------------------------------------------------------------
+
+
+def search(
+    session: Session, p: Principal, unit: Unit | None, *, q: str = "", status: str = "", kind: str = "", verdict: str = "",
+    expiring: str = "", today: dt.date, page: int, per_page: int,
+) -> Page[Agreement]:
+    """The agreements the user may see, filtered in the database, newest change first, one page of them.
+
+    ``q`` matches a party's name or organisation number; ``expiring="90"`` keeps those in force that end within
+    90 days of ``today``. Unknown values of ``status``, ``kind`` and ``verdict`` are ignored."""
+    stmt = select(Agreement).where(visible_condition(p, unit)).order_by(Agreement.updated_at.desc(), Agreement.id.desc())
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(Agreement.id.in_(select(AgreementParty.agreement_id).where(
+            or_(AgreementParty.org_number.like(like.replace(" ", "")), AgreementParty.name.ilike(like)))))
+    if status in AgreementStatus.__members__:
+        stmt = stmt.where(Agreement.status == AgreementStatus(status))
+    if kind in AgreementKind.__members__:
+        stmt = stmt.where(Agreement.kind == AgreementKind(kind))
+    if verdict:
+        stmt = stmt.where(Agreement.verdict == verdict)
+    if expiring == "90":
+        stmt = stmt.where(Agreement.status.in_(IN_FORCE), Agreement.end_date >= today,
+                          Agreement.end_date <= today + dt.timedelta(days=90))
+    return paginate(session, stmt, page=page, per_page=per_page)
+
+
+def frames(session: Session, p: Principal, unit: Unit | None, *, besides: int, limit: int = 200) -> list[Agreement]:
+    """Framework and purchase agreements in force that the user may see: what a call-off can be made under."""
+    stmt = (select(Agreement).where(Agreement.kind == AgreementKind.procurement, Agreement.status.in_(IN_FORCE),
+                                    Agreement.id != besides, visible_condition(p, unit))
+            .order_by(Agreement.title).limit(limit))
+    return list(session.scalars(stmt).all())
 
 
 # --- one agreement and its versions ---------------------------------------------------------------------

@@ -15,24 +15,22 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit, clock, rules
+from .. import audit, formats, rules
 from ..audit import Actor
-from ..clock import OSLO
 from ..db import begin_write, lock
 from ..documents import services as documents
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ..i18n import date as fmt_date
 from ..organisations.models import Side, Unit, UnitKind
 from ..rulecheck.services import current_table
 from ..rules.dates import add_months
+from ..rules.vocab import Verdict
 from . import facts as facts_module
 from .diff import diff
-from .labels import status_label
 from .models import (
-    Agreement, AgreementKind, AgreementOption, AgreementParty, AgreementSignature, AgreementVersion, ReviewComment,
+    Agreement, AgreementOption, AgreementParty, AgreementSignature, AgreementVersion, ReviewComment,
     ReviewDecision, ReviewDecisionKind,
 )
-from .parsing import parse_new_draft, parse_step
+from .parsing import completeness_errors, parse_new_draft, parse_step
 from .queries import (
     COOP_PARTY_FIELDS, PARTY_FIELDS, SECTIONS, STEPS, drafters, exercised_options, get, max_end, next_option, snapshot,
     step_values,
@@ -40,7 +38,6 @@ from .queries import (
 from .states import EDITABLE, IN_FORCE, OPTIONS_ALLOWED, AgreementStatus, check_transition
 
 S = AgreementStatus
-VERDICTS = ("below_scope", "procurement_required", "exempt", "not_procurement_grant", "needs_assessment")
 
 
 class EditConflict(Conflict):
@@ -77,7 +74,7 @@ def _new_version(session: Session, a: Agreement, *, actor: Actor, now: dt.dateti
     a.updated_at = now
     session.flush()
     session.refresh(a, ["parties"])
-    _reassess(session, a, now.astimezone(OSLO).date())
+    _reassess(session, a, formats.local_date(now))
     v = AgreementVersion(
         agreement_id=a.id, number=a.version, snapshot=snapshot(a), note=note[:200], verdict=a.verdict,
         created_by_id=actor.user_id, created_at=now,
@@ -148,7 +145,7 @@ def save_step(
     if a is None:
         raise NotFound(_("No such agreement."))
     if a.status not in EDITABLE:
-        raise Conflict(_("An agreement that is %(status)s cannot be edited.", status=status_text(a.status)))
+        raise Conflict(_("An agreement that is %(status)s cannot be edited.", status=a.status.label))
     errors: list[dict] = []
     values, parties = parse_step(session, a, step, data, errors)
     if expected_version is not None and expected_version != a.version:
@@ -185,30 +182,6 @@ def save_step(
 
 
 # --- review -------------------------------------------------------------------------------------------------
-
-
-def completeness_errors(a: Agreement) -> list[dict]:
-    """What must be filled in before the agreement can go to legal review."""
-    errors = []
-    if len(a.parties) < 2:
-        errors.append({"path": "parties", "message": _("An agreement needs at least two parties.")})
-    if not (a.subject or "").strip():
-        errors.append({"path": "subject", "message": _("Describe the subject of the agreement.")})
-    if a.start_date is None or a.end_date is None:
-        errors.append({"path": "start_date", "message": _("Give the start and end dates.")})
-    if a.estimated_value is None:
-        errors.append({"path": "estimated_value", "message": _("Give the estimated value.")})
-    if a.kind == AgreementKind.call_off and a.parent_id is None:
-        errors.append({"path": "parent_id", "message": _("Choose the agreement this order is made under.")})
-    if a.kind == AgreementKind.cooperation:
-        if not (a.common_objectives or "").strip():
-            errors.append({"path": "common_objectives", "message": _("Describe the common objectives.")})
-        for i, p in enumerate(a.parties):
-            if not (p.statutory_task or "").strip():
-                errors.append({"path": f"parties[{i}].statutory_task", "message": _("%(name)s: give its statutory task.", name=p.name)})
-            if not (p.contributions or "").strip():
-                errors.append({"path": f"parties[{i}].contributions", "message": _("%(name)s: give its concrete contribution.", name=p.name)})
-    return errors
 
 
 def submit(session: Session, agreement_id: int, *, actor: Actor, now: dt.datetime) -> Agreement:
@@ -277,7 +250,7 @@ def approve(
     result = assess(session, a, today=today)
     engine_verdict = result["assessment"]["verdict"] if "assessment" in result else None
     errors = []
-    if reviewer_verdict and reviewer_verdict not in VERDICTS:
+    if reviewer_verdict and reviewer_verdict not in Verdict.values():
         errors.append({"path": "reviewer_verdict", "message": _("Choose a verdict.")})
     reasoning = (reasoning or "").strip() or None
     departs = bool(reviewer_verdict) and reviewer_verdict != engine_verdict
@@ -416,12 +389,11 @@ def _move(session: Session, a: Agreement, target: AgreementStatus, action: str, 
     audit.record(session, actor, f"agreement.{action}", a, at=now, before={"status": before}, after={"status": target, **extra})
 
 
-def apply_date_transitions(session: Session, today: dt.date, actor: Actor, now: dt.datetime | None = None) -> list[tuple[int, str, str]]:
+def apply_date_transitions(session: Session, today: dt.date, actor: Actor, *, now: dt.datetime) -> list[tuple[int, str, str]]:
     """Signed agreements whose start date has come become active; active ones past their end date expire.
 
     For the scheduler: idempotent (a second run finds nothing to do) and safe with two schedulers, because each
     agreement row is locked and re-checked before it is changed. Returns (id, from, to) for every change."""
-    now = now or clock.now()
     begin_write(session)
     changed: list[tuple[int, str, str]] = []
     due = session.scalars(
@@ -479,7 +451,7 @@ def exercise_option(session: Session, agreement_id: int, *, actor: Actor, now: d
     limit = max_end(a)
     if limit is not None and new_end > limit:
         raise Conflict(_("The option would extend the agreement to %(end)s, beyond its maximum duration (%(limit)s).",
-                         end=fmt_date(new_end), limit=fmt_date(limit)))
+                         end=formats.date(new_end), limit=formats.date(limit)))
     option = AgreementOption(agreement_id=a.id, sequence=sequence, months=months, previous_end=a.end_date, new_end=new_end,
                              exercised_by_id=actor.user_id, exercised_at=now)
     session.add(option)
@@ -510,7 +482,3 @@ def undo_option(session: Session, agreement_id: int, option_id: int, *, actor: A
     _new_version(session, a, actor=actor, now=now, note=f"option {option.sequence} undone")
     audit.record(session, actor, "agreement.option_undone", a, at=now, before={"end_date": option.new_end}, after={"end_date": a.end_date, "option": option.sequence})
     return a
-
-
-def status_text(status: AgreementStatus) -> str:
-    return status_label(status)

@@ -5,12 +5,13 @@ tested pair by pair (tests/agreements/test_states.py).
 """
 from __future__ import annotations
 
-import enum
+from flask_babel import lazy_gettext as _l
 
 from ..errors import TransitionNotAllowed
+from ..vocab import LabelledEnum
 
 
-class AgreementStatus(str, enum.Enum):
+class AgreementStatus(LabelledEnum):
     draft = "draft"  # being written; every save is a version
     in_review = "in_review"  # submitted; a legal reviewer who did not draft it reads the frozen version
     changes_requested = "changes_requested"  # the reviewer sent it back with comments
@@ -19,6 +20,12 @@ class AgreementStatus(str, enum.Enum):
     active = "active"  # from the start date
     expired = "expired"  # after the end date (incl. exercised options)
     terminated = "terminated"  # ended early, with a reason
+
+    __labels__ = {
+        "draft": _l("Draft"), "in_review": _l("In legal review"), "changes_requested": _l("Changes requested"),
+        "approved": _l("Approved"), "signed": _l("Signed"), "active": _l("Active"), "expired": _l("Expired"),
+        "terminated": _l("Terminated"),
+    }
 
 
 S = AgreementStatus

@@ -2,11 +2,9 @@
 options, termination, versions and documents."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from .. import clock
 from ..auth import permissions as perm
@@ -14,17 +12,17 @@ from ..auth.access import current_principal, requires
 from ..choices import options
 from ..db import get_session
 from ..documents import services as documents
-from ..errors import DomainError, ValidationFailed
+from ..errors import ValidationFailed
 from ..lawchange.services import assessment_now
 from ..organisations.models import LegalEntity, Unit, UnitKind
-from ..rulecheck.labels import VERDICTS
-from ..web import apply_errors, current_actor, current_unit, run_action, visible_agreement
+from ..pagination import requested
+from ..web import current_actor, current_unit, run_action, save_form, visible_agreement
 from . import access, queries, services
 from .forms import (
-    STEP_FORMS, CommentForm, FilterForm, NewAgreementForm, ReviewForm, SignatureForm, TerminateForm,
+    STEP_FORMS, CommentForm, FilterForm, NewAgreementForm, ResolveForm, ReviewForm, SignatureForm, TerminateForm,
 )
-from .labels import KINDS, STATUSES
 from .models import Agreement, AgreementKind, AgreementParty, AgreementSignature, ReviewComment
+from .parsing import completeness_errors
 from .states import EDITABLE, IN_FORCE, OPTIONS_ALLOWED, AgreementStatus
 
 bp = Blueprint("agreements", __name__)
@@ -62,11 +60,17 @@ def _party_form_data(party: AgreementParty) -> dict:
     }
 
 
-def _party_errors(exc: ValidationFailed) -> ValidationFailed:
-    """The service names unit_id/legal_entity_id; the form has one selector for both."""
-    for e in exc.errors:
-        e["path"] = e["path"].replace(".unit_id", ".who").replace(".legal_entity_id", ".who")
-    return exc
+def _party_paths(action):
+    """``action`` with its field errors moved from unit_id/legal_entity_id (what the service names) to the form's
+    one selector for both, so :func:`save_form` shows them on that field."""
+    def run():
+        try:
+            return action()
+        except ValidationFailed as exc:
+            for e in exc.errors:
+                e["path"] = e["path"].replace(".unit_id", ".who").replace(".legal_entity_id", ".who")
+            raise
+    return run
 
 
 # --- list ---------------------------------------------------------------------------------------------------
@@ -75,31 +79,15 @@ def _party_errors(exc: ValidationFailed) -> ValidationFailed:
 @bp.get("/agreements")
 @requires(perm.can_view_agreements)
 def index():
-    session = get_session()
     form = FilterForm(request.args)
-    form.status.choices = options([("", _("Any"))] + list(STATUSES.items()))
-    form.kind.choices = options([("", _("Any"))] + list(KINDS.items()))
-    form.verdict.choices = options([("", _("Any"))] + list(VERDICTS.items()))
-    p, unit = current_principal(), current_unit()
-    stmt = select(Agreement).order_by(Agreement.updated_at.desc())
-    q = (form.q.data or "").strip()
-    if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(Agreement.id.in_(select(AgreementParty.agreement_id).where(
-            or_(AgreementParty.org_number.like(like.replace(" ", "")), AgreementParty.name.ilike(like)))))
-    if form.status.data in STATUSES:
-        stmt = stmt.where(Agreement.status == form.status.data)
-    if form.kind.data in KINDS:
-        stmt = stmt.where(Agreement.kind == form.kind.data)
-    if form.verdict.data in VERDICTS:
-        stmt = stmt.where(Agreement.verdict == form.verdict.data)
-    today = clock.today()
-    if form.expiring.data == "90":
-        stmt = stmt.where(Agreement.status.in_([S.signed, S.active]), Agreement.end_date >= today,
-                          Agreement.end_date <= today + dt.timedelta(days=90))
-    stmt = stmt.where(access.visible_condition(p, unit))
-    rows = [a for a in session.scalars(stmt.limit(200)).all() if access.can_view(p, unit, a)]
-    return render_template("agreements/index.html", agreements=rows, form=form, today=today,
+    filters = form.filters()
+    page, per_page = requested(request.args)
+    p, today = current_principal(), clock.today()
+    found = queries.search(get_session(), p, current_unit(), **filters, today=today, page=page, per_page=per_page)
+    args = {k: v for k, v in filters.items() if v}
+    if "per_page" in request.args:
+        args["per_page"] = found.per_page
+    return render_template("agreements/index.html", agreements=found.items, found=found, args=args, form=form, today=today,
                            can_draft=perm.can_draft_agreements(p))
 
 
@@ -120,19 +108,15 @@ def new():
             entry.form.who.data, entry.form.nav_side.data = row
     for entry in form.parties.entries:
         entry.form.who.choices = choices
-    if request.method == "POST" and request.form.get("action") == "add_party":
+    if request.method == "POST" and form.action.data == "add_party":
         form.parties.append_entry()
         form.parties.entries[-1].form.who.choices = choices
         return render_template("agreements/new.html", form=form)
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            a = services.create_draft(session, {"kind": form.kind.data, "title": form.title.data, "parties": _party_rows(form)},
-                                      actor=current_actor(), now=clock.now())
-        except ValidationFailed as exc:
-            session.rollback()
-            apply_errors(form, _party_errors(exc))
-        else:
-            session.commit()
+    if form.validate_on_submit():
+        a = save_form(form, _party_paths(lambda: services.create_draft(
+            session, {"kind": form.kind.data, "title": form.title.data, "parties": _party_rows(form)},
+            actor=current_actor(), now=clock.now())))
+        if a is not None:
             flash(_("The draft was created. Continue with the subject."), "success")
             return redirect(url_for(".edit", agreement_id=a.id, step="subject"))
     return render_template("agreements/new.html", form=form), 422 if request.method == "POST" else 200
@@ -199,20 +183,12 @@ def _step_form(a: Agreement, step: str, *, from_request: bool):
         for entry in form.parties.entries:
             entry.form.who.choices = choices
     if step == "subject" and a.kind == AgreementKind.call_off:
-        form.parent_id.choices = options([("", _("Choose"))] + [(str(x.id), f"{x.title} ({x.start_date}–{x.end_date})") for x in _frames(a)])
+        frames = queries.frames(get_session(), current_principal(), current_unit(), besides=a.id)
+        form.parent_id.choices = options([("", _("Choose"))] + [(str(x.id), f"{x.title} ({x.start_date}–{x.end_date})") for x in frames])
     if step == "cooperation":
         while len(form.parties.entries) < len(a.parties):
             form.parties.append_entry()
     return form
-
-
-def _frames(a: Agreement) -> list[Agreement]:
-    """Framework and purchase agreements in force that the user may see: what a call-off can be made under."""
-    p, unit = current_principal(), current_unit()
-    stmt = (select(Agreement).where(Agreement.kind == AgreementKind.procurement, Agreement.status.in_([S.signed, S.active]),
-                                    Agreement.id != a.id, access.visible_condition(p, unit))
-            .order_by(Agreement.title).limit(200))
-    return list(get_session().scalars(stmt).all())
 
 
 def _steps(a: Agreement) -> list[str]:
@@ -220,7 +196,7 @@ def _steps(a: Agreement) -> list[str]:
 
 
 def _step_data(form, step: str) -> dict:
-    data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "lock_version")}
+    data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "lock_version", "action")}
     if step == "parties":
         data["parties"] = _party_rows(form)
     return data
@@ -234,42 +210,35 @@ def edit(agreement_id: int, step: str):
     if step not in _steps(a):
         abort(404)
     if a.status not in EDITABLE:
-        flash(_("An agreement that is %(status)s cannot be edited.", status=services.status_text(a.status)), "error")
+        flash(_("An agreement that is %(status)s cannot be edited.", status=a.status.label), "error")
         return redirect(url_for(".detail", agreement_id=a.id))
     form = _step_form(a, step, from_request=request.method == "POST")
-    status = 200
-    if request.method == "POST" and step == "parties" and request.form.get("action") == "add_party":
+    if request.method == "POST" and step == "parties" and form.action.data == "add_party":
         form.parties.append_entry()
         form.parties.entries[-1].form.who.choices = _who_choices()
         return _render_step(a, step, form)
-    if request.method == "POST":
-        expected = request.form.get("lock_version", type=int)
-        if form.validate_on_submit():
-            try:
-                services.save_step(session, a.id, step, _step_data(form, step), expected_version=expected,
-                                   actor=current_actor(), now=clock.now())
-            except services.EditConflict as exc:
-                session.rollback()
-                form.lock_version.data = exc.current_version  # "save mine" now overwrites knowingly
-                return render_template("agreements/conflict.html", agreement=a, step=step, conflict=exc, form=form,
-                                       steps=_steps(a)), 409
-            except ValidationFailed as exc:
-                session.rollback()
-                apply_errors(form, _party_errors(exc) if step == "parties" else exc)
-                status = 422
-            else:
-                session.commit()
-                flash(_("Saved as version %(n)d.", n=a.version), "success")
-                steps = _steps(a)
-                if request.form.get("action") == "next" and steps.index(step) + 1 < len(steps):
-                    return redirect(url_for(".edit", agreement_id=a.id, step=steps[steps.index(step) + 1]))
-                if request.form.get("action") == "next":
-                    return redirect(url_for(".detail", agreement_id=a.id))
+    if form.validate_on_submit():
+        save = lambda: services.save_step(session, a.id, step, _step_data(form, step), expected_version=form.lock_version.data,  # noqa: E731
+                                          actor=current_actor(), now=clock.now())
+        try:
+            saved = save_form(form, _party_paths(save) if step == "parties" else save)
+        except services.EditConflict as exc:
+            session.rollback()
+            form.lock_version.data = exc.current_version  # "save mine" now overwrites knowingly
+            return render_template("agreements/conflict.html", agreement=a, step=step, conflict=exc, form=form,
+                                   steps=_steps(a)), 409
+        if saved is not None:
+            flash(_("Saved as version %(n)d.", n=a.version), "success")
+            steps = _steps(a)
+            if form.action.data != "next":
                 return redirect(url_for(".edit", agreement_id=a.id, step=step))
-        else:
-            status = 422
+            if steps.index(step) + 1 < len(steps):
+                return redirect(url_for(".edit", agreement_id=a.id, step=steps[steps.index(step) + 1]))
+            return redirect(url_for(".detail", agreement_id=a.id))
+    if request.method == "POST":
         session.refresh(a)
-    return _render_step(a, step, form), status
+        return _render_step(a, step, form), 422
+    return _render_step(a, step, form)
 
 
 def _render_step(a: Agreement, step: str, form):
@@ -306,7 +275,7 @@ def detail(agreement_id: int):
         terminate_form=TerminateForm(formdata=None, terminated_on=clock.today()), documents=queries.documents_of(session, a.id),
         versions=vs, use=queries.value_used(session, a), purchases=purchases, next_option=queries.next_option(a),
         live_options=queries.exercised_options(a), max_end=queries.max_end(a), editable=EDITABLE, in_force=IN_FORCE,
-        options_allowed=OPTIONS_ALLOWED, S=S, completeness=services.completeness_errors(a),
+        options_allowed=OPTIONS_ALLOWED, S=S, completeness=completeness_errors(a),
     )
 
 
@@ -336,10 +305,7 @@ def review(agreement_id: int):
             session, a.id, reviewer_verdict=form.reviewer_verdict.data or None, reasoning=form.reasoning.data,
             note=form.note.data, actor=current_actor(), now=clock.now(), today=clock.today())
         message = _("The agreement is approved: facts, ruleset, verdict and documents are frozen with this version.")
-    try:
-        run_action(action, message)
-    except DomainError:  # the two-person rule
-        abort(403)
+    run_action(action, message)  # the two-person rule is a 403 (PermissionDenied), which run_action lets through
     return redirect(url_for(".detail", agreement_id=a.id))
 
 
@@ -362,7 +328,7 @@ def resolve_comment(agreement_id: int, comment_id: int):
     c = get_session().get(ReviewComment, comment_id)
     if c is None or c.agreement_id != a.id:
         abort(404)
-    reopen = request.form.get("reopen") == "1"
+    reopen = ResolveForm().reopen.data == "1"
     run_action(lambda: services.resolve_comment(get_session(), c.id, actor=current_actor(), now=clock.now(), reopen=reopen),
                _("The thread was reopened.") if reopen else _("The thread was resolved."))
     return redirect(url_for(".detail", agreement_id=a.id) + "#comments")
@@ -376,10 +342,7 @@ def versions(agreement_id: int):
     vs = queries.versions(session, a.id)
     first = request.args.get("a", type=int) or max(1, a.version - 1)
     second = request.args.get("b", type=int) or a.version
-    try:
-        changes = queries.version_diff(session, a.id, first, second)
-    except DomainError:
-        abort(404)
+    changes = queries.version_diff(session, a.id, first, second)  # NotFound (404) for a version it does not have
     return render_template("agreements/versions.html", agreement=a, versions=vs, a=first, b=second, changes=changes)
 
 
@@ -389,7 +352,7 @@ def sign(agreement_id: int):
     a = visible_agreement(agreement_id, access.can_edit)
     form = SignatureForm()
     form.party_id.choices = options([(p.id, p.name) for p in a.parties])
-    upload = request.files.get("pdf")
+    upload = form.pdf.data
     pdf = upload.read() if upload and upload.filename else None
     if not form.validate_on_submit():
         flash(" ".join(f"{form[k].label.text}: {' '.join(v)}" for k, v in form.errors.items() if k in form) or _("Check the form."), "error")
@@ -435,10 +398,9 @@ def terminate(agreement_id: int):
 def generate_documents(agreement_id: int):
     a = visible_agreement(agreement_id, access.can_edit)
     session = get_session()
-    decision = queries.current_approval(session, a)
-    documents.generate_for_agreement(session, a, decision=decision, actor=current_actor(), now=clock.now())
-    session.commit()
-    flash(_("The documents were generated."), "success")
+    run_action(lambda: documents.generate_for_agreement(session, a, decision=queries.current_approval(session, a),
+                                                        actor=current_actor(), now=clock.now()),
+               _("The documents were generated."))
     return redirect(url_for(".detail", agreement_id=a.id) + "#documents")
 
 

@@ -5,20 +5,17 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..choices import options
+from ..organisations.models import Side
+from .models import StopMode
 
 
 class BudgetForm(FlaskForm):
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
     line = StringField(_l("Budget line"), validators=[DataRequired(), Length(max=120)], description=_l("For example: Tiltaksmidler opplæring"))
-    side = SelectField(_l("Which side of the office spends it"), choices=lambda: options([
-        ("state", _l("The state side (Arbeids- og velferdsetaten)")), ("municipal", _l("The municipal side")),
-    ]))
+    side = SelectField(_l("Which side of the office spends it"), choices=Side.choices)
     amount = StringField(_l("Amount (NOK)"), validators=[DataRequired(), Length(max=30)])
     warning_pct = DecimalField(_l("Warning level (% used)"), default=85, validators=[DataRequired(), NumberRange(min=1, max=100)], places=None)
-    stop_mode = SelectField(_l("When the money runs out"), choices=lambda: options([
-        ("hard", _l("Hard stop: refuse purchases at 100 %")), ("warn", _l("Warn only")),
-    ]))
+    stop_mode = SelectField(_l("When the money runs out"), choices=StopMode.choices)
 
 
 class StopForm(FlaskForm):

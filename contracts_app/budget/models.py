@@ -18,15 +18,19 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
 from ..organisations.models import Side, Unit
+from ..vocab import LabelledEnum
 
 
-class StopMode(str, enum.Enum):
+class StopMode(LabelledEnum):
     hard = "hard"  # purchases that would take remaining below zero are refused
     warn = "warn"  # they are allowed with a warning
+
+    __labels__ = {"hard": _l("Hard stop: refuse purchases at 100 %"), "warn": _l("Warn only")}
 
 
 class EntryKind(str, enum.Enum):

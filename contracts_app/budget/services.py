@@ -14,12 +14,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, formats
 from ..audit import Actor
-from ..money import parse_amount
 from ..errors import Conflict, ValidationFailed
-from ..i18n import date as fmt_date
-from ..i18n import money as fmt_money
+from ..money import parse_amount
 from ..organisations.models import Side, Unit
 from .models import Budget, BudgetEntry, BudgetStop, EntryKind, StopMode
 
@@ -106,7 +104,7 @@ def update_budget(session: Session, budget: Budget, data: dict, *, actor: Actor,
                 "path": "amount",
                 "message": _(
                     "%(used)s is already committed or spent: the amount cannot be lower with a hard stop.",
-                    used=fmt_money(budget.used),
+                    used=formats.money(budget.used),
                 ),
             }
         )
@@ -192,19 +190,19 @@ def check(budget: Budget, amount: Decimal, *, on: dt.date, override_stop: bool =
         refusal = _(
             "The budget %(budget)s is stopped (tiltaksstopp) from %(start)s, declared by %(who)s: %(reason)s. "
             "A purchase needs an override approved by another budget owner.",
-            budget=label, start=fmt_date(stop.starts_on), who=who, reason=stop.reason,
+            budget=label, start=formats.date(stop.starts_on), who=who, reason=stop.reason,
         )
     elif remaining_after < 0 and budget.stop_mode == StopMode.hard:
         refusal = _(
             "The budget %(budget)s has %(remaining)s left; this purchase costs %(amount)s. The budget has a hard "
             "stop at 100 %%, so the purchase is refused.",
-            budget=label, remaining=fmt_money(budget.remaining), amount=fmt_money(amount),
+            budget=label, remaining=formats.money(budget.remaining), amount=formats.money(amount),
         )
     if refusal is None:
         if remaining_after < 0:
             warning = _(
                 "The budget %(budget)s will be overdrawn by %(over)s (warn-only mode).",
-                budget=label, over=fmt_money(-remaining_after),
+                budget=label, over=formats.money(-remaining_after),
             )
         elif pct_after >= budget.warning_pct:
             warning = _(

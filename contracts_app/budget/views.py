@@ -3,18 +3,16 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
-
-from .. import clock
+from .. import clock, formats
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..db import begin_write, get_session, lock
-from ..purchases.models import PurchaseStatus, SeatPurchase
+from ..pagination import requested
 from ..web import current_actor, run_action, save_form
-from . import services
+from . import queries, services
 from .forecast import forecast, monthly_consumption
 from .forms import BudgetForm, LiftForm, StopForm
-from .models import Budget, BudgetEntry, BudgetStop
+from .models import Budget, BudgetStop
 
 bp = Blueprint("budget", __name__, url_prefix="/budgets")
 
@@ -29,10 +27,10 @@ def _own_budget(budget_id: int) -> Budget:
 @bp.get("/")
 @requires(perm.can_manage_budget)
 def index():
-    budgets = get_session().scalars(
-        select(Budget).where(Budget.unit_id == current_principal().unit_id).order_by(Budget.year.desc(), Budget.line)
-    ).all()
-    return render_template("budget/index.html", budgets=budgets, today=clock.today())
+    page, per_page = requested(request.args)
+    found = queries.budget_lines(get_session(), current_principal().unit_id, page=page, per_page=per_page)
+    args = {"per_page": found.per_page} if "per_page" in request.args else {}
+    return render_template("budget/index.html", budgets=found.items, found=found, args=args, today=clock.today())
 
 
 def _form_data(form: BudgetForm) -> dict:
@@ -83,15 +81,9 @@ def detail(budget_id: int):
     session = get_session()
     budget = _own_budget(budget_id)
     today = clock.today()
-    entries = session.execute(
-        select(BudgetEntry.at, BudgetEntry.kind, BudgetEntry.amount).where(BudgetEntry.budget_id == budget.id)
-    ).all()
-    points = monthly_consumption([(clock.local_date(at), kind.value, amount) for at, kind, amount in entries], budget.year)
-    commitments = session.scalars(
-        select(SeatPurchase).where(SeatPurchase.budget_id == budget.id,
-                                   SeatPurchase.status.in_([PurchaseStatus.confirmed, PurchaseStatus.awaiting_override]))
-        .order_by(SeatPurchase.start_date)
-    ).all()
+    entries = queries.ledger(session, budget.id)
+    points = monthly_consumption([(formats.local_date(at), kind.value, amount) for at, kind, amount in entries], budget.year)
+    commitments = queries.commitments(session, budget.id)
     stop_form = StopForm(formdata=None, starts_on=today)
     return render_template(
         "budget/detail.html", budget=budget, points=points, fc=forecast(budget.amount, budget.used, budget.year, today),

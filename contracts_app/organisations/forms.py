@@ -11,27 +11,11 @@ from .models import LegalType, UnitKind
 
 
 def legal_type_choices():
-    return options([
-        ("", _l("Choose…")),
-        (LegalType.state.value, _l("The State")),
-        (LegalType.municipality.value, _l("Municipality")),
-        (LegalType.county_municipality.value, _l("County municipality")),
-        (LegalType.public_body.value, _l("Other public body")),
-        (LegalType.mixed_company.value, _l("Company with public and private owners")),
-        (LegalType.foundation.value, _l("Foundation")),
-        (LegalType.private.value, _l("Private company")),
-    ])
+    return options([("", _l("Choose…"))]) + LegalType.choices()
 
 
 def unit_kind_choices():
-    return options([
-        ("", _l("Choose…")),
-        (UnitKind.nav_office.value, _l("Nav office")),
-        (UnitKind.adult_education.value, _l("Adult education")),
-        (UnitKind.refugee_service.value, _l("Refugee service")),
-        (UnitKind.county_education.value, _l("County education")),
-        (UnitKind.other.value, _l("Other")),
-    ])
+    return options([("", _l("Choose…"))]) + UnitKind.choices()
 
 
 def valid_org_number(form, field) -> None:

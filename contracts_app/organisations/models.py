@@ -1,16 +1,17 @@
 """Organisations on two levels, because the law looks at legal persons while people work in units (brief §2)."""
 from __future__ import annotations
 
-import enum
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
+from ..vocab import LabelledEnum
 
 
-class LegalType(str, enum.Enum):
+class LegalType(LabelledEnum):
     """Values of ``party.legal_type`` in the rules-engine contract."""
 
     state = "state"
@@ -21,20 +22,33 @@ class LegalType(str, enum.Enum):
     foundation = "foundation"
     private = "private"
 
+    __labels__ = {
+        "state": _l("The State"), "municipality": _l("Municipality"), "county_municipality": _l("County municipality"),
+        "public_body": _l("Other public body"), "mixed_company": _l("Company with public and private owners"),
+        "foundation": _l("Foundation"), "private": _l("Private company"),
+    }
 
-class UnitKind(str, enum.Enum):
+
+class UnitKind(LabelledEnum):
     nav_office = "nav_office"
     adult_education = "adult_education"
     refugee_service = "refugee_service"
     county_education = "county_education"
     other = "other"
 
+    __labels__ = {
+        "nav_office": _l("Nav office"), "adult_education": _l("Adult education"), "refugee_service": _l("Refugee service"),
+        "county_education": _l("County education"), "other": _l("Other"),
+    }
 
-class Side(str, enum.Enum):
+
+class Side(LabelledEnum):
     """Which legal person of a Nav office acts (NAV-01)."""
 
     state = "state"
     municipal = "municipal"
+
+    __labels__ = {"state": _l("The state side (Arbeids- og velferdsetaten)"), "municipal": _l("The municipal side")}
 
 
 def _enum(cls, name):

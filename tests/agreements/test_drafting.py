@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from contracts_app import clock
-from contracts_app.agreements import queries, services
+from contracts_app.agreements import parsing, queries, services
 from contracts_app.agreements.states import AgreementStatus as S
 from contracts_app.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 
@@ -244,7 +244,7 @@ def test_a_call_off_is_made_under_a_framework_or_purchase_agreement_in_force(db,
     db.commit()
     db.refresh(order)
     assert order.parent_id == frame.id
-    assert "parent_id" not in [e["path"] for e in services.completeness_errors(order)]
+    assert "parent_id" not in [e["path"] for e in parsing.completeness_errors(order)]
     # other kinds never keep a parent
     services.save_step(db, draft_frame.id, "subject", {**STEP_DATA["subject"], "parent_id": str(frame.id)},
                        expected_version=draft_frame.version, actor=drafter(world), now=clock.now())

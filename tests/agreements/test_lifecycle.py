@@ -66,16 +66,16 @@ def test_refused_actions_change_nothing(db, world, state, action):
 
 def test_date_driven_transitions_are_idempotent(db, world):
     a = make_agreement(db, world, state=S.signed)
-    assert services.apply_date_transitions(db, a.start_date - dt.timedelta(days=1), drafter(world)) == []
-    assert services.apply_date_transitions(db, a.start_date, drafter(world)) == [(a.id, "signed", "active")]
-    assert services.apply_date_transitions(db, a.start_date, drafter(world)) == []
-    assert services.apply_date_transitions(db, a.end_date, drafter(world)) == []
-    assert services.apply_date_transitions(db, a.end_date + dt.timedelta(days=1), drafter(world)) == [(a.id, "active", "expired")]
+    assert services.apply_date_transitions(db, a.start_date - dt.timedelta(days=1), drafter(world), now=clock.now()) == []
+    assert services.apply_date_transitions(db, a.start_date, drafter(world), now=clock.now()) == [(a.id, "signed", "active")]
+    assert services.apply_date_transitions(db, a.start_date, drafter(world), now=clock.now()) == []
+    assert services.apply_date_transitions(db, a.end_date, drafter(world), now=clock.now()) == []
+    assert services.apply_date_transitions(db, a.end_date + dt.timedelta(days=1), drafter(world), now=clock.now()) == [(a.id, "active", "expired")]
 
 
 def test_signed_long_ago_goes_straight_through_to_expired(db, world):
     a = make_agreement(db, world, state=S.signed)
-    changes = services.apply_date_transitions(db, dt.date(2030, 1, 1), drafter(world))
+    changes = services.apply_date_transitions(db, dt.date(2030, 1, 1), drafter(world), now=clock.now())
     assert changes == [(a.id, "signed", "active"), (a.id, "active", "expired")]
 
 
