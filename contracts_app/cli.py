@@ -230,11 +230,12 @@ capacity_cli = AppGroup("capacity", help="Free-seat offers and requests.")
 @capacity_cli.command("expire")
 def capacity_expire() -> None:
     """Release holds that ran out, end offers past their deadline and move waiting lists on (idempotent)."""
-    from .capacity.services import expire_due
+    from .capacity.expiry import expire_due
+    from .capacity.seats import HoldDays
     from .db import get_session
 
     session = get_session()
-    result = expire_due(session, now=clock.now())
+    result = expire_due(session, now=clock.now(), days=HoldDays.from_config(current_app.config))
     session.commit()
     click.echo(f"Expired: {result['requests']} request(s), {result['offers']} offer(s).")
 

@@ -179,29 +179,30 @@ OFFERS = [
 
 def _load_offers(session: Session, units: dict[str, Unit], entities: dict[str, LegalEntity], now: dt.datetime, created: dict) -> None:
     """Free seats published on demo courses, open for requests for the next 30 days."""
+    from . import formats
     from .audit import Actor
-    from .capacity import services as capacity_services
+    from .capacity import offers as capacity_offers
     from .capacity.models import CapacityOffer
     from .courses.models import Course
 
     coordinator = {u: session.scalar(select(User).where(User.email == e)) for u, e in [
         ("vo_lierdal", "koordinator.lierdal@demo.no"), ("vo_fjordvik", "koordinator.fjordvik@demo.no"),
         ("vfk_vo", "koordinator.vestfjell@demo.no"), ("ft_fjordvik", "koordinator.fjordvik@demo.no")]}
-    today = capacity_services.local_date(now)
+    today = formats.local_date(now)
     for title, unit_key, seats, price, named in OFFERS:
         unit = units[unit_key]
         course = session.scalar(select(Course).where(Course.provider_unit_id == unit.id, Course.title == title))
         if course is None or course.end_date < today or session.scalar(select(CapacityOffer.id).where(CapacityOffer.course_id == course.id)):
             continue
         start = max(course.start_date, today)
-        data = capacity_services.OfferInput(
+        data = capacity_offers.OfferInput(
             course_id=course.id, seats_offered=seats, period_start=start, period_end=course.end_date,
             request_deadline=min(course.end_date, today + dt.timedelta(days=30)), unit_price=price,
             visibility="named" if named else "all_public", entity_ids=[entities[k].id for k in named or []],
             contact_name=coordinator[unit_key].name, contact_email=coordinator[unit_key].email,
             notes="Demotilbud: plassene ble ledige fordi færre deltakere startet enn planlagt.",
         )
-        capacity_services.publish_offer(session, unit.id, data, actor=Actor(coordinator[unit_key].id, unit.id), now=now)
+        capacity_offers.publish_offer(session, unit.id, data, actor=Actor(coordinator[unit_key].id, unit.id), now=now)
         created["offers"] += 1
 
 

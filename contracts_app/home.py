@@ -39,7 +39,7 @@ def _waiting_for(principal) -> list[dict]:
 
     from . import clock
     from .capacity.models import CapacityOffer, CapacityRequest, RequestStatus
-    from .capacity.services import end_of_day
+    from .formats import end_of_day
 
     if principal.unit_id is None:
         return []

@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .auth import permissions as perm
-from .capacity.labels import capacity_status_label
 from .choices import label_of, options
 from .auth.access import current_principal
 from .auth.forms import LanguageForm, UnitSwitchForm, role_choices
@@ -143,7 +142,6 @@ def layout_context() -> dict:
         "course_format_label": course_format_label,
         "price_unit_label": price_unit_label,
         "status_label": status_label,
-        "capacity_status_label": capacity_status_label,
         "side_label": side_label,
         "legal_type_label": legal_type_label,
         "unit_kind_label": unit_kind_label,

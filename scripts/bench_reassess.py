@@ -52,7 +52,7 @@ def seed(url: str, n_items: int) -> None:
     from contracts_app.auth.models import Membership, User
     from contracts_app.budget.models import Budget
     from contracts_app.capacity.models import CapacityOffer, CapacityRequest
-    from contracts_app.capacity.services import course_search_fields
+    from contracts_app.capacity.offers import course_search_fields
     from contracts_app.courses.models import Course, CourseRate
     from contracts_app.db import get_session
     from contracts_app.lawchange.services import table_before

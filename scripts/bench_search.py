@@ -46,7 +46,7 @@ def seed(url: str, n_courses: int, n_offers: int) -> dict:
     from contracts_app import create_app, migrate
     from contracts_app.auth.models import User
     from contracts_app.capacity.models import CapacityOffer, OfferEntity
-    from contracts_app.capacity.services import course_search_fields
+    from contracts_app.capacity.offers import course_search_fields
     from contracts_app.courses.models import Course, CourseRate
     from contracts_app.db import get_session
     from contracts_app.organisations.models import LegalEntity, Unit

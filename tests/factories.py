@@ -135,24 +135,24 @@ def make_world(session: Session) -> World:
 def make_offer(session: Session, course, user: User, *, seats: int = 3, **kw):
     """A published capacity offer on ``course`` by its provider unit (through the service)."""
     from contracts_app.audit import Actor
-    from contracts_app.capacity import services as capacity_services
+    from contracts_app.capacity import offers as capacity_offers
 
-    data = capacity_services.OfferInput(
+    data = capacity_offers.OfferInput(
         course_id=course.id, seats_offered=seats, period_start=kw.pop("period_start", course.start_date),
         period_end=kw.pop("period_end", course.end_date), request_deadline=kw.pop("request_deadline", dt.date(2026, 4, 30)),
         contact_name="Kari Koordinator", contact_email="kari@testvik.kommune.no",
     )
     for key, value in kw.items():
         setattr(data, key, value)
-    return capacity_services.publish_offer(session, course.provider_unit_id, data,
-                                           actor=Actor(user.id, course.provider_unit_id), now=clock.now())
+    return capacity_offers.publish_offer(session, course.provider_unit_id, data,
+                                         actor=Actor(user.id, course.provider_unit_id), now=clock.now())
 
 
 def request_input(offer, budget, *, seats: int = 1, start=None, end=None, refs=None, side=None, message=""):
-    from contracts_app.capacity import services as capacity_services
+    from contracts_app.capacity import requests as capacity_requests
     from contracts_app.purchases.services import ParticipantInput
 
-    return capacity_services.RequestInput(
+    return capacity_requests.RequestInput(
         offer_id=offer.id, requester_unit_id=budget.unit_id, budget_id=budget.id, side=side, seats=seats,
         start_date=start or dt.date(2026, 3, 9), end_date=end or dt.date(2026, 3, 27),
         participants=[ParticipantInput(r) for r in (refs or [f"KAP-{i}" for i in range(seats)])], message=message,

@@ -112,13 +112,14 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
 
 def _capacity_samples(db, world) -> dict:
     """An offer by the world's adult education and a held request on it from the Nav office (municipal side)."""
-    from contracts_app.capacity import services as capacity_services
+    from contracts_app.audit import Actor
+    from contracts_app.capacity import requests as capacity_requests
 
     from .factories import make_budget, make_offer, request_input
 
     offer = make_offer(db, world.course, world.users["provider_coordinator"], seats=2)
     budget = make_budget(db, world.nav_office, line="Kommunale midler", side="municipal")
-    req = capacity_services.request_seats(db, request_input(offer, budget), actor=capacity_services.Actor(
+    req = capacity_requests.request_seats(db, request_input(offer, budget), actor=Actor(
         world.users["advisor"].id, world.nav_office.id), now=capacity_services_now())
     db.commit()
     return {"offer_id": offer.id, "request_id": req.id, "notification_id": 1}

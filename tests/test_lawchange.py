@@ -13,6 +13,7 @@ import threading
 from decimal import Decimal
 
 import pytest
+from flask import url_for
 from sqlalchemy import func, select
 
 from contracts_app import clock
@@ -21,7 +22,7 @@ from contracts_app.agreements.models import ReviewDecision
 from contracts_app.agreements.states import AgreementStatus as S
 from contracts_app.audit import SYSTEM, Actor, AuditEvent
 from contracts_app.auth.models import Role
-from contracts_app.capacity import services as capacity_services
+from contracts_app.capacity import requests as capacity_requests
 from contracts_app.capacity.models import RequestStatus
 from contracts_app.courses.pricing import Rate
 from contracts_app.lawchange import services
@@ -136,10 +137,10 @@ def impact(db, world):
             full_offer = full_offer or offer
         start_date = dt.date.fromisoformat(start)
         budget = budget_2027 if start.startswith("2027") else budget_2026
-        req = capacity_services.request_seats(db, request_input(offer, budget, seats=seats, start=start_date,
+        req = capacity_requests.request_seats(db, request_input(offer, budget, seats=seats, start=start_date,
                                                                 end=start_date + dt.timedelta(days=60)), actor=advisor, now=clock.now())
         if state == "declined":
-            capacity_services.decline(db, req.id, reason="Kurset er fullt.", actor=Actor(coordinator.id, neighbour_vo.id), now=clock.now())
+            capacity_requests.decline(db, req.id, reason="Kurset er fullt.", actor=Actor(coordinator.id, neighbour_vo.id), now=clock.now())
         assert req.status == RequestStatus(state), (name, req.status)
         objects[name] = ("capacity_request", req.id)
     pending = rulecheck.add_period(db, {"key": "lower_limit", "value_nok": "300000", "status": "pending",
@@ -188,14 +189,18 @@ def test_activating_a_pending_row_lists_exactly_the_items_whose_verdict_moved(db
 
 
 @pytest.mark.parametrize("runs", [1, 2, 3])
-def test_rerunning_records_and_notifies_once(db, world, impact, runs):
+def test_rerunning_records_and_notifies_once(app, db, world, impact, runs):
     _activate(db, world, impact)
     for _ in range(runs):
         services.reassess_pending(db, now=clock.now(), actor=SYSTEM)
         db.commit()
     assert db.scalar(select(func.count()).select_from(LawChangeItem)) == len(MOVED)
-    notices = db.execute(select(Notification.user_id, Notification.params).where(Notification.kind == services.NOTICE)).all()
-    counts = {uid: params["moved"] for uid, params in notices}
+    notices = db.execute(select(Notification.user_id, Notification.params, Notification.link)
+                         .where(Notification.kind == services.NOTICE)).all()
+    counts = {uid: params["moved"] for uid, params, _link in notices}
+    change_id = db.scalar(select(LawChangeItem.law_change_id).limit(1))
+    with app.test_request_context():
+        assert {link for *_rest, link in notices} == {url_for("lawchange.index", change=change_id)}
     moved_requests = sum(1 for r in REQUESTS if r[-1])
     # Each reviewer is told once, about the moved items of their own legal person (the scope of the list).
     assert counts == {impact["reviewers"]["testvik"].id: len(MOVED) - moved_requests,

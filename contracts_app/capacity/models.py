@@ -14,6 +14,8 @@ import enum
 from decimal import Decimal
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
+
 from sqlalchemy import (
     CheckConstraint,
     Date,
@@ -33,14 +35,22 @@ from ..courses.models import Course, CourseFormat, CourseKind
 from ..db import Base
 from ..organisations.models import LegalEntity, Side, Unit
 from ..purchases.models import ParticipantFields
+from ..vocab import LabelledEnum
 
 
-class OfferStatus(str, enum.Enum):
+class OfferStatus(LabelledEnum):
+    """How an offer moves between these: ``capacity/states.py``."""
+
     published = "published"  # visible and requestable
     paused = "paused"  # visible to the provider only; no new requests; holds stay
     withdrawn = "withdrawn"  # ended by the provider; open requests ended
     filled = "filled"  # every offered seat was taken
     expired = "expired"  # the request deadline or the period has passed
+
+    __labels__ = {
+        "published": _l("Published"), "paused": _l("Paused"), "withdrawn": _l("Withdrawn"), "filled": _l("Filled"),
+        "expired": _l("Expired"),
+    }
 
 
 class Visibility(str, enum.Enum):
@@ -48,7 +58,9 @@ class Visibility(str, enum.Enum):
     named = "named"  # only the named organisations
 
 
-class RequestStatus(str, enum.Enum):
+class RequestStatus(LabelledEnum):
+    """How a request moves between these: ``capacity/states.py``."""
+
     held = "held"  # seats held until the provider answers or the hold expires
     waiting = "waiting"  # on the offer's waiting list
     offered = "offered"  # first in line: seats held for a limited time for the requester to take
@@ -57,7 +69,15 @@ class RequestStatus(str, enum.Enum):
     withdrawn = "withdrawn"  # the requester took it back
     expired = "expired"  # the hold or the waiting-list offer ran out, or the offer ended
 
+    __labels__ = {
+        "held": _l("Seats held, awaiting answer"), "waiting": _l("On the waiting list"),
+        "offered": _l("Seats offered from the waiting list"), "accepted": _l("Accepted"), "declined": _l("Declined"),
+        "withdrawn": _l("Withdrawn"), "expired": _l("Expired"),
+    }
 
+
+# Offers that still promise seats (an offer in any other state is over).
+ACTIVE_OFFER_STATUSES = (OfferStatus.published, OfferStatus.paused)
 OPEN_REQUEST_STATUSES = (RequestStatus.held, RequestStatus.waiting, RequestStatus.offered)
 HOLDING_STATUSES = (RequestStatus.held, RequestStatus.offered)
 

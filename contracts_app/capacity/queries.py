@@ -1,4 +1,5 @@
-"""Searching published capacity offers, and the full-text index over courses it uses.
+"""Reads of capacity offers and requests: who may see an offer, what offers still promise, the lists of the
+pages, and the search of published offers with the full-text index over courses it uses.
 
 Full text. PostgreSQL: ``course.search_vector``, a stored generated ``to_tsvector('norwegian', …)`` over the
 course's texts with a GIN index (``ix_course_fulltext``, migration 0004): Norwegian stemming, case-insensitive,
@@ -16,10 +17,11 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, case, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
+from ..audit import AuditEvent
 from ..courses.models import CEFR_LEVELS
 from ..organisations.models import Unit
-from .models import CapacityOffer, OfferEntity, OfferStatus, Visibility
-from .services import unit_entity_ids
+from ..purchases.models import SeatPurchase
+from .models import ACTIVE_OFFER_STATUSES, CapacityOffer, CapacityRequest, OfferEntity, OfferStatus, Visibility
 
 PAGE_SIZE = 20
 # Counting stops here: "more than 1 000 offers match" says enough, and a broad search then costs what a
@@ -27,6 +29,94 @@ PAGE_SIZE = 20
 COUNT_CAP = 1000
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+# --- who sees what ----------------------------------------------------------------------------------------
+
+def unit_entity_ids(unit: Unit) -> set[int]:
+    """The legal persons a unit can act for (a Nav office: the State and its municipality)."""
+    ids = {unit.legal_entity_id}
+    if unit.municipal_entity_id:
+        ids.add(unit.municipal_entity_id)
+    return ids
+
+
+def visible_to(offer: CapacityOffer, unit: Unit | None) -> bool:
+    """Whether the unit may see (and request) the offer; :func:`visible_condition` is the same rule in SQL."""
+    if unit is None:
+        return False
+    if offer.provider_unit_id == unit.id:
+        return True
+    if offer.visibility == Visibility.all_public:
+        return True
+    return bool(unit_entity_ids(unit) & {e.legal_entity_id for e in offer.visible_to})
+
+
+# --- seats, requests and history --------------------------------------------------------------------------
+
+def promised_elsewhere(session: Session, course_id: int, except_offer_id: int | None = None) -> int:
+    """Seats other active offers on the course still promise (neither held nor taken)."""
+    stmt = select(func.coalesce(func.sum(CapacityOffer.seats_offered - CapacityOffer.seats_held - CapacityOffer.seats_taken), 0)).where(
+        CapacityOffer.course_id == course_id, CapacityOffer.status.in_(ACTIVE_OFFER_STATUSES)
+    )
+    if except_offer_id is not None:
+        stmt = stmt.where(CapacityOffer.id != except_offer_id)
+    return int(session.scalar(stmt) or 0)
+
+
+def offer_requests(session: Session, offer_id: int) -> list[CapacityRequest]:
+    """The offer's requests, newest first (its provider's view)."""
+    return list(session.scalars(
+        select(CapacityRequest).where(CapacityRequest.offer_id == offer_id)
+        .order_by(CapacityRequest.created_at.desc(), CapacityRequest.id.desc())
+    ).all())
+
+
+def unit_requests_on(session: Session, offer_id: int, unit_id: int) -> list[CapacityRequest]:
+    """The requesting unit's own requests on the offer, last made first."""
+    return list(session.scalars(
+        select(CapacityRequest).where(CapacityRequest.offer_id == offer_id, CapacityRequest.requester_unit_id == unit_id)
+        .order_by(CapacityRequest.id.desc())
+    ).all())
+
+
+def incoming_requests(session: Session, unit_id: int, limit: int = 200) -> list[CapacityRequest]:
+    """Requests on the unit's offers, newest first."""
+    return list(session.scalars(
+        select(CapacityRequest).join(CapacityOffer, CapacityOffer.id == CapacityRequest.offer_id)
+        .where(CapacityOffer.provider_unit_id == unit_id).order_by(CapacityRequest.created_at.desc(), CapacityRequest.id.desc()).limit(limit)
+    ).all())
+
+
+def unit_requests(session: Session, unit_id: int, limit: int = 200) -> list[CapacityRequest]:
+    """The unit's own requests, newest first."""
+    return list(session.scalars(
+        select(CapacityRequest).where(CapacityRequest.requester_unit_id == unit_id)
+        .order_by(CapacityRequest.created_at.desc(), CapacityRequest.id.desc()).limit(limit)
+    ).all())
+
+
+def unit_offers(session: Session, unit_id: int, limit: int = 200) -> list[CapacityOffer]:
+    """The unit's offers, newest first."""
+    return list(session.scalars(
+        select(CapacityOffer).where(CapacityOffer.provider_unit_id == unit_id).order_by(CapacityOffer.created_at.desc()).limit(limit)
+    ).all())
+
+
+def request_history(session: Session, request_id: int) -> list[AuditEvent]:
+    """The request's audit trail, oldest first."""
+    return list(session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "capacity_request", AuditEvent.object_id == str(request_id))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all())
+
+
+def purchase_of(session: Session, req: CapacityRequest) -> SeatPurchase | None:
+    """The seat purchase an accepted request became."""
+    return session.get(SeatPurchase, req.purchase_id) if req.purchase_id else None
+
+
+# --- search -------------------------------------------------------------------------------------------------
 
 
 def words(q: str) -> list[str]:

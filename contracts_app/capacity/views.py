@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import clock
-from ..audit import AuditEvent
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..budget import services as budget_services
@@ -28,9 +27,12 @@ from ..errors import Conflict, DomainError, ValidationFailed
 from ..organisations.models import LegalEntity, Unit, UnitKind
 from ..purchases.forms import fill_seat_form, participant_inputs
 from ..web import apply_errors, current_actor, run_action, save_form
-from . import queries, services
+from . import offers as offer_services
+from . import queries
+from . import requests as request_services
 from .forms import MoveForm, OfferForm, OfferSearchForm, ReasonForm, RequestForm, StatusForm
-from .models import CapacityOffer, CapacityRequest, OfferStatus, RequestStatus
+from .models import OPEN_REQUEST_STATUSES, CapacityOffer, CapacityRequest, OfferStatus, RequestStatus
+from .seats import HoldDays
 
 bp = Blueprint("capacity", __name__)
 
@@ -40,9 +42,13 @@ def _unit() -> Unit | None:
     return get_session().get(Unit, p.unit_id) if p.unit_id else None
 
 
+def _hold_days() -> HoldDays:
+    return HoldDays.from_config(current_app.config)
+
+
 def _visible_offer(offer_id: int) -> CapacityOffer:
     offer = get_session().get(CapacityOffer, offer_id) or abort(404)
-    if not (perm.is_admin(current_principal()) or services.visible_to(offer, _unit())):
+    if not (perm.is_admin(current_principal()) or queries.visible_to(offer, _unit())):
         abort(404)
     return offer
 
@@ -50,7 +56,7 @@ def _visible_offer(offer_id: int) -> CapacityOffer:
 def _own_offer(offer_id: int) -> CapacityOffer:
     offer = get_session().get(CapacityOffer, offer_id) or abort(404)
     if offer.provider_unit_id != current_principal().unit_id:
-        abort(404 if not services.visible_to(offer, _unit()) else 403)
+        abort(404 if not queries.visible_to(offer, _unit()) else 403)
     return offer
 
 
@@ -98,7 +104,7 @@ def _period_price(offer: CapacityOffer, start_from: dt.date | None):
     if start == offer.period_start:
         return {"start": start, "end": offer.period_end, "amount": offer.seat_price}
     try:
-        return {"start": start, "end": offer.period_end, "amount": services.price_for(offer.course, offer.unit_price, start, offer.period_end).total}
+        return {"start": start, "end": offer.period_end, "amount": offer_services.price_for(offer.course, offer.unit_price, start, offer.period_end).total}
     except PricingError:
         return None
 
@@ -111,18 +117,11 @@ def offer_detail(offer_id: int):
     offer = _visible_offer(offer_id)
     p = current_principal()
     own = offer.provider_unit_id == p.unit_id
-    requests = []
-    if own:
-        requests = get_session().scalars(
-            select(CapacityRequest).where(CapacityRequest.offer_id == offer.id).order_by(CapacityRequest.created_at.desc(), CapacityRequest.id.desc())
-        ).all()
-    waiting = sorted((r for r in requests if r.status == RequestStatus.waiting), key=lambda r: (r.position, r.id))
-    mine = get_session().scalars(
-        select(CapacityRequest).where(CapacityRequest.offer_id == offer.id, CapacityRequest.requester_unit_id == p.unit_id)
-        .order_by(CapacityRequest.id.desc())
-    ).all() if not own and p.unit_id else []
+    received = queries.offer_requests(get_session(), offer.id) if own else []
+    waiting = sorted((r for r in received if r.status == RequestStatus.waiting), key=lambda r: (r.position, r.id))
+    mine = queries.unit_requests_on(get_session(), offer.id, p.unit_id) if not own and p.unit_id else []
     return render_template(
-        "capacity/offer.html", offer=offer, own=own, requests=requests, waiting=waiting, mine=mine,
+        "capacity/offer.html", offer=offer, own=own, requests=received, waiting=waiting, mine=mine,
         can_manage=own and perm.can_publish_capacity(p), can_request=not own and perm.can_buy_seats(p) and offer.status == OfferStatus.published,
         status_form=StatusForm(formdata=None), move_form=MoveForm(formdata=None),
     )
@@ -133,8 +132,8 @@ def _entity_choices(form: OfferForm) -> None:
     form.entity_ids.choices = options((e.id, f"{e.name} ({e.org_number})") for e in entities)
 
 
-def _offer_input(form: OfferForm, course_id: int | None) -> services.OfferInput:
-    return services.OfferInput(
+def _offer_input(form: OfferForm, course_id: int | None) -> offer_services.OfferInput:
+    return offer_services.OfferInput(
         course_id=course_id, seats_offered=form.seats_offered.data, period_start=form.period_start.data,
         period_end=form.period_end.data, request_deadline=form.request_deadline.data, unit_price=(form.unit_price.data or "").strip(),
         visibility=form.visibility.data, entity_ids=list(form.entity_ids.data or []), contact_name=form.contact_name.data or "",
@@ -157,16 +156,16 @@ def new_offer(course_id: int):
         form.period_start.data = max(course.start_date, today)
         form.period_end.data = course.end_date
         form.request_deadline.data = min(course.end_date, today + dt.timedelta(days=14))
-        form.seats_offered.data = max(0, course.seats_free - services.promised_elsewhere(session, course.id)) or None
+        form.seats_offered.data = max(0, course.seats_free - queries.promised_elsewhere(session, course.id)) or None
         form.contact_name.data, form.contact_email.data = current_user.name, current_user.email
     if form.validate_on_submit():
-        offer = save_form(form, lambda: services.publish_offer(session, p.unit_id, _offer_input(form, course.id),
+        offer = save_form(form, lambda: offer_services.publish_offer(session, p.unit_id, _offer_input(form, course.id),
                                                                 actor=current_actor(), now=clock.now()))
         if offer is not None:
             flash(_("The free seats are published."), "success")
             return redirect(url_for(".offer_detail", offer_id=offer.id))
     return render_template("capacity/offer_form.html", form=form, course=course, offer=None,
-                           room=max(0, course.seats_free - services.promised_elsewhere(session, course.id))), 422 if request.method == "POST" else 200
+                           room=max(0, course.seats_free - queries.promised_elsewhere(session, course.id))), 422 if request.method == "POST" else 200
 
 
 @bp.route("/capacity/offers/<int:offer_id>/edit", methods=["GET", "POST"])
@@ -181,12 +180,12 @@ def edit_offer(offer_id: int):
         form.visibility.data = offer.visibility.value
         form.entity_ids.data = [e.legal_entity_id for e in offer.visible_to]
     if form.validate_on_submit():
-        saved = save_form(form, lambda: services.update_offer(session, offer.id, _offer_input(form, offer.course_id),
-                                                               actor=current_actor(), now=clock.now()))
+        saved = save_form(form, lambda: offer_services.update_offer(session, offer.id, _offer_input(form, offer.course_id),
+                                                                     actor=current_actor(), now=clock.now(), days=_hold_days()))
         if saved is not None:
             flash(_("The offer is saved."), "success")
             return redirect(url_for(".offer_detail", offer_id=offer.id))
-    room = max(0, offer.course.seats_free - services.promised_elsewhere(session, offer.course_id, offer.id))
+    room = max(0, offer.course.seats_free - queries.promised_elsewhere(session, offer.course_id, offer.id))
     return render_template("capacity/offer_form.html", form=form, course=offer.course, offer=offer, room=room), \
         422 if request.method == "POST" else 200
 
@@ -198,8 +197,8 @@ def offer_status(offer_id: int):
     form = StatusForm()
     messages = {"pause": _("The offer is paused."), "resume": _("The offer is published again."), "withdraw": _("The offer is withdrawn.")}
     action = form.action.data if form.action.data in messages else "pause"
-    run_action(lambda: services.change_offer_status(get_session(), offer.id, action, reason=form.reason.data or "",
-                                                    actor=current_actor(), now=clock.now()), messages[action])
+    run_action(lambda: offer_services.change_offer_status(get_session(), offer.id, action, reason=form.reason.data or "",
+                                                          actor=current_actor(), now=clock.now(), days=_hold_days()), messages[action])
     return redirect(url_for(".offer_detail", offer_id=offer.id))
 
 
@@ -211,8 +210,8 @@ def _request_form(offer: CapacityOffer, unit: Unit) -> RequestForm:
     return form
 
 
-def _request_input(form: RequestForm, offer: CapacityOffer, unit: Unit) -> services.RequestInput:
-    return services.RequestInput(
+def _request_input(form: RequestForm, offer: CapacityOffer, unit: Unit) -> request_services.RequestInput:
+    return request_services.RequestInput(
         offer_id=offer.id, requester_unit_id=unit.id, budget_id=form.budget_id.data, side=form.side.data or None,
         seats=form.seats.data, start_date=form.start_date.data, end_date=form.end_date.data, message=form.message.data or "",
         participants=participant_inputs(form),
@@ -232,7 +231,7 @@ def new_request(offer_id: int):
         data = _request_input(form, offer, unit)
         if request.form.get("action") == "send":
             try:
-                req = services.request_seats(session, data, actor=current_actor(), now=clock.now())
+                req = request_services.request_seats(session, data, actor=current_actor(), now=clock.now(), days=_hold_days())
             except ValidationFailed as exc:
                 session.rollback()
                 apply_errors(form, exc)
@@ -250,7 +249,7 @@ def new_request(offer_id: int):
                     flash(_("The offer is full: your request is number %(n)d on the waiting list.", n=req.position), "info")
                 return redirect(url_for(".request_detail", request_id=req.id))
         else:
-            errors, side, budget, q = services.request_errors(session, data, offer, clock.today())
+            errors, side, budget, q = request_services.request_errors(session, data, offer, clock.today())
             if errors:
                 apply_errors(form, ValidationFailed("", errors=errors))
                 status = 422
@@ -268,18 +267,8 @@ def new_request(offer_id: int):
 def requests_index():
     session = get_session()
     unit_id = current_principal().unit_id
-    incoming = session.scalars(
-        select(CapacityRequest).join(CapacityOffer, CapacityOffer.id == CapacityRequest.offer_id)
-        .where(CapacityOffer.provider_unit_id == unit_id).order_by(CapacityRequest.created_at.desc(), CapacityRequest.id.desc()).limit(200)
-    ).all()
-    mine = session.scalars(
-        select(CapacityRequest).where(CapacityRequest.requester_unit_id == unit_id)
-        .order_by(CapacityRequest.created_at.desc(), CapacityRequest.id.desc()).limit(200)
-    ).all()
-    offers = session.scalars(
-        select(CapacityOffer).where(CapacityOffer.provider_unit_id == unit_id).order_by(CapacityOffer.created_at.desc()).limit(200)
-    ).all()
-    return render_template("capacity/requests.html", incoming=incoming, mine=mine, offers=offers)
+    return render_template("capacity/requests.html", incoming=queries.incoming_requests(session, unit_id),
+                           mine=queries.unit_requests(session, unit_id), offers=queries.unit_offers(session, unit_id))
 
 
 @bp.get("/capacity/requests/<int:request_id>")
@@ -288,15 +277,13 @@ def request_detail(request_id: int):
     req = _visible_request(request_id)
     p = current_principal()
     provider = p.unit_id == req.offer.provider_unit_id
-    history = get_session().scalars(
-        select(AuditEvent).where(AuditEvent.object_type == "capacity_request", AuditEvent.object_id == str(req.id)).order_by(AuditEvent.at, AuditEvent.id)
-    ).all()
+    history = queries.request_history(get_session(), req.id)
     blocked = getattr(request, "_agreement_block", None)
     return render_template(
         "capacity/request.html", req=req, offer=req.offer, provider=provider, history=history, blocked=blocked,
-        purchase=services.purchase_of(get_session(), req), now=clock.now(),
-        can_answer=provider and perm.can_publish_capacity(p) and req.status in (RequestStatus.held, RequestStatus.waiting, RequestStatus.offered),
-        can_withdraw=not provider and perm.can_buy_seats(p) and req.status in (RequestStatus.held, RequestStatus.waiting, RequestStatus.offered),
+        purchase=queries.purchase_of(get_session(), req), now=clock.now(),
+        can_answer=provider and perm.can_publish_capacity(p) and req.status in OPEN_REQUEST_STATUSES,
+        can_withdraw=not provider and perm.can_buy_seats(p) and req.status in OPEN_REQUEST_STATUSES,
         reason_form=ReasonForm(formdata=None), move_form=MoveForm(formdata=None),
         history_label=lambda action: str(HISTORY.get(action, action)), url_endpoints=set(current_app.view_functions),
     )
@@ -333,8 +320,8 @@ def accept(request_id: int):
     session = get_session()
     req = _provider_request(request_id)
     try:
-        services.accept(session, req.id, actor=current_actor(), now=clock.now())
-    except services.AgreementRequired as exc:
+        request_services.accept(session, req.id, actor=current_actor(), now=clock.now())
+    except request_services.AgreementRequired as exc:
         session.rollback()
         request._agreement_block = {"message": exc.message, "buyer": exc.buyer, "provider": exc.provider, "assessment": exc.assessment}
         return request_detail(req.id), 409
@@ -354,7 +341,8 @@ def accept(request_id: int):
 def decline(request_id: int):
     req = _provider_request(request_id)
     form = ReasonForm()
-    run_action(lambda: services.decline(get_session(), req.id, reason=form.reason.data or "", actor=current_actor(), now=clock.now()),
+    run_action(lambda: request_services.decline(get_session(), req.id, reason=form.reason.data or "", actor=current_actor(),
+                                                now=clock.now(), days=_hold_days()),
                _("The request is declined and the seats are released."))
     return redirect(url_for(".request_detail", request_id=req.id))
 
@@ -364,8 +352,8 @@ def decline(request_id: int):
 def move(request_id: int):
     req = _provider_request(request_id)
     form = MoveForm()
-    run_action(lambda: services.move_in_waiting_list(get_session(), req.id, form.position.data, reason=form.reason.data or "",
-                                                     actor=current_actor(), now=clock.now()),
+    run_action(lambda: request_services.move_in_waiting_list(get_session(), req.id, form.position.data, reason=form.reason.data or "",
+                                                             actor=current_actor(), now=clock.now(), days=_hold_days()),
                _("The waiting list is changed."))
     return redirect(url_for(".offer_detail", offer_id=req.offer_id))
 
@@ -374,7 +362,7 @@ def move(request_id: int):
 @requires(perm.can_buy_seats)
 def withdraw(request_id: int):
     req = _requester_request(request_id)
-    run_action(lambda: services.withdraw(get_session(), req.id, actor=current_actor(), now=clock.now()),
+    run_action(lambda: request_services.withdraw(get_session(), req.id, actor=current_actor(), now=clock.now(), days=_hold_days()),
                _("The request is withdrawn."))
     return redirect(url_for(".request_detail", request_id=req.id))
 
@@ -383,6 +371,6 @@ def withdraw(request_id: int):
 @requires(perm.can_buy_seats)
 def take(request_id: int):
     req = _requester_request(request_id)
-    run_action(lambda: services.take_offered(get_session(), req.id, actor=current_actor(), now=clock.now()),
+    run_action(lambda: request_services.take_offered(get_session(), req.id, actor=current_actor(), now=clock.now(), days=_hold_days()),
                _("You took the seats: they are held for you until the provider answers."))
     return redirect(url_for(".request_detail", request_id=req.id))

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from . import agreements, budget_alerts, retention, split_watch
@@ -21,13 +22,14 @@ from .schedule import Schedule
 
 
 def _capacity_expire(session: Session, now: dt.datetime) -> dict:
-    from ..capacity.services import expire_due
+    from ..capacity.expiry import expire_due
+    from ..capacity.seats import HoldDays
 
-    return expire_due(session, now=now)
+    return expire_due(session, now=now, days=HoldDays.from_config(current_app.config))
 
 
 def _capacity_remind(session: Session, now: dt.datetime) -> dict:
-    from ..capacity.services import remind_expiring
+    from ..capacity.expiry import remind_expiring
 
     return remind_expiring(session, now=now)
 

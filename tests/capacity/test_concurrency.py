@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from contracts_app.audit import Actor
 from contracts_app.budget.models import Budget
-from contracts_app.capacity import services as cs
+from contracts_app.capacity import expiry, requests
 from contracts_app.capacity.models import CapacityOffer, CapacityRequest, RequestStatus
 from contracts_app.courses.models import Course
 from contracts_app.errors import DomainError
@@ -77,7 +77,7 @@ def test_racing_for_the_last_seat_gives_one_hold_and_an_ordered_waiting_list(liv
     offer = type("O", (), {"id": ids["offer"]})
     actor = Actor(ids["advisor"], ids["nav"])
     jobs = [
-        (lambda i: lambda s: cs.request_seats(s, request_input(offer, ids["budget"], refs=[f"R-{i}"]), actor=actor, now=FIXED_NOW).status)(i)
+        (lambda i: lambda s: requests.request_seats(s, request_input(offer, ids["budget"], refs=[f"R-{i}"]), actor=actor, now=FIXED_NOW).status)(i)
         for i in range(RACERS)
     ]
     results = _run_parallel(live_app, jobs)
@@ -104,14 +104,14 @@ def test_acceptance_racing_with_expiry_has_one_consistent_outcome(live_app):  # 
             from contracts_app.db import get_session
 
             s = get_session()
-            req = cs.request_seats(s, request_input(offer, ids["budget"], refs=[f"X-{i}"]), actor=requester, now=FIXED_NOW)
+            req = requests.request_seats(s, request_input(offer, ids["budget"], refs=[f"X-{i}"]), actor=requester, now=FIXED_NOW)
             s.commit()
             req_id, expires = req.id, req.hold_expires_at
         before = expires - dt.timedelta(seconds=1)  # the provider clicks just before the hold runs out …
         after = expires + dt.timedelta(seconds=1)  # … while the job runs just after
         results = _run_parallel(live_app, [
-            lambda s: cs.accept(s, req_id, actor=provider, now=before).status,
-            lambda s: cs.expire_due(s, now=after),
+            lambda s: requests.accept(s, req_id, actor=provider, now=before).status,
+            lambda s: expiry.expire_due(s, now=after),
         ])
         with live_app.app_context():
             from contracts_app.db import get_session

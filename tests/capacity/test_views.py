@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from contracts_app.audit import Actor
 from contracts_app.auth.models import Role
-from contracts_app.capacity import services as cs
+from contracts_app.capacity import requests
 from contracts_app.capacity.models import CapacityRequest, RequestStatus
 from contracts_app.courses.pricing import Rate
 from contracts_app.notifications.models import Notification
@@ -151,7 +151,7 @@ def test_request_accept_and_privacy_of_participant_references(client, db, world,
 def test_accepting_without_an_agreement_between_two_legal_persons_is_blocked(client, db, world, offers):
     """The state side of the Nav office buys from the municipality: that needs an agreement."""
     offer = offers[0]["truck"]
-    req = cs.request_seats(db, request_input(offer, world.budget), actor=Actor(world.users["advisor"].id, world.nav_office.id), now=now())
+    req = requests.request_seats(db, request_input(offer, world.budget), actor=Actor(world.users["advisor"].id, world.nav_office.id), now=now())
     db.commit()
     login(client, "coordinator@test.no")
     response = client.post(f"/capacity/requests/{req.id}/accept")
@@ -166,7 +166,7 @@ def test_accepting_without_an_agreement_between_two_legal_persons_is_blocked(cli
 
 def test_inbox_mark_read_only_touches_own_notifications(client, db, world, offers):
     offer = offers[0]["truck"]
-    cs.request_seats(db, request_input(offer, offers[1]), actor=Actor(world.users["advisor"].id, world.nav_office.id), now=now())
+    requests.request_seats(db, request_input(offer, offers[1]), actor=Actor(world.users["advisor"].id, world.nav_office.id), now=now())
     db.commit()
     note = db.scalars(select(Notification)).one()
     login(client, "advisor@test.no")

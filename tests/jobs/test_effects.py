@@ -86,7 +86,7 @@ def test_date_job_activates_and_expires_and_tells_the_parties(ctx, db, world):
 
 def test_holds_job_releases_a_hold_that_ran_out(ctx, db, world):
     from contracts_app.audit import Actor
-    from contracts_app.capacity import services as cs
+    from contracts_app.capacity import requests as cs
 
     offer = make_offer(db, world.course, world.users["provider_coordinator"], seats=2)
     budget = make_budget(db, world.nav_office, line="Kommunale midler", side="municipal")
@@ -103,7 +103,7 @@ def test_holds_job_releases_a_hold_that_ran_out(ctx, db, world):
 
 def test_reminders_a_day_before_a_hold_or_a_waiting_list_offer_runs_out_once(ctx, db, world):
     from contracts_app.audit import Actor
-    from contracts_app.capacity import services as cs
+    from contracts_app.capacity import requests as cs
 
     clock = ctx.extensions["clock"]
     offer = make_offer(db, world.course, world.users["provider_coordinator"], seats=1)
@@ -230,7 +230,7 @@ def test_retention_months_is_a_setting(ctx, db, world, config):
 
 def test_retention_anonymises_request_participants_after_the_request_ended(ctx, db, world):
     from contracts_app.audit import Actor
-    from contracts_app.capacity import services as cs
+    from contracts_app.capacity import requests as cs
     from contracts_app.capacity.models import RequestParticipant
 
     offer = make_offer(db, world.course, world.users["provider_coordinator"], seats=2)
