@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from decimal import Decimal
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -23,10 +23,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
 from ..organisations.models import Unit
+from ..vocab import LabelledEnum
 from .pricing import PriceUnit
 
 
-class CourseKind(str, enum.Enum):
+class CourseKind(LabelledEnum):
     norwegian_training = "norwegian_training"  # norskopplæring
     basic_skills = "basic_skills"  # grunnleggende ferdigheter
     fov = "fov"  # forberedende opplæring for voksne
@@ -35,17 +36,26 @@ class CourseKind(str, enum.Enum):
     vocational_norwegian = "vocational_norwegian"  # yrkesnorsk
     other = "other"
 
+    __labels__ = {
+        "norwegian_training": _l("Norwegian training"), "basic_skills": _l("Basic skills"),
+        "fov": _l("Preparatory education for adults (FOV)"), "amo": _l("Labour-market training (AMO)"),
+        "industry_course": _l("Industry course"), "vocational_norwegian": _l("Vocational Norwegian"), "other": _l("Other"),
+    }
 
-class CourseFormat(str, enum.Enum):
+
+class CourseFormat(LabelledEnum):
     in_person = "in_person"
     digital = "digital"
     hybrid = "hybrid"
+
+    __labels__ = {"in_person": _l("In person"), "digital": _l("Digital"), "hybrid": _l("Hybrid")}
 
 
 CEFR_LEVELS = ("A1", "A2", "B1", "B2")
 
 
 def _enum(cls, name):
+    # Stores the member names, which equal the values (a string column with a CHECK constraint).
     return Enum(cls, name=name, native_enum=False, validate_strings=True, length=40)
 
 

@@ -10,11 +10,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from .. import clock
+from .. import clock, formats
 from ..budget.models import Budget
 from ..choices import options
 from ..courses.models import CEFR_LEVELS
-from ..i18n import money
 from .services import ParticipantInput
 
 
@@ -58,7 +57,7 @@ def fill_seat_form(form, budgets: list[Budget], *, first: dt.date, last: dt.date
     someone will see them), on GET a period from ``first`` to the end of its year (at most ``last``) with the
     budget line of that year, and one participant row per seat."""
     if labelled:
-        labels = [(b.id, _("%(line)s %(year)s — remaining %(amount)s", line=b.line, year=b.year, amount=money(b.remaining))) for b in budgets]
+        labels = [(b.id, _("%(line)s %(year)s — remaining %(amount)s", line=b.line, year=b.year, amount=formats.money(b.remaining))) for b in budgets]
     else:  # the choices only validate the posted id (the page is not shown)
         labels = [(b.id, b.line) for b in budgets]
     form.budget_id.choices = options(labels or [(None, _("No budget lines"))])

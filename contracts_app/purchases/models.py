@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from decimal import Decimal
 from typing import Any, Optional
 
@@ -13,17 +12,11 @@ from ..budget.models import Budget
 from ..courses.models import Course, CourseKind
 from ..db import Base
 from ..organisations.models import Side, Unit
-
-
-class PurchaseStatus(str, enum.Enum):
-    awaiting_override = "awaiting_override"  # refused by a budget stop; waits for a second budget owner
-    confirmed = "confirmed"  # seats allocated and money committed
-    completed = "completed"  # actual cost registered (commitment moved to spent)
-    cancelled = "cancelled"  # seats and money released
-    override_refused = "override_refused"  # the second person said no
+from .states import PurchaseStatus
 
 
 def _enum(cls, name, length=40):
+    # Stores the member names, which equal the values (a string column with a CHECK constraint).
     return Enum(cls, name=name, native_enum=False, validate_strings=True, length=length)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, joinedload, object_session
 
-from .. import audit, rules
+from .. import audit, formats, rules
 from ..agreements.queries import covering_agreement, covering_agreement_id
 from ..audit import Actor
 from ..budget import services as budget_services
@@ -25,11 +25,10 @@ from ..courses.models import CEFR_LEVELS, Course
 from ..courses.pricing import PricingError, Quote, Rate, Schedule, quote
 from ..db import begin_write, lock
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ..i18n import date as fmt_date
-from ..i18n import money as fmt_money
 from ..organisations.models import Side, Unit, UnitKind
 from ..rulecheck.services import current_table
 from . import facts as facts_module
+from . import states
 from .models import Participant, PurchaseStatus, SeatPurchase
 
 MAX_SEATS_PER_PURCHASE = 50
@@ -136,7 +135,7 @@ def validate_purchase(session: Session, data: PurchaseInput, course: Course | No
                     "path": "start_date" if data.start_date < course.start_date else "end_date",
                     "message": _(
                         "The course runs from %(start)s to %(end)s: choose dates inside that period.",
-                        start=fmt_date(course.start_date), end=fmt_date(course.end_date),
+                        start=formats.date(course.start_date), end=formats.date(course.end_date),
                     ),
                 }
             )
@@ -267,7 +266,7 @@ def confirm(
         if check.stopped_by is not None and override_reason:
             return _store_awaiting_override(session, data, course, budget, side, q, actor=actor, now=now, reason=override_reason)
         raise BudgetRefused(check.refusal, stopped=check.stopped_by is not None)
-    purchase = _new_purchase(data, course, budget, side, q, PurchaseStatus.confirmed, actor, now)
+    purchase = _new_purchase(data, course, budget, side, q, "confirm", actor, now)
     purchase.assessment = assess(session, buyer=buyer, side=side, course=course, amount=q.total, start=data.start_date, end=data.end_date)
     purchase.agreement_id = _covering(course, buyer, side, data.start_date, id_only=True)
     session.add(purchase)
@@ -292,12 +291,13 @@ def _reserve(session: Session, purchase: SeatPurchase, course: Course, budget: B
     budget_services.commit(session, budget, purchase.amount, purchase_id=purchase.id, now=now)
 
 
-def _new_purchase(data: PurchaseInput, course: Course, budget: Budget, side: Side, q: Quote, status: PurchaseStatus,
+def _new_purchase(data: PurchaseInput, course: Course, budget: Budget, side: Side, q: Quote, action: str,
                   actor: Actor, now: dt.datetime) -> SeatPurchase:
+    """A new purchase in the status its creating ``action`` starts it in (``states.INITIAL``)."""
     return SeatPurchase(
         course_id=course.id, buyer_unit_id=data.buyer_unit_id, side=side, budget_id=budget.id,
         supplier_entity_id=course.provider_unit.legal_entity_id, course_kind=course.kind, seats=data.seats,
-        start_date=data.start_date, end_date=data.end_date, amount=q.total, breakdown=q.breakdown("nb"), status=status,
+        start_date=data.start_date, end_date=data.end_date, amount=q.total, breakdown=q.breakdown("nb"), status=states.INITIAL[action],
         created_by_id=actor.user_id, created_at=now, updated_at=now,
         participants=[
             Participant(reference=p.reference.strip(), cefr_level=p.cefr_level or None, consent=p.consent, consent_date=p.consent_date)
@@ -321,7 +321,7 @@ def _store_awaiting_override(session, data, course, budget, side, q, *, actor, n
             _("The override request could not be sent."),
             errors=[{"path": "override_reason", "message": _("Explain why the purchase cannot wait (10–2000 characters).")}],
         )
-    purchase = _new_purchase(data, course, budget, side, q, PurchaseStatus.awaiting_override, actor, now)
+    purchase = _new_purchase(data, course, budget, side, q, "request_override", actor, now)
     purchase.override_reason = reason
     session.add(purchase)
     session.flush()
@@ -337,8 +337,9 @@ def decide_override(
     purchase = lock(session, SeatPurchase, purchase_id)
     if purchase is None:
         raise NotFound(_("No such purchase."))
-    if purchase.status != PurchaseStatus.awaiting_override:
-        raise Conflict(_("This purchase is not waiting for an override decision."))
+    before = purchase.status
+    after = states.target(before, "approve_override" if approve else "refuse_override",
+                          message=_("This purchase is not waiting for an override decision."))
     if purchase.created_by_id == actor.user_id:
         raise PermissionDenied(_("Another person must decide an override you asked for (two-person rule)."))
     if actor.unit_id != purchase.buyer_unit_id:
@@ -346,9 +347,7 @@ def decide_override(
     note = (note or "").strip()
     if len(note) > 2000:
         raise ValidationFailed(_("The note is too long."), errors=[{"path": "note", "message": _("At most 2000 characters.")}])
-    if not approve:
-        purchase.status = PurchaseStatus.override_refused
-    else:
+    if approve:
         course, budget = _lock(session, purchase.course_id, purchase.budget_id)
         if course.seats_free < purchase.seats:
             raise Conflict(_("Only %(n)d seats are free on %(course)s now.", n=course.seats_free, course=course.title))
@@ -360,8 +359,8 @@ def decide_override(
             start=purchase.start_date, end=purchase.end_date,
         )
         purchase.agreement_id = _covering(course, purchase.buyer_unit, purchase.side, purchase.start_date, id_only=True)
-        purchase.status = PurchaseStatus.confirmed
         _reserve(session, purchase, course, budget, held=0, now=now)
+    purchase.status = after
     purchase.override_decided_by_id = actor.user_id
     purchase.override_decided_at = now
     purchase.override_decision_note = note or None
@@ -369,7 +368,7 @@ def decide_override(
     session.flush()
     audit.record(
         session, actor, "purchase.override_approved" if approve else "purchase.override_refused", purchase, at=now,
-        before={"status": "awaiting_override"}, after={"status": purchase.status, "note": note},
+        before={"status": before}, after={"status": after, "note": note},
     )
     return purchase
 
@@ -383,19 +382,18 @@ def cancel(session: Session, purchase_id: int, *, reason: str, actor: Actor, now
     reason = (reason or "").strip()
     if len(reason) < 3 or len(reason) > 2000:
         raise ValidationFailed(_("The purchase was not cancelled."), errors=[{"path": "reason", "message": _("Give a reason (3–2000 characters).")}])
-    if purchase.status not in (PurchaseStatus.confirmed, PurchaseStatus.awaiting_override):
-        raise Conflict(_("Only a confirmed purchase or an open override request can be cancelled."))
     before = purchase.status
-    if purchase.status == PurchaseStatus.confirmed:
+    after = states.target(before, "cancel", message=_("Only a confirmed purchase or an open override request can be cancelled."))
+    if before == PurchaseStatus.confirmed:  # an override request reserved nothing
         course = lock(session, Course, purchase.course_id)
         budget = lock(session, Budget, purchase.budget_id)
         course.seats_confirmed = course.seats_confirmed - purchase.seats
         budget_services.release(session, budget, purchase.amount, purchase_id=purchase.id, now=now)
-    purchase.status = PurchaseStatus.cancelled
+    purchase.status = after
     purchase.cancel_reason = reason
     purchase.updated_at = now
     session.flush()
-    audit.record(session, actor, "purchase.cancelled", purchase, at=now, before={"status": before}, after={"status": purchase.status, "reason": reason})
+    audit.record(session, actor, "purchase.cancelled", purchase, at=now, before={"status": before}, after={"status": after, "reason": reason})
     return purchase
 
 
@@ -409,21 +407,21 @@ def register_actual_cost(session: Session, purchase_id: int, *, amount: Any, act
     purchase = lock(session, SeatPurchase, purchase_id)
     if purchase is None:
         raise NotFound(_("No such purchase."))
-    if purchase.status != PurchaseStatus.confirmed:
-        raise Conflict(_("Actual cost can only be registered on a confirmed purchase."))
+    before = purchase.status
+    after = states.target(before, "register_actual_cost", message=_("Actual cost can only be registered on a confirmed purchase."))
     budget = lock(session, Budget, purchase.budget_id)
     extra = actual - purchase.amount
     if extra > 0 and budget.stop_mode.value == "hard" and budget.remaining < extra:
         raise BudgetRefused(
             _("The actual cost is %(extra)s more than committed and the budget has only %(left)s left.",
-              extra=fmt_money(extra), left=fmt_money(budget.remaining)),
+              extra=formats.money(extra), left=formats.money(budget.remaining)),
             stopped=False,
         )
     budget_services.spend(session, budget, purchase.amount, actual, purchase_id=purchase.id, now=now)
     purchase.actual_amount = actual
-    purchase.status = PurchaseStatus.completed
+    purchase.status = after
     purchase.updated_at = now
     session.flush()
     audit.record(session, actor, "purchase.actual_cost_registered", purchase, at=now,
-                 before={"status": "confirmed", "amount": purchase.amount}, after={"status": "completed", "actual_amount": actual})
+                 before={"status": before, "amount": purchase.amount}, after={"status": after, "actual_amount": actual})
     return purchase

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from .. import clock
+from .. import clock, formats
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..budget.models import Budget
@@ -15,12 +14,11 @@ from ..courses.models import Course
 from ..db import get_session
 from ..documents import services as documents
 from ..errors import Conflict, DomainError, ValidationFailed
-from ..i18n import money
 from ..organisations.models import Unit, UnitKind
 from ..web import apply_errors, buyer_purchase_or_403, current_actor, run_action, visible_purchase
-from . import services
+from . import queries, services, states
 from .forms import ActualCostForm, OverrideDecisionForm, PurchaseForm, ReasonForm, fill_seat_form, participant_inputs
-from .models import PurchaseStatus, SeatPurchase
+from .models import PurchaseStatus
 
 bp = Blueprint("purchases", __name__)
 
@@ -43,64 +41,73 @@ def _input(form: PurchaseForm, course_id: int, unit: Unit) -> services.PurchaseI
 @bp.route("/courses/<int:course_id>/buy", methods=["GET", "POST"])
 @requires(perm.can_buy_seats)
 def buy(course_id: int):
+    """The purchase page: GET shows the form, a preview prices it, a confirmation (or an override request)
+    reserves the seats and the money."""
     session = get_session()
     unit = session.get(Unit, current_principal().unit_id) or abort(403)
     action = request.form.get("action", "preview") if request.method == "POST" else None
-    confirming = action in ("confirm", "request_override")
-    refusal = invalid = None
-    stopped = False
-    status = 200
-    if confirming:
-        # Confirming reads the course and the budget line once, locked (services.confirm checks that the line
-        # is the unit's): the form is only parsed, without the list of budget lines it would show.
-        form = PurchaseForm()
-        form.budget_id.validate_choice = False
-        fill_seat_form(form, [], first=None, last=None, labelled=False)
-        valid = form.validate_on_submit()
-        if valid:
-            try:
-                purchase = services.confirm(
-                    session, _input(form, course_id, unit), actor=current_actor(), now=clock.now(), today=clock.today(),
-                    override_reason=form.override_reason.data if action == "request_override" else None,
-                )
-            except services.BudgetRefused as exc:
-                refusal, stopped, status = exc.message, exc.stopped, 409
-            except ValidationFailed as exc:
-                invalid = exc
-            except Conflict as exc:
-                refusal, status = exc.message, 409
-            else:
-                session.commit()
-                if purchase.status == PurchaseStatus.awaiting_override:
-                    flash(_("The override request was sent to another budget owner at your unit."), "info")
-                else:
-                    flash(_("The purchase is confirmed: %(seats)d seat(s), %(amount)s.", seats=purchase.seats, amount=money(purchase.amount)), "success")
-                return redirect(url_for(".detail", purchase_id=purchase.id))
-            session.rollback()
-    # The page: a GET, a preview, or a confirmation that did not go through, shown again with its reason.
-    # The rates come in the same statement: the price needs them.
-    course = session.get(Course, course_id, options=[joinedload(Course.rates)]) or abort(404)
-    budgets = unit_budgets(session, unit.id)
-    if confirming:  # the budget lines the form shows again
-        fill_seat_form(form, budgets, first=course.start_date, last=course.end_date)
+    if action in ("confirm", "request_override"):
+        return _confirm(session, course_id, unit, override=action == "request_override")
+    course = _course_or_404(session, course_id)
+    form = _purchase_form(course, unit_budgets(session, unit.id))
+    if request.method == "GET":
+        return _render(form, course, unit)
+    if not form.validate_on_submit():
+        return _render(form, course, unit), 422
+    preview = services.preview(session, _input(form, course.id, unit), today=clock.today())
+    if preview.errors:
+        apply_errors(form, ValidationFailed("", errors=preview.errors))
+        return _render(form, course, unit, preview), 422
+    return _render(form, course, unit, preview)
+
+
+def _confirm(session, course_id: int, unit: Unit, *, override: bool):
+    """Confirming reads the course and the budget line once, locked, in the service (which checks that the line
+    is the unit's): the form is only parsed, without the list of budget lines it would show."""
+    form = PurchaseForm()
+    form.budget_id.validate_choice = False
+    fill_seat_form(form, [], first=None, last=None, labelled=False)
+    if not form.validate_on_submit():
+        return _render_again(session, form, course_id, unit), 422
+    data = _input(form, course_id, unit)
+    try:
+        purchase = services.confirm(
+            session, data, actor=current_actor(), now=clock.now(), today=clock.today(),
+            override_reason=form.override_reason.data if override else None,
+        )
+    except ValidationFailed as exc:
+        session.rollback()
+        apply_errors(form, exc)
+        return _render_again(session, form, course_id, unit), 422
+    except Conflict as exc:  # someone else was quicker, or the budget refuses (a stop can be overridden)
+        session.rollback()
+        stopped = isinstance(exc, services.BudgetRefused) and exc.stopped
+        return _render_again(session, form, course_id, unit, data, refusal=exc.message, stopped=stopped), 409
+    session.commit()
+    if purchase.status == PurchaseStatus.awaiting_override:
+        flash(_("The override request was sent to another budget owner at your unit."), "info")
     else:
-        form = _purchase_form(course, budgets)
-        valid = request.method == "POST" and form.validate_on_submit()
-    preview = None
-    if invalid is not None:
-        apply_errors(form, invalid)
-        status = 422
-    elif valid:
-        preview = services.preview(session, _input(form, course.id, unit), today=clock.today())
-        if preview.errors and refusal is None:  # after a refusal its message says it all (409)
-            apply_errors(form, ValidationFailed("", errors=preview.errors))
-            status = 422
-    elif request.method == "POST":
-        status = 422
-    return _render(form, course, unit, preview, refusal, stopped), status
+        flash(_("The purchase is confirmed: %(seats)d seat(s), %(amount)s.", seats=purchase.seats,
+                amount=formats.money(purchase.amount)), "success")
+    return redirect(url_for(".detail", purchase_id=purchase.id))
 
 
-def _render(form, course, unit, preview, refusal, stopped):
+def _course_or_404(session, course_id: int) -> Course:
+    # The rates come in the same statement: the price needs them.
+    return session.get(Course, course_id, options=[joinedload(Course.rates)]) or abort(404)
+
+
+def _render_again(session, form: PurchaseForm, course_id: int, unit: Unit, data: services.PurchaseInput | None = None,
+                  *, refusal: str | None = None, stopped: bool = False):
+    """A confirmation that did not go through, shown again with the budget lines and, after a refusal, the
+    preview beside its reason."""
+    course = _course_or_404(session, course_id)
+    fill_seat_form(form, unit_budgets(session, unit.id), first=course.start_date, last=course.end_date)
+    preview = services.preview(session, data, today=clock.today()) if refusal is not None else None
+    return _render(form, course, unit, preview, refusal, stopped)
+
+
+def _render(form, course, unit, preview=None, refusal=None, stopped=False):
     return render_template(
         "purchases/buy.html", form=form, course=course, unit=unit, preview=preview, refusal=refusal, stopped=stopped,
         is_nav=unit.kind == UnitKind.nav_office,
@@ -110,13 +117,8 @@ def _render(form, course, unit, preview, refusal, stopped):
 @bp.get("/purchases")
 @requires(perm.can_view_purchases)
 def index():
-    session = get_session()
     unit_id = current_principal().unit_id
-    purchases = session.scalars(
-        select(SeatPurchase).join(Course, Course.id == SeatPurchase.course_id)
-        .where(or_(SeatPurchase.buyer_unit_id == unit_id, Course.provider_unit_id == unit_id))
-        .order_by(SeatPurchase.created_at.desc()).limit(200)
-    ).all()
+    purchases = queries.of_unit(get_session(), unit_id)
     return render_template("purchases/index.html", purchases=purchases, unit_id=unit_id)
 
 
@@ -128,9 +130,9 @@ def detail(purchase_id: int):
     buyer_side = p.unit_id == purchase.buyer_unit_id
     return render_template(
         "purchases/detail.html", purchase=purchase, buyer_side=buyer_side,
-        can_cancel=buyer_side and perm.can_cancel_purchase(p) and purchase.status in (PurchaseStatus.confirmed, PurchaseStatus.awaiting_override),
-        can_register_cost=buyer_side and perm.can_manage_budget(p) and purchase.status == PurchaseStatus.confirmed,
-        can_decide_override=buyer_side and perm.can_manage_budget(p) and purchase.status == PurchaseStatus.awaiting_override
+        can_cancel=buyer_side and perm.can_cancel_purchase(p) and states.allows(purchase.status, "cancel"),
+        can_register_cost=buyer_side and perm.can_manage_budget(p) and states.allows(purchase.status, "register_actual_cost"),
+        can_decide_override=buyer_side and perm.can_manage_budget(p) and states.allows(purchase.status, "approve_override")
         and purchase.created_by_id != p.user_id,
         cancel_form=ReasonForm(formdata=None), cost_form=ActualCostForm(formdata=None), override_form=OverrideDecisionForm(formdata=None),
     )

@@ -106,9 +106,9 @@ def test_per_hour_worked_example_twelve_whole_weeks():
     assert q.holidays_skipped == ()
     [line] = q.lines
     assert (line.rate, line.quantity, line.amount, line.whole_weeks) == (D("60.00"), D("96"), D("5760.00"), 12)
-    assert line.text() == f"8{NBSP}t/uke × 12{NBSP}uker × 60,00{NBSP}kr = 5{NBSP}760,00{NBSP}kr"
-    assert plain(q.breakdown()[0]) == "17.08.2026–06.11.2026: 8 t/uke × 12 uker × 60,00 kr = 5 760,00 kr"
-    assert plain(q.breakdown()[-1]) == "Sum eks. mva.: 5 760,00 kr"
+    assert line.text() == f"8{NBSP}t/uke × 12{NBSP}uker × kr{NBSP}60,00 = kr{NBSP}5{NBSP}760,00"
+    assert plain(q.breakdown()[0]) == "17.08.2026–06.11.2026: 8 t/uke × 12 uker × kr 60,00 = kr 5 760,00"
+    assert plain(q.breakdown()[-1]) == "Sum eks. mva.: kr 5 760,00"
 
 
 def test_per_hour_skips_norwegian_public_holidays_on_teaching_days():
@@ -128,7 +128,7 @@ def test_per_hour_skips_norwegian_public_holidays_on_teaching_days():
     )
     # 17 May 2026 (Grunnlovsdag), Easter Sunday and Whit Sunday fall on Sundays: no teaching, no effect.
     assert date(2026, 5, 17).weekday() == 6
-    assert plain(q.lines[0].text()) == "62,4 t × 60,00 kr = 3 744,00 kr"  # not whole weeks: holidays inside
+    assert plain(q.lines[0].text()) == "62,4 t × kr 60,00 = kr 3 744,00"  # not whole weeks: holidays inside
     assert plain(q.breakdown()[-1]) == (
         "Helligdager uten undervisning: 02.04.2026 (Skjærtorsdag), 03.04.2026 (Langfredag), "
         "06.04.2026 (Andre påskedag), 01.05.2026 (Arbeidernes dag), 14.05.2026 (Kristi himmelfartsdag), "
@@ -149,11 +149,11 @@ def test_ordinary_sundays_are_teaching_days_only_official_holidays_are_skipped()
     ("start", "end", "seats", "rate", "hours", "amount", "text"),
     [
         # 7 h/week over 5 days = 1.4 h/day; 3 days × 1.4 × 33.33 = 139.986 → 139.99
-        ("2026-08-31", "2026-09-02", 1, "33.33", "4.2", "139.99", "4,2 t × 33,33 kr = 139,99 kr"),
+        ("2026-08-31", "2026-09-02", 1, "33.33", "4.2", "139.99", "4,2 t × kr 33,33 = kr 139,99"),
         # seats multiply before rounding: 2 × 139.986 = 279.972 → 279.97 (not 2 × 139.99)
-        ("2026-08-31", "2026-09-02", 2, "33.33", "4.2", "279.97", "4,2 t × 2 plasser × 33,33 kr = 279,97 kr"),
+        ("2026-08-31", "2026-09-02", 2, "33.33", "4.2", "279.97", "4,2 t × 2 plasser × kr 33,33 = kr 279,97"),
         ("2026-08-31", "2026-09-04", 3, "33.33", "7", "699.93",
-         "7 t/uke × 1 uke × 3 plasser × 33,33 kr = 699,93 kr"),
+         "7 t/uke × 1 uke × 3 plasser × kr 33,33 = kr 699,93"),
     ],
 )
 def test_per_hour_seats_multiply_and_each_line_is_rounded(start, end, seats, rate, hours, amount, text):
@@ -188,12 +188,12 @@ def test_hours_that_do_not_divide_evenly_are_priced_from_the_exact_fraction():
     assert q.teaching_days == 4
     assert line.quantity == q.hours == D("10.666667")  # shown to six decimals
     assert line.amount == D("106.77")  # 32/3 × 10.01 = 106.7733…
-    assert plain(line.text()) == "ca. 10,67 t × 10,01 kr = 106,77 kr"
-    assert plain(line.text("en")) == "approx. 10,67 h × 10,01 NOK = 106,77 NOK"
+    assert plain(line.text()) == "ca. 10,67 t × kr 10,01 = kr 106,77"
+    assert plain(line.text("en")) == "approx. 10,67 h × kr 10,01 = kr 106,77"
 
     whole = hours_quote("2026-08-17", "2026-08-30", weekdays=(4, 0, 2))  # two whole weeks, weekdays unsorted
     assert whole.hours == D("16")
-    assert plain(whole.lines[0].text()) == "8 t/uke × 2 uker × 60,00 kr = 960,00 kr"
+    assert plain(whole.lines[0].text()) == "8 t/uke × 2 uker × kr 60,00 = kr 960,00"
 
 
 # --- per_week, per_month, per_seat -----------------------------------------------------------------
@@ -222,7 +222,7 @@ def test_per_week_counts_iso_weeks_with_a_teaching_day(start, end, weekdays, wee
     assert q.hours == D(10) * teaching_days / len(weekdays)
     assert q.total == D(1500) * weeks
     amount = f"{q.total:,.2f}".replace(",", " ").replace(".", ",")
-    assert plain(q.lines[0].text()) == f"{weeks} {'uke' if weeks == 1 else 'uker'} × 1 500,00 kr = {amount} kr"
+    assert plain(q.lines[0].text()) == f"{weeks} {'uke' if weeks == 1 else 'uker'} × kr 1 500,00 = kr {amount}"
 
 
 def test_per_week_worked_example_text():
@@ -233,8 +233,8 @@ def test_per_week_worked_example_text():
         end=date(2026, 11, 6),
         schedule=Schedule(D("8")),
     )
-    assert plain(q.lines[0].text()) == "12 uker × 1 500,00 kr = 18 000,00 kr"
-    assert plain(q.lines[0].text("en")) == "12 weeks × 1 500,00 NOK = 18 000,00 NOK"
+    assert plain(q.lines[0].text()) == "12 uker × kr 1 500,00 = kr 18 000,00"
+    assert plain(q.lines[0].text("en")) == "12 weeks × kr 1 500,00 = kr 18 000,00"
 
 
 @pytest.mark.parametrize(
@@ -262,19 +262,19 @@ def test_per_month_counts_started_months(start, end, months):
 
 def test_per_month_worked_example_text():
     q = quote("per_month", rates(("2026-01-01", "4000")), start=date(2026, 1, 15), end=date(2026, 3, 1))
-    assert plain(q.lines[0].text()) == "3 måneder × 4 000,00 kr = 12 000,00 kr"
-    assert plain(q.lines[0].text("en")) == "3 months × 4 000,00 NOK = 12 000,00 NOK"
+    assert plain(q.lines[0].text()) == "3 måneder × kr 4 000,00 = kr 12 000,00"
+    assert plain(q.lines[0].text("en")) == "3 months × kr 4 000,00 = kr 12 000,00"
 
 
 @pytest.mark.parametrize(
     ("start", "seats", "total", "text_nb", "text_en"),
     [
         ("2026-07-31", 1, "25000.00",
-         "1 plass × 25 000,00 kr = 25 000,00 kr", "1 seat × 25 000,00 NOK = 25 000,00 NOK"),
+         "1 plass × kr 25 000,00 = kr 25 000,00", "1 seat × kr 25 000,00 = kr 25 000,00"),
         ("2026-07-31", 3, "75000.00",
-         "3 plasser × 25 000,00 kr = 75 000,00 kr", "3 seats × 25 000,00 NOK = 75 000,00 NOK"),
+         "3 plasser × kr 25 000,00 = kr 75 000,00", "3 seats × kr 25 000,00 = kr 75 000,00"),
         ("2026-08-01", 1, "27000.00",  # the second rate starts on 1 August
-         "1 plass × 27 000,00 kr = 27 000,00 kr", "1 seat × 27 000,00 NOK = 27 000,00 NOK"),
+         "1 plass × kr 27 000,00 = kr 27 000,00", "1 seat × kr 27 000,00 = kr 27 000,00"),
     ],
 )
 def test_per_seat_uses_the_rate_in_force_on_start(start, seats, total, text_nb, text_en):
@@ -311,9 +311,9 @@ def test_per_hour_split_at_a_rate_change():
     assert (second.teaching_days, second.quantity, second.amount) == (27, D("43.2"), D("2808.00"))
     assert q.total == first.amount + second.amount == D("5976.00")
     assert [plain(s) for s in q.breakdown()] == [
-        "17.08.2026–30.09.2026: 52,8 t × 60,00 kr = 3 168,00 kr",
-        "01.10.2026–06.11.2026: 43,2 t × 65,00 kr = 2 808,00 kr",
-        "Sum eks. mva.: 5 976,00 kr",
+        "17.08.2026–30.09.2026: 52,8 t × kr 60,00 = kr 3 168,00",
+        "01.10.2026–06.11.2026: 43,2 t × kr 65,00 = kr 2 808,00",
+        "Sum eks. mva.: kr 5 976,00",
     ]
 
 
@@ -329,7 +329,7 @@ def test_per_week_split_prices_each_week_at_its_first_teaching_day():
         (D("1600"), D(2), date(2026, 10, 5), date(2026, 10, 16), D("6400.00")),
     ]
     assert q.total == D("15400.00")
-    assert plain(q.lines[0].text()) == "3 uker × 2 plasser × 1 500,00 kr = 9 000,00 kr"
+    assert plain(q.lines[0].text()) == "3 uker × 2 plasser × kr 1 500,00 = kr 9 000,00"
 
 
 @pytest.mark.parametrize(
@@ -543,18 +543,18 @@ def test_english_breakdown():
     q = hours_quote("2026-03-16", "2026-04-10", seats=2, price=price)
 
     assert [plain(s) for s in q.breakdown("en")] == [
-        "16.03.2026–29.03.2026: 8 h/week × 2 weeks × 2 seats × 60,00 NOK = 1 920,00 NOK",
-        "30.03.2026–10.04.2026: 11,2 h × 2 seats × 62,50 NOK = 1 400,00 NOK",
-        "Total excl. VAT: 3 320,00 NOK",
+        "16.03.2026–29.03.2026: 8 h/week × 2 weeks × 2 seats × kr 60,00 = kr 1 920,00",
+        "30.03.2026–10.04.2026: 11,2 h × 2 seats × kr 62,50 = kr 1 400,00",
+        "Total excl. VAT: kr 3 320,00",
         "Public holidays without teaching: 02.04.2026 (Maundy Thursday), 03.04.2026 (Good Friday), "
         "06.04.2026 (Easter Monday)",
     ]
-    assert plain(q.breakdown("nb")[1]) == "30.03.2026–10.04.2026: 11,2 t × 2 plasser × 62,50 kr = 1 400,00 kr"
+    assert plain(q.breakdown("nb")[1]) == "30.03.2026–10.04.2026: 11,2 t × 2 plasser × kr 62,50 = kr 1 400,00"
 
 
 def test_amounts_use_non_breaking_spaces_and_unknown_locales_are_refused():
     line = hours_quote("2026-08-17", "2026-11-06").lines[0]
-    assert "5\u00a0760,00\u00a0kr" in line.text("nb_NO")
+    assert "kr\u00a05\u00a0760,00" in line.text("nb_NO")
     assert line.text("nb") == line.text("no")
     with pytest.raises(ValueError):
         line.text("de")
