@@ -54,19 +54,16 @@ class TransitionNotAllowed(Conflict):
 
     def __init__(self, current, target=None, *, action: str | None = None, message: str | None = None):
         self.current, self.target, self.action = current, target, action
-        state = getattr(current, "value", current)
-        attempted = action or getattr(target, "value", target)
-        super().__init__(message or _translated(
-            "This cannot be done while the status is “%(state)s” (%(action)s). Reload the page to see its current "
-            "state.", state=state, action=attempted))
+        super().__init__(message or _refusal(getattr(current, "label", getattr(current, "value", current))))
 
 
-def _translated(text: str, **values) -> str:
-    """The message in the request's language, or in English outside a request (scripts, jobs, tests)."""
+def _refusal(state: str) -> str:
+    """The default message, in the request's language (English outside one: scripts, jobs, tests)."""
     try:
-        return _(text, **values)
+        return _("This cannot be done while the status is “%(state)s”. Reload the page to see the current state.",
+                 state=state)
     except (RuntimeError, KeyError):
-        return text % values
+        return f"This cannot be done while the status is “{state}”. Reload the page to see the current state."
 
 
 def wants_json() -> bool:
