@@ -9,9 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app, has_app_context
 
-from .formats import local_date, zone
-
-OSLO = zone()  # TEMPORARY while the domains move to formats (removed at the end of issue 17 item 5)
+from .formats import local_date
 
 
 class SystemClock:

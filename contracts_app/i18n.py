@@ -12,9 +12,6 @@ from flask_login import current_user
 from . import formats
 from .config import LOCALES
 
-# TEMPORARY while the domains move to formats (removed at the end of issue 17 item 5).
-money, number, date, datetime = formats.money, formats.number, formats.date, formats.datetime
-
 babel = Babel()
 NB = "nb_NO"
 

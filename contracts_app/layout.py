@@ -7,79 +7,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .auth import permissions as perm
-from .choices import label_of, options
 from .auth.access import current_principal
-from .auth.forms import LanguageForm, UnitSwitchForm, role_choices
+from .auth.forms import LanguageForm, UnitSwitchForm
 from .auth.models import Role
-from .organisations.forms import legal_type_choices, unit_kind_choices
+from .choices import options
+from .courses.models import CourseFormat, CourseKind
+from .courses.pricing import PriceUnit
+from .organisations.models import LegalType, Side, UnitKind
+from .purchases.states import PurchaseStatus
 
-
-def role_label(role) -> str:
-    return label_of(role_choices(), role)
-
-
-ROLE_SHORT = {
-    Role.advisor: _l("Advisor"),
-    Role.provider_coordinator: _l("Provider coordinator"),
-    Role.budget_owner: _l("Budget owner"),
-    Role.legal_reviewer: _l("Legal reviewer"),
-    Role.admin: _l("Administrator"),
-}
-
-
-def role_short_label(role) -> str:
-    return str(ROLE_SHORT[Role(role)])
-
-
-def course_kind_label(value) -> str:
-    from .courses.forms import kind_choices
-
-    return label_of(kind_choices(), value)
-
-
-def course_format_label(value) -> str:
-    from .courses.forms import format_choices
-
-    return label_of(format_choices(), value)
-
-
-PRICE_UNIT_SHORT = {
-    "per_hour": _l("per hour"),
-    "per_week": _l("per week"),
-    "per_month": _l("per month"),
-    "per_seat": _l("per seat"),
-}
-
-
-def price_unit_label(value) -> str:
-    return str(PRICE_UNIT_SHORT.get(getattr(value, "value", value), value))
-
-
-STATUS = {
-    "awaiting_override": _l("Awaiting override"),
-    "confirmed": _l("Confirmed"),
-    "completed": _l("Completed (actual cost registered)"),
-    "cancelled": _l("Cancelled"),
-    "override_refused": _l("Override refused"),
-}
-
-SIDES = {"state": _l("state side"), "municipal": _l("municipal side")}
-
-
-def status_label(value) -> str:
-    return str(STATUS.get(getattr(value, "value", value), value))
-
-
-def side_label(value) -> str:
-    return str(SIDES.get(getattr(value, "value", value), value))
-
-
-def legal_type_label(value) -> str:
-    return label_of(legal_type_choices(), value)
-
-
-def unit_kind_label(value) -> str:
-    return label_of(unit_kind_choices(), value)
 
 # (label, endpoint, predicate) in menu order; a link shows only when the predicate allows it.
 NAVIGATION = [
@@ -136,15 +72,16 @@ def layout_context() -> dict:
         **template_globals(),
         **agreement_globals(),
         "roles": Role,
-        "role_label": role_label,
-        "role_short_label": role_short_label,
-        "course_kind_label": course_kind_label,
-        "course_format_label": course_format_label,
-        "price_unit_label": price_unit_label,
-        "status_label": status_label,
-        "side_label": side_label,
-        "legal_type_label": legal_type_label,
-        "unit_kind_label": unit_kind_label,
+        # Labels for values that reach a template as plain strings; an enum member has .label itself.
+        "role_label": Role.label_of,
+        "role_short_label": Role.short_label_of,
+        "course_kind_label": CourseKind.label_of,
+        "course_format_label": CourseFormat.label_of,
+        "price_unit_label": PriceUnit.short_label_of,
+        "status_label": PurchaseStatus.label_of,
+        "side_label": Side.short_label_of,
+        "legal_type_label": LegalType.label_of,
+        "unit_kind_label": UnitKind.label_of,
         "navigation": nav,
         # Called by the header only, so fragments and error pages rendered without it cost no query.
         "unread_notifications": lambda: _unread(principal),

@@ -17,10 +17,18 @@ class LabelledEnum(str, enum.Enum):
     """A string enum whose members know their label: ``PurchaseStatus.confirmed.label`` → "Bekreftet"."""
 
     __labels__: dict = {}
+    #: Optional shorter words where the label would be too long (a price's unit after the amount, a role in the
+    #: header); members without one use ``label``.
+    __short_labels__: dict = {}
 
     @property
     def label(self) -> str:
         return str(type(self).__labels__.get(self.value, self.value))
+
+    @property
+    def short_label(self) -> str:
+        found = type(self).__short_labels__.get(self.value)
+        return str(found) if found is not None else self.label
 
     @classmethod
     def label_of(cls, value) -> str:
@@ -28,6 +36,14 @@ class LabelledEnum(str, enum.Enum):
         value = getattr(value, "value", value)
         try:
             return cls(value).label
+        except ValueError:
+            return str(value)
+
+    @classmethod
+    def short_label_of(cls, value) -> str:
+        value = getattr(value, "value", value)
+        try:
+            return cls(value).short_label
         except ValueError:
             return str(value)
 

@@ -10,13 +10,7 @@ from .models import Role
 
 
 def role_choices():
-    return options([
-        (Role.advisor.value, _l("Advisor (buys seats)")),
-        (Role.provider_coordinator.value, _l("Provider coordinator (courses and free seats)")),
-        (Role.budget_owner.value, _l("Budget owner")),
-        (Role.legal_reviewer.value, _l("Legal reviewer")),
-        (Role.admin.value, _l("Administrator")),
-    ])
+    return Role.choices()
 
 
 class LoginForm(FlaskForm):

@@ -1,22 +1,35 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
+from ..vocab import LabelledEnum
 from ..organisations.models import Unit
 
 
-class Role(str, enum.Enum):
+class Role(LabelledEnum):
     advisor = "advisor"  # Nav advisor (veileder): buys seats
     provider_coordinator = "provider_coordinator"  # publishes courses and free capacity
     budget_owner = "budget_owner"  # owns a measures budget, declares stops
     legal_reviewer = "legal_reviewer"  # jurist / innkjøpsrådgiver: reviews and approves agreements
     admin = "admin"  # operator: organisations, users, thresholds, templates
+
+    __labels__ = {
+        "advisor": _l("Advisor (buys seats)"),
+        "provider_coordinator": _l("Provider coordinator (courses and free seats)"),
+        "budget_owner": _l("Budget owner"),
+        "legal_reviewer": _l("Legal reviewer"),
+        "admin": _l("Administrator"),
+    }
+    __short_labels__ = {
+        "advisor": _l("Advisor"),
+        "provider_coordinator": _l("Provider coordinator"),
+    }
 
 
 class User(Base):

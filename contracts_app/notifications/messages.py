@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext, lazy_gettext as _l
 
 from .. import formats
+from ..courses.models import CourseKind
 
 MESSAGES = {
     "capacity.request_received": _l("%(unit)s requests %(seats)s seat(s) on %(course)s. The seats are held until %(until)s."),
@@ -77,9 +78,7 @@ def _money(value) -> str:
 
 
 def _course_kind(value) -> str:
-    from ..layout import course_kind_label
-
-    return str(course_kind_label(value))
+    return CourseKind.label_of(value)
 
 
 def _pct(value) -> str:

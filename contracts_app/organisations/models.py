@@ -49,6 +49,7 @@ class Side(LabelledEnum):
     municipal = "municipal"
 
     __labels__ = {"state": _l("The state side (Arbeids- og velferdsetaten)"), "municipal": _l("The municipal side")}
+    __short_labels__ = {"state": _l("state side"), "municipal": _l("municipal side")}
 
 
 def _enum(cls, name):

@@ -32,10 +32,6 @@ class PriceUnit(LabelledEnum):
         "per_seat": _l("per seat"),
     }
 
-    @property
-    def short_label(self) -> str:
-        return str(type(self).__short_labels__[self.value])
-
 
 # The unit in the price calculation's own refusals, which carry bokmål and English side by side.
 PER_NB = {
