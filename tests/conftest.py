@@ -5,8 +5,7 @@ CONTRACTS_TEST_DATABASE_URL is set. In CI (CI=true) a missing PostgreSQL is a fa
 """
 from __future__ import annotations
 
-import datetime as dt
-import os
+import uuid
 from contextlib import contextmanager
 
 import pytest
@@ -19,17 +18,7 @@ from contracts_app import create_app, migrate
 from contracts_app.auth import services as auth_services
 from contracts_app.db import make_engine
 
-CI = os.environ.get("CI") == "true"
-PG_URL = os.environ.get("CONTRACTS_TEST_DATABASE_URL")
-# 2 March 2026, 09:00 in Oslo: a Monday, inside the 2024–2026 threshold period.
-FIXED_NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.timezone.utc)
-PASSWORD = "correct-horse-battery"  # noqa: S105 - test data
-
-
-def need(condition, why: str) -> None:
-    """Skip locally when a tool is missing; in CI a missing tool is a failure."""
-    if not condition:
-        (pytest.fail if CI else pytest.skip)(why)
+from .support import CI, FIXED_NOW, PASSWORD, PG_URL, login, need  # noqa: F401 - fixtures below use them
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -142,5 +131,29 @@ def world(db):
     return make_world(db)
 
 
-def login(client, email: str, password: str = PASSWORD):
-    return client.post("/login", data={"email": email, "password": password})
+@pytest.fixture(params=["sqlite", "postgresql"])
+def live_app(request, tmp_path):
+    """A fresh, migrated database of its own (SQLite file or a new PostgreSQL database) and an app on it, for
+    tests whose threads commit for real with connections of their own."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/concurrency.sqlite3"
+        cleanup = None
+    else:
+        need(PG_URL, "CONTRACTS_TEST_DATABASE_URL is not set")
+        name = "conc_" + uuid.uuid4().hex[:10]
+        admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = PG_URL.rsplit("/", 1)[0] + "/" + name
+
+        def cleanup():
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            admin.dispose()
+    migrate.upgrade(url)
+    app = create_app({"ENV": "testing", "DATABASE_URL": url, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False, "TESTING": True})
+    app.extensions["clock"] = clock_module.FixedClock(FIXED_NOW)
+    yield app
+    app.extensions["contracts_db"].engine.dispose()
+    if cleanup:
+        cleanup()

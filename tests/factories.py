@@ -16,7 +16,7 @@ from contracts_app.auth.models import Role, User
 from contracts_app.organisations import services as org_services
 from contracts_app.organisations.models import LegalEntity, Unit
 
-from .conftest import PASSWORD
+from .support import PASSWORD
 
 _numbers = itertools.count(970000000)
 

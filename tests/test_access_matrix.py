@@ -9,7 +9,7 @@ import pytest
 
 from contracts_app.auth.access import PUBLIC
 
-from .conftest import login
+from .support import login
 
 ROLES = ["advisor", "provider_coordinator", "budget_owner", "legal_reviewer", "admin"]
 ALL = set(ROLES)

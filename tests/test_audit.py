@@ -7,7 +7,7 @@ from sqlalchemy.exc import DBAPIError
 from contracts_app import audit
 from contracts_app.audit import AuditEvent, AuditImmutable
 
-from .conftest import login
+from .support import login
 
 
 def _an_event(db, clock):

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from contracts_app.db import make_engine
 
-from .conftest import PG_URL, need
+from .support import PG_URL, need
 
 
 @pytest.fixture

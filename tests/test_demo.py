@@ -7,7 +7,7 @@ from contracts_app import demo
 from contracts_app.auth.models import Role, User
 from contracts_app.organisations.models import LegalEntity, Unit
 
-from .conftest import login
+from .support import login
 
 
 def test_demo_load_is_idempotent_and_covers_every_role(app, db, clock):

@@ -13,7 +13,7 @@ from contracts_app import migrate
 from contracts_app.db import make_engine
 from contracts_app.models import metadata
 
-from .conftest import PG_URL, need
+from .support import PG_URL, need
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

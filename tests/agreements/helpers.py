@@ -11,6 +11,13 @@ from contracts_app.auth.models import Role
 
 from ..factories import make_user
 
+# Every (from, to) pair the lifecycle allows, written out by hand against agreements/states.py.
+EXPECTED = {
+    (S.draft, S.in_review), (S.changes_requested, S.in_review), (S.in_review, S.changes_requested), (S.in_review, S.approved),
+    (S.approved, S.draft), (S.approved, S.signed), (S.signed, S.active), (S.active, S.expired), (S.signed, S.terminated),
+    (S.active, S.terminated),
+}
+
 STEP_DATA = {
     "subject": {"title": "Norskopplæring for Navs brukere", "subject": "Felles norskopplæring med arbeidspraksis for innvandrere.",
                 "cpv_codes": "80580000-3", "measure_code": "NORSKOPPLAERING_GRUNNLEGGENDE_FERDIGHETER_FOV"},

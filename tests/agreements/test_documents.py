@@ -20,7 +20,7 @@ from contracts_app.documents.agreement import agreement_context
 from contracts_app.documents.order import order_context
 from contracts_app.documents.rendering import manifest, render, template_variables
 
-from ..conftest import need
+from ..support import need
 from ..factories import buy
 from .helpers import make_agreement, move
 

@@ -11,9 +11,8 @@ from contracts_app.agreements.states import AgreementStatus as S
 from contracts_app.audit import AuditEvent
 from contracts_app.errors import Conflict, DomainError
 
-from .helpers import drafter, make_agreement, move, reviewer
+from .helpers import EXPECTED, drafter, make_agreement, move, reviewer
 
-from .test_states import EXPECTED
 
 ALLOWED = sorted(EXPECTED, key=lambda p: (p[0].value, p[1].value))
 

@@ -10,7 +10,7 @@ from contracts_app import clock
 from contracts_app.agreements.models import Agreement, AgreementKind, AgreementParty
 from contracts_app.agreements.states import AgreementStatus as S
 
-from ..conftest import login
+from ..support import login
 
 
 def _many(db, world, n: int, *, oldest: dict | None = None) -> None:

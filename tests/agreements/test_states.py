@@ -7,11 +7,8 @@ import pytest
 
 from contracts_app.agreements.states import TRANSITIONS, AgreementStatus as S, can_transition, check_transition, TransitionNotAllowed
 
-EXPECTED = {
-    (S.draft, S.in_review), (S.changes_requested, S.in_review), (S.in_review, S.changes_requested), (S.in_review, S.approved),
-    (S.approved, S.draft), (S.approved, S.signed), (S.signed, S.active), (S.active, S.expired), (S.signed, S.terminated),
-    (S.active, S.terminated),
-}
+from .helpers import EXPECTED
+
 PAIRS = list(itertools.product(S, S))
 
 

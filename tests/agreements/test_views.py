@@ -8,7 +8,7 @@ from contracts_app.agreements import queries
 from contracts_app.agreements.models import AgreementDocument
 from contracts_app.agreements.states import AgreementStatus as S
 
-from ..conftest import login
+from ..support import login
 from .helpers import make_agreement
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from sqlalchemy import func, select
@@ -8,8 +7,8 @@ from sqlalchemy import func, select
 from contracts_app.audit import AuditEvent
 from contracts_app.auth.models import LoginThrottle, Role, User
 
-from .conftest import PASSWORD, login
-from .factories import make_user
+from ..support import FIXED_NOW, PASSWORD, login
+from ..factories import make_user
 
 
 def test_login_lands_on_home_and_is_audited(client, world, db):
@@ -92,7 +91,7 @@ def test_user_with_two_units_switches_the_active_unit(client, db, world):
     from contracts_app.audit import SYSTEM
 
     user = world.users["advisor"]
-    services.add_membership(db, user, role=Role.budget_owner, unit=world.adult_education, actor=SYSTEM, now=dt.datetime.now(dt.timezone.utc))
+    services.add_membership(db, user, role=Role.budget_owner, unit=world.adult_education, actor=SYSTEM, now=FIXED_NOW)
     db.commit()
     login(client, user.email)
     home = client.get("/home").get_data(as_text=True)
@@ -178,8 +177,8 @@ def test_the_user_loader_reads_user_units_and_legal_persons_within_its_statement
     from contracts_app.audit import SYSTEM
 
     user = world.users["advisor"]
-    services.add_membership(db, user, role=Role.budget_owner, unit=world.adult_education, actor=SYSTEM, now=dt.datetime.now(dt.timezone.utc))
-    services.add_membership(db, user, role=Role.admin, unit=None, actor=SYSTEM, now=dt.datetime.now(dt.timezone.utc))
+    services.add_membership(db, user, role=Role.budget_owner, unit=world.adult_education, actor=SYSTEM, now=FIXED_NOW)
+    services.add_membership(db, user, role=Role.admin, unit=None, actor=SYSTEM, now=FIXED_NOW)
     db.commit()
     db.expunge_all()
     with app.test_request_context():

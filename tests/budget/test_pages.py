@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..conftest import login
+from ..support import login
 from ..factories import make_budget
 
 

@@ -20,9 +20,8 @@ from contracts_app.courses.models import Course
 from contracts_app.errors import DomainError
 from contracts_app.purchases.models import SeatPurchase
 
-from ..conftest import FIXED_NOW
+from ..support import FIXED_NOW
 from ..factories import make_budget, make_course, make_offer, make_world, request_input
-from ..test_concurrency import live_app  # noqa: F401 - the fixture: a fresh database per test, both engines
 
 RACERS = 12
 

@@ -16,7 +16,7 @@ from contracts_app.capacity.models import CapacityRequest, RequestStatus
 from contracts_app.courses.pricing import Rate
 from contracts_app.notifications.models import Notification
 
-from ..conftest import login
+from ..support import login
 from ..factories import make_budget, make_course, make_entity, make_offer, make_unit, make_user, request_input
 
 

@@ -10,7 +10,7 @@ from contracts_app.courses.models import Course
 from contracts_app.courses.pricing import Rate
 from contracts_app.errors import ValidationFailed
 
-from ..conftest import login
+from ..support import login
 
 
 def test_course_seats_cannot_be_set_below_what_is_sold(db, world, clock):

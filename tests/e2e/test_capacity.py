@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import assert_accessible, log_in
+from .browser import assert_accessible, log_in
 
 BUDGET = "Kvalifiseringsprogrammet, opplæring"  # Nav Fjordvik's municipal side buys from its own municipality
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import assert_accessible, log_in
+from .browser import assert_accessible, log_in
 
 
 def test_rules_check_shows_the_verdict_live_and_is_accessible(page, live_server, axe):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import assert_accessible, log_in
+from .browser import assert_accessible, log_in
 
 
 def test_advisor_buys_a_seat_and_the_budget_goes_down(browser, live_server, axe):

@@ -5,7 +5,7 @@ import pytest
 
 from contracts_app import demo
 
-from .conftest import assert_accessible, log_in
+from .browser import assert_accessible, log_in
 
 # One demo login per role, with the card its home page must show.
 ROLE_LOGINS = [

@@ -11,7 +11,7 @@ from contracts_app.jobs.models import JobRun, RunStatus
 from contracts_app.jobs.registry import Job
 from contracts_app.jobs.schedule import Schedule, manual_key
 
-from ..conftest import FIXED_NOW
+from ..support import FIXED_NOW
 
 UTC = dt.timezone.utc
 

@@ -12,7 +12,6 @@ from contracts_app.jobs.models import JobRun, RunStatus
 from contracts_app.jobs.registry import JOBS
 from contracts_app.notifications.models import Notification
 
-from ..test_concurrency import live_app  # noqa: F401 - the fixture: a fresh database per test, both engines
 
 SCHEDULERS = 2
 

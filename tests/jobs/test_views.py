@@ -8,7 +8,7 @@ from contracts_app.audit import AuditEvent
 from contracts_app.jobs.models import JobRun
 from contracts_app.notifications.models import NotificationPreference, OutboxMessage, OutboxStatus
 
-from ..conftest import login
+from ..support import login
 
 
 def test_a_user_chooses_e_mail_per_kind_of_notice(client, db, world):

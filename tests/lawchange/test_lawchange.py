@@ -32,10 +32,9 @@ from contracts_app.rulecheck import services as rulecheck
 from contracts_app.rulecheck.models import LawChange, LawChangeItem
 from contracts_app.rules.thresholds import ThresholdTable
 
-from .agreements.helpers import drafter, move
-from .conftest import login
-from .test_concurrency import live_app  # noqa: F401 - the fixture: a fresh database per test, both engines
-from .factories import buy, make_budget, make_course, make_entity, make_offer, make_unit, make_user, make_world, request_input
+from ..agreements.helpers import drafter, move
+from ..support import login
+from ..factories import buy, make_budget, make_course, make_entity, make_offer, make_unit, make_user, make_world, request_input
 
 NEW_LIMIT_FROM = dt.date(2027, 1, 1)
 SEAT = Decimal("50000")  # every course in the fixture costs 50 000 per seat: value = seats × 50 000

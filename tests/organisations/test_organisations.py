@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from contracts_app.audit import AuditEvent
 from contracts_app.organisations.models import LegalEntity, LegalType, Side, Unit, UnitKind
 
-from .conftest import login
+from ..support import login
 
 GOOD_ENTITY = {
     "name": "Nyby kommune",

@@ -21,36 +21,10 @@ from contracts_app.courses.pricing import Rate
 from contracts_app.db import make_engine
 from contracts_app.purchases.models import SeatPurchase
 
-from .conftest import FIXED_NOW, PG_URL, login, need
-from .factories import make_budget, make_course, make_world
+from ..support import FIXED_NOW, PG_URL, login, need
+from ..factories import make_budget, make_course, make_world
 
 BUYERS = 50
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def live_app(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/concurrency.sqlite3"
-        cleanup = None
-    else:
-        need(PG_URL, "CONTRACTS_TEST_DATABASE_URL is not set")
-        name = "conc_" + uuid.uuid4().hex[:10]
-        admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = PG_URL.rsplit("/", 1)[0] + "/" + name
-
-        def cleanup():
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-            admin.dispose()
-    migrate.upgrade(url)
-    app = create_app({"ENV": "testing", "DATABASE_URL": url, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False, "TESTING": True})
-    app.extensions["clock"] = FixedClock(FIXED_NOW)
-    yield app
-    app.extensions["contracts_db"].engine.dispose()
-    if cleanup:
-        cleanup()
 
 
 def _setup(app, *, seats: int, amount: str, price_unit: str = "per_hour", rate: str = "60"):

@@ -8,7 +8,7 @@ import pytest
 from contracts_app.budget.models import Budget
 from contracts_app.courses.models import Course
 
-from ..conftest import login
+from ..support import login
 from ..factories import make_budget, make_unit, make_user
 
 

@@ -11,7 +11,7 @@ from contracts_app.purchases import services, states
 from contracts_app.purchases.models import SeatPurchase
 from contracts_app.purchases.states import PurchaseStatus as S
 
-from ..conftest import login
+from ..support import login
 
 # What each action does from each status; a pair not listed is refused. Written out, not derived from the table.
 EXPECTED = {

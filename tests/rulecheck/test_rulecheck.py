@@ -19,9 +19,9 @@ from contracts_app.rulecheck import services
 from contracts_app.errors import ValidationFailed
 from contracts_app.rulecheck.models import LawChange, Scenario, ThresholdPeriod
 
-from .conftest import login
+from ..support import login
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 NAV_SEAT = {
     "schema_version": 1, "reference_date": "2026-03-02",

@@ -1,0 +1,24 @@
+"""Plain helpers shared by the test modules (fixtures live in the conftest.py files; test modules import
+from here, never from a conftest or from another test module)."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+
+CI = os.environ.get("CI") == "true"
+PG_URL = os.environ.get("CONTRACTS_TEST_DATABASE_URL")
+# 2 March 2026, 09:00 in Oslo: a Monday, inside the 2024–2026 threshold period.
+FIXED_NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.timezone.utc)
+PASSWORD = "correct-horse-battery"  # noqa: S105 - test data
+
+
+def need(condition, why: str) -> None:
+    """Skip locally when a tool is missing; in CI a missing tool is a failure."""
+    if not condition:
+        (pytest.fail if CI else pytest.skip)(why)
+
+
+def login(client, email: str, password: str = PASSWORD):
+    return client.post("/login", data={"email": email, "password": password})
