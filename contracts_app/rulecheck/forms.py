@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..choices import options
@@ -62,6 +62,11 @@ def _party(prefix: str, label):
 
 
 class RulesCheckForm(FlaskForm):
+    # What the buttons ask for, the facts the form has no field for (kept from an import), and the scenario.
+    action = HiddenField(default="assess")
+    extra_facts = HiddenField()
+    scenario_id = IntegerField(validators=[Optional()])
+    scenario_name = StringField(validators=[Optional(), Length(max=200)])
     reference_date = DateField(
         _l("Reference date"), validators=[DataRequired()],
         description=_l("When the value is estimated or the procurement starts; it selects the thresholds in force."),
@@ -151,6 +156,42 @@ class RulesCheckForm(FlaskForm):
     doc_protocol = Select(_l("Procurement protocol written"), choices=tri)
     doc_exemption = Select(_l("Exemption assessment written"), choices=tri)
     doc_coop_agreement = Select(_l("Written cooperation agreement"), choices=tri)
+
+
+class DayField(DateField):
+    """A date from an ``<input type="date">``; one that cannot be read gets the product's wording."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(_l("Enter a date as dd.mm.yyyy."))) from None
+
+
+class ThresholdPeriodForm(FlaskForm):
+    """A new threshold period (the service checks the figure, the key, the status and the dates)."""
+
+    key = StringField()
+    value_nok = StringField()
+    status = StringField()
+    effective_from = DayField(validators=[Optional()])
+    last_verified = DayField(validators=[Optional()])
+    source = StringField()
+    note = StringField()
+
+
+class ActivationForm(FlaskForm):
+    """Activating a pending period: its date, and its figure and source when it was announced without them."""
+
+    effective_from = DayField(validators=[Optional()])
+    value_nok = StringField()
+    source = StringField()
+
+
+class VerificationForm(FlaskForm):
+    """A legal reviewer's note of what they checked a figure or a law version against."""
+
+    note = StringField()
 
 
 class ScenarioForm(FlaskForm):

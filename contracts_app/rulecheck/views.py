@@ -21,7 +21,7 @@ from ..rules.thresholds import KEY_RULES
 from ..web import current_actor
 from . import services
 from .facts_form import facts_from_form, form_data_from_facts
-from .forms import ImportForm, RulesCheckForm, ScenarioForm
+from .forms import ActivationForm, ImportForm, RulesCheckForm, ScenarioForm, ThresholdPeriodForm, VerificationForm
 from .labels import threshold_name
 from .models import LawVersionPeriod, Scenario, ThresholdPeriod
 
@@ -52,7 +52,7 @@ def _assess(form: RulesCheckForm):
     """Build facts from the form and run the engine. Returns (facts, assessment or None, errors)."""
     entities = {str(e.id): e for e in _entities()}
     try:
-        extra = json.loads(request.form.get("extra_facts") or "{}")
+        extra = json.loads(form.extra_facts.data or "{}")
     except ValueError:
         extra = {}
     if not isinstance(extra, dict):
@@ -86,7 +86,7 @@ def index():
     engine_errors: list = []
     if request.method == "POST" and form.validate_on_submit():
         facts, assessment, engine_errors = _assess(form)
-        action = request.form.get("action", "assess")
+        action = form.action.data or "assess"
         if action == "export" and not engine_errors:
             return Response(
                 json.dumps(facts, ensure_ascii=False, indent=2), mimetype="application/json",
@@ -95,8 +95,8 @@ def index():
         if action == "save":
             try:
                 saved = services.save_scenario(
-                    session, name=request.form.get("scenario_name", ""), facts=facts, actor=current_actor(), now=clock.now(),
-                    scenario_id=request.form.get("scenario_id", type=int),
+                    session, name=form.scenario_name.data or "", facts=facts, actor=current_actor(), now=clock.now(),
+                    scenario_id=form.scenario_id.data,
                 )
             except ValidationFailed as exc:
                 session.rollback()
@@ -174,25 +174,14 @@ def export_scenario(scenario_id: int):
 @bp.route("/admin/thresholds", methods=["GET", "POST"])
 @requires(perm.can_manage_thresholds)
 def thresholds():
-    import datetime as dt
-
     session = get_session()
     errors: list[dict] = []
+    form = ThresholdPeriodForm()
     if request.method == "POST":
-        def _d(name):
-            value = request.form.get(name) or ""
-            try:
-                return dt.date.fromisoformat(value) if value else None
-            except ValueError:
-                errors.append({"path": name, "message": _("Enter a date as dd.mm.yyyy.")})
-                return None
-
-        data = {
-            "key": request.form.get("key"), "value_nok": request.form.get("value_nok"), "status": request.form.get("status"),
-            "effective_from": _d("effective_from"), "last_verified": _d("last_verified"),
-            "source": request.form.get("source"), "note": request.form.get("note"),
-        }
+        errors = _form_errors(form)
         if not errors:
+            data = {name: form[name].data for name in
+                    ("key", "value_nok", "status", "effective_from", "last_verified", "source", "note")}
             try:
                 services.add_period(session, data, actor=current_actor(), now=clock.now())
             except DomainError as exc:
@@ -221,6 +210,13 @@ def _thresholds_page(*, errors: list[dict] | None = None, form: str | None = Non
     ), 422 if errors else 200
 
 
+def _form_errors(form) -> list[dict]:
+    """The form's own errors (a date that cannot be read) in the page's shape: one per field, by name."""
+    if form.validate_on_submit():
+        return []
+    return [{"path": name, "message": str(message)} for name, messages in form.errors.items() for message in messages]
+
+
 def _refused(exc: DomainError, form: str):
     get_session().rollback()
     return _thresholds_page(errors=exc.errors or [{"path": "", "message": exc.message}], form=form)
@@ -229,18 +225,15 @@ def _refused(exc: DomainError, form: str):
 @bp.post("/admin/thresholds/<int:period_id>/activate")
 @requires(perm.can_manage_thresholds)
 def activate_threshold(period_id: int):
-    import datetime as dt
-
     session = get_session()
-    raw = request.form.get("effective_from") or ""
-    try:
-        start = dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return _thresholds_page(errors=[{"path": "effective_from", "message": _("Enter a date as dd.mm.yyyy.")}],
-                                form=f"activate-{period_id}")
+    form = ActivationForm()
+    errors = _form_errors(form)
+    if errors:
+        return _thresholds_page(errors=errors, form=f"activate-{period_id}")
+    start = form.effective_from.data
     try:
         period = services.activate(session, period_id, effective_from=start, actor=current_actor(), now=clock.now(),
-                                   value_nok=request.form.get("value_nok"), source=request.form.get("source"))
+                                   value_nok=form.value_nok.data, source=form.source.data)
     except (ValidationFailed, Conflict) as exc:
         return _refused(exc, f"activate-{period_id}")
     session.commit()
@@ -255,8 +248,11 @@ def activate_threshold(period_id: int):
 def verify_threshold(period_id: int):
     """A legal reviewer confirms a figure against the official text, with a note of what they read."""
     session = get_session()
+    form = VerificationForm()
+    if errors := _form_errors(form):
+        return _thresholds_page(errors=errors, form=f"verify-{period_id}")
     try:
-        period = services.verify(session, period_id, note=request.form.get("note") or "", actor=current_actor(), now=clock.now())
+        period = services.verify(session, period_id, note=form.note.data or "", actor=current_actor(), now=clock.now())
     except (ValidationFailed, Conflict) as exc:
         return _refused(exc, f"verify-{period_id}")
     session.commit()
@@ -271,8 +267,11 @@ def verify_threshold(period_id: int):
 def verify_law_version(law_id: int):
     """A legal reviewer confirms a version of the Act against the official text (Lovdata)."""
     session = get_session()
+    form = VerificationForm()
+    if errors := _form_errors(form):
+        return _thresholds_page(errors=errors, form=f"verify-law-{law_id}")
     try:
-        services.verify_law_version(session, law_id, note=request.form.get("note") or "", actor=current_actor(), now=clock.now())
+        services.verify_law_version(session, law_id, note=form.note.data or "", actor=current_actor(), now=clock.now())
     except (ValidationFailed, Conflict) as exc:
         return _refused(exc, f"verify-law-{law_id}")
     session.commit()
