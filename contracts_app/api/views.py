@@ -1,12 +1,21 @@
 """API routes. Each declares its access like the HTML views do."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
+from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
-from . import bp
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def _require_json_for_writes():
+    # Anonymous callers get the view's 401 first; logged-in callers must send JSON to change anything.
+    if current_user.is_authenticated and request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.is_json:
+        abort(415)
 
 
 @bp.get("/me")
