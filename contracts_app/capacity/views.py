@@ -80,9 +80,9 @@ def index():
     if unit is not None:
         ok = lambda f: None if f.errors else f.data  # noqa: E731 - an invalid filter is ignored (and shown)
         filters = queries.OfferFilters(
-            q=(ok(form.q) or "").strip(), kind=form.kind.data or "", level=form.level.data or "",
+            q=(ok(form.q) or "").strip(), kind=ok(form.kind) or "", level=ok(form.level) or "",
             municipality=(ok(form.municipality) or "").strip(), county=(ok(form.county) or "").strip(),
-            fmt=form.format.data or "", part_time=form.part_time.data == "1", start_from=ok(form.start_from),
+            fmt=ok(form.format) or "", part_time=form.part_time.data == "1", start_from=ok(form.start_from),
             start_to=ok(form.start_to), max_price=ok(form.max_price), min_seats=ok(form.min_seats),
             sort=form.sort.data or "start", page=page,
         )

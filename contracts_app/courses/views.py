@@ -28,11 +28,12 @@ def index():
     form = CourseSearchForm(request.args)
     form.validate()
     page = max(1, request.args.get("page", 1, type=int) or 1)
+    ok = lambda f: None if f.errors else f.data  # noqa: E731 - an invalid filter is ignored (and shown)
     stmt = queries.search(
-        q=(form.q.data or "").strip() if not form.q.errors else "", kind=form.kind.data or "",
-        level=form.level.data or "", municipality=(form.municipality.data or "").strip(), fmt=form.format.data or "",
-        part_time=bool(form.part_time.data), start_from=form.start_from.data, start_to=form.start_to.data,
-        min_free=form.min_free.data if not form.min_free.errors else None,
+        q=(ok(form.q) or "").strip(), kind=ok(form.kind) or "", level=ok(form.level) or "",
+        municipality=(ok(form.municipality) or "").strip(), fmt=ok(form.format) or "",
+        part_time=bool(form.part_time.data), start_from=ok(form.start_from), start_to=ok(form.start_to),
+        min_free=ok(form.min_free),
     )
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     courses = session.scalars(stmt.limit(queries.PAGE_SIZE).offset((page - 1) * queries.PAGE_SIZE)).all()

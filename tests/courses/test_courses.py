@@ -40,3 +40,12 @@ def test_course_rate_errors_show_on_the_rate_row_and_nothing_is_stored(client, d
     assert 'id="error-summary"' in text and (f'id="{field_id}"' in text)
     assert 'value="Nytt kurs"' in text
     assert db.scalar(select(func.count()).select_from(Course)) == before
+
+
+@pytest.mark.parametrize("path", ["/courses/", "/capacity"])
+@pytest.mark.parametrize("query", ["kind=bogus", "format=bogus", "level=Z9", "kind=bogus&format=bogus&level=x"])
+def test_an_unknown_filter_value_is_ignored_and_shown_not_a_500(client, world, path, query):
+    login(client, "advisor@test.no")
+    response = client.get(f"{path}?{query}")
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in response.get_data(as_text=True)
