@@ -106,6 +106,11 @@ def datetime(value: dt.datetime | None) -> str:
     return format_datetime(value, "dd.MM.yyyy HH:mm", tzinfo=_zone, locale=_NB)
 
 
+def clock_time(value: dt.time) -> str:
+    """A time of day: ``07:05``."""
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
 def period(start: dt.date | None, end: dt.date | None) -> str:
     """``01.01.2026–31.12.2026``; an open side is left empty (``01.01.2026–``)."""
     if start is None and end is None:

@@ -54,4 +54,5 @@ def init_app(app: Flask) -> None:
     app.request_class = Request
     formats.set_timezone(app.config["TIMEZONE"])
     app.jinja_env.filters.update(money=formats.money, number=formats.number, date=formats.date,
-                                 datetime=formats.datetime, period=formats.period, percent=formats.percent)
+                                 datetime=formats.datetime, period=formats.period, percent=formats.percent,
+                                 clock_time=formats.clock_time)

@@ -2,19 +2,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any, Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Enum, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
+from ..vocab import LabelledEnum
 
 
-class RunStatus(str, enum.Enum):
+class RunStatus(LabelledEnum):
     running = "running"  # claimed; the job is working (or its process died: see runner.STALE rule)
     succeeded = "succeeded"
     failed = "failed"  # the job raised; its transaction was rolled back; the same window may be claimed again
+
+    __labels__ = {"running": _l("running"), "succeeded": _l("succeeded"), "failed": _l("failed")}
 
 
 class JobRun(Base):

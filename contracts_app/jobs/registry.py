@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from . import agreements, budget_alerts, retention, split_watch
@@ -58,7 +59,7 @@ class Job:
     name: str
     func: Callable[[Session, dt.datetime], dict]
     schedule: Schedule
-    description: str
+    description: str  # a lazy translation: shown in the reader's language
 
 
 def _daily(h: int, m: int) -> Schedule:
@@ -67,25 +68,25 @@ def _daily(h: int, m: int) -> Schedule:
 
 JOBS: dict[str, Job] = {j.name: j for j in [
     Job("agreements.dates", agreements.date_transitions, _daily(0, 10),
-        "Agreements become active on their start date and expire after their end date."),
+        _l("Agreements become active on their start date and expire after their end date.")),
     Job("agreements.reminders", agreements.reminders, _daily(6, 0),
-        "Reminders 180, 90, 30 and 7 days before an agreement ends and 30 and 7 days before an option deadline."),
+        _l("Reminders 180, 90, 30 and 7 days before an agreement ends and 30 and 7 days before an option deadline.")),
     Job("capacity.offers", _capacity_expire, _daily(0, 5),
-        "Offers of free seats end after their request deadline or period (with their open requests)."),
+        _l("Offers of free seats end after their request deadline or period (with their open requests).")),
     Job("capacity.holds", _capacity_expire, Schedule(every_minutes=5),
-        "Holds and waiting-list offers that ran out are released; the waiting list moves on."),
+        _l("Holds and waiting-list offers that ran out are released; the waiting list moves on.")),
     Job("capacity.reminders", _capacity_remind, Schedule(every_minutes=60),
-        "A day before a hold runs out the provider is reminded to answer; a day before seats offered from a waiting list run out the requester is reminded to take them."),
+        _l("A day before a hold runs out the provider is reminded to answer; a day before seats offered from a waiting list run out the requester is reminded to take them.")),
     Job("budget.alerts", budget_alerts.run, Schedule(every_minutes=60),
-        "Budget owners are told when a budget passes its warning level or is forecast to run out within 60 days."),
+        _l("Budget owners are told when a budget passes its warning level or is forecast to run out within 60 days.")),
     Job("purchases.split_watch", split_watch.run, _daily(1, 30),
-        "Related purchases per buyer, supplier and need over 12 months, alerted at 80 % of the next threshold."),
+        _l("Related purchases per buyer, supplier and need over 12 months, alerted at 80 percent of the next threshold.")),
     Job("retention.anonymise", retention.run, _daily(3, 30),
-        "Participant references and consent data are anonymised a set number of months after the seat ended."),
+        _l("Participant references and consent data are anonymised a set number of months after the seat ended.")),
     Job("notifications.digest", _digest, _daily(7, 0),
-        "One e-mail a day per user with the notices they chose to get as a digest."),
+        _l("One e-mail a day per user with the notices they chose to get as a digest.")),
     Job("law.reassess", _law_reassess, Schedule(every_minutes=1),
-        "After a change of the law data, open agreements, requests and purchases are re-assessed once; legal reviewers are told which verdicts moved."),
+        _l("After a change of the law data, open agreements, requests and purchases are re-assessed once; legal reviewers are told which verdicts moved.")),
     Job("notifications.mailer", _mailer, Schedule(every_minutes=1),
-        "New notices become e-mails by each user's choice; the outbox is sent, failures retried with backoff."),
+        _l("New notices become e-mails by each user's choice; the outbox is sent, failures retried with backoff.")),
 ]}
