@@ -43,6 +43,12 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
     config_module.load(app, config, default_env=default_env)
     logging.basicConfig(level=logging.INFO if app.config["ENV"] != "testing" else logging.WARNING)
 
+    if app.config["PROXY_COUNT"]:  # the client's address (login throttle) and scheme as the proxies saw them
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
+
     db.init_app(app)
     access.init_app(app)
     i18n.init_app(app)
@@ -68,11 +74,8 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
 
         return layout_context()
 
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    from . import security_headers
+
+    security_headers.init_app(app)  # CSP, framing, HSTS in production, no-store on pages and downloads
 
     return app

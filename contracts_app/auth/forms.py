@@ -40,3 +40,26 @@ class UnitSwitchForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=lambda: options([("nb", "Norsk bokmål"), ("en", "English")]))
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=500)])
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=500)],
+        description=_l("At least 10 characters. A few uncommon words are easier to remember than symbols, and harder to guess."),
+    )
+    repeat = PasswordField(_l("Repeat the new password"), validators=[DataRequired(), Length(max=500)])
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=500)],
+        description=_l("At least 10 characters. A few uncommon words are easier to remember than symbols, and harder to guess."),
+    )
+    repeat = PasswordField(_l("Repeat the new password"), validators=[DataRequired(), Length(max=500)])
+
+
+class ConfirmForm(FlaskForm):
+    """A one-button action: only the CSRF token."""

@@ -46,6 +46,14 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column()
     last_login_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    # Copied into the session at login and compared on every request: raising it (logout, password change,
+    # deactivation, "log out everywhere") ends every session of the user at once.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # SHA-256 (hex) of the one outstanding password-reset token; the token itself is only in the e-mail.
+    # Cleared when it is used, so a link works once; a new link replaces the old one.
+    password_reset_hash: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    # The reset link stops working at this time.
+    password_reset_expires_at: Mapped[Optional[dt.datetime]] = mapped_column()
 
     # Every request needs the memberships and their units (active unit, roles): load them with the user.
     memberships: Mapped[list["Membership"]] = relationship(
@@ -104,18 +112,30 @@ class Membership(Base):
 
 
 class LoginThrottle(Base):
-    """Failed logins per login name, to slow down password guessing (also for names that do not exist)."""
+    """Login attempts counted per key, to slow down password guessing (also for names that do not exist).
+
+    Three kinds of row (see ``services.authenticate`` and docs/security.md, V2.2):
+    ``(login, address)`` — one account from one client address (the lock a user meets);
+    ``(login, "")`` — the account from everywhere (a slower limit; not applied at an address the account has
+    logged in from before); ``("", address)`` — one address over every account (password spraying).
+    Every attempt is counted *before* the password is checked, with one atomic insert-or-increment.
+    """
 
     __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("login", "address"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # The lower-cased login name that was tried.
-    login: Mapped[str] = mapped_column(String(200), unique=True)
-    # Failures since the last success or the last lock-out.
+    # The lower-cased login name that was tried; "" for a row that counts an address over every account.
+    login: Mapped[str] = mapped_column(String(200))
+    # The client address (an IPv6 address as its /64 network); "" for the account-wide row.
+    address: Mapped[str] = mapped_column(String(64), server_default="")
+    # Attempts in the current window not (yet) cleared by a success.
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    last_failure_at: Mapped[Optional[dt.datetime]] = mapped_column()
-    # While set and in the future, logins for this name are refused without checking the password.
-    locked_until: Mapped[Optional[dt.datetime]] = mapped_column()
+    # When the current window began (its first attempt); null = no window open. Attempts are refused while
+    # ``failures`` exceeds the key's limit and the window has not run out.
+    window_started_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    # Last successful login from this (login, address); such an address is exempt from the account-wide limit.
+    last_success_at: Mapped[Optional[dt.datetime]] = mapped_column()
 
     def __repr__(self) -> str:
-        return f"<LoginThrottle {self.login} failures={self.failures}>"
+        return f"<LoginThrottle {self.login!r} {self.address!r} failures={self.failures}>"

@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
-from ..errors import ValidationFailed
+from ..db import begin_write
+from ..errors import Conflict, ValidationFailed
 from ..organisations.models import Unit
-from .models import LoginThrottle, Membership, Role, User
+from . import strength, throttle
+from .models import Membership, Role, User
 
 _hasher = PasswordHasher()
 _dummy_hash: str | None = None
@@ -110,53 +114,181 @@ class LoginResult:
     error: str | None = None
 
 
-def authenticate(
-    session: Session, email: str, password: str, *, now: dt.datetime, max_failures: int, lockout_minutes: int
-) -> LoginResult:
-    """Check a login. Repeated failures for a login name lock it for a while, whether the name exists or not."""
-    login = normalise_login(email)
-    throttle = session.scalar(select(LoginThrottle).where(LoginThrottle.login == login))
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
-        return LoginResult(
-            None,
-            _(
-                "Too many failed attempts. Wait %(minutes)d minutes before you try again, or ask an administrator "
-                "to reset your password.",
-                minutes=minutes,
-            ),
-        )
-    user = session.scalar(select(User).where(User.email == login)) if login else None
-    ok = False
+def refusal_message(admission: throttle.Admission) -> str:
+    """What a refused attempt is told: how long to wait, and (for a lock on the account) whom to ask."""
+    minutes = max(1, int(admission.retry_after.total_seconds() // 60) + 1)
+    if admission.refused_by == "address":
+        return _("Too many failed logins from your network. Wait %(minutes)d minutes before you try again.",
+                 minutes=minutes)
+    return _(
+        "Too many failed attempts. Wait %(minutes)d minutes before you try again, or ask an administrator "
+        "to reset your password.",
+        minutes=minutes,
+    )
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """The one place a password is checked. An unknown user costs the same time (a dummy hash is checked)."""
     try:
-        ok = _hasher.verify(user.password_hash if user else _dummy(), password or "") and user is not None
+        return bool(_hasher.verify(user.password_hash if user else _dummy(), password or "")) and user is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
-    if ok and user.is_active:
-        if throttle:
-            throttle.failures = 0
-            throttle.locked_until = None
-        user.last_login_at = now
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        audit.record(session, Actor(user.id), "user.logged_in", user, at=now)
-        session.flush()
-        return LoginResult(user)
+        return False
 
-    if throttle is None:
-        throttle = LoginThrottle(login=login[:200], failures=0)
-        session.add(throttle)
-    throttle.failures += 1
-    throttle.last_failure_at = now
-    if throttle.failures >= max_failures:
-        throttle.locked_until = now + dt.timedelta(minutes=lockout_minutes)
-        throttle.failures = 0
-        audit.record(
-            session, audit.SYSTEM, "user.login_locked", None, at=now, object_type="login", object_id=login[:64]
-        )
+
+def authenticate(session: Session, admission: throttle.Admission, password: str, *, now: dt.datetime) -> LoginResult:
+    """Check the password of an attempt the throttle admitted (``throttle.admit``, committed by the caller
+    first). A success clears the throttle's pair and is audited; a failure stays counted."""
+    if not admission.allowed:
+        return LoginResult(None, refusal_message(admission))
+    login = admission.login
+    user = session.scalar(select(User).where(User.email == login)) if login else None
+    if not (verify_password(user, password) and user.is_active):
+        return LoginResult(None, _("Wrong e-mail address or password."))
+    begin_write(session)
+    throttle.record_success(session, admission, now=now)
+    user.last_login_at = now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    audit.record(session, Actor(user.id), "user.logged_in", user, at=now, after={"address": admission.address})
     session.flush()
-    return LoginResult(None, _("Wrong e-mail address or password."))
+    return LoginResult(user)
 
+
+# --- sessions and passwords ---------------------------------------------------------------------------------
+
+
+def end_sessions(session: Session, user: User, *, actor: Actor, now: dt.datetime, reason: str) -> None:
+    """End every session of the user: the session generation every request compares goes up by one."""
+    user.session_generation = (user.session_generation or 0) + 1
+    session.flush()
+    audit.record(session, actor, "user.sessions_ended", user, at=now, after={"reason": reason})
+
+
+def check_new_password(user: User, password: str, repeat: str | None = None) -> list[dict]:
+    """Field errors for a new password chosen by the user: length, the repetition, and zxcvbn's estimate."""
+    errors = []
+    problem = check_password_rules(password)
+    if problem:
+        errors.append({"path": "password", "message": problem})
+    else:
+        advice = strength.weakness(password, [user.email, *user.email.split("@")[0].split("."), *user.name.split()])
+        if advice is not None:
+            errors.append({"path": "password", "message": " ".join(
+                [_("This password is too easy to guess.")] + advice)})
+    if repeat is not None and repeat != password:
+        errors.append({"path": "repeat", "message": _("The two passwords are not the same.")})
+    return errors
+
+
+def _set_password(session: Session, user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.password_reset_hash = None
+    user.password_reset_expires_at = None
+    throttle.unlock(session, user.email)
+
+
+def change_password(
+    session: Session, user: User, *, current: str, new: str, repeat: str, now: dt.datetime
+) -> None:
+    """The user changes their own password: the current one first, then the rules. Every session of the user
+    ends (the caller starts a new one for this browser)."""
+    if not verify_password(user, current):
+        raise ValidationFailed(_("The password was not changed."),
+                               errors=[{"path": "current", "message": _("This is not your current password.")}])
+    errors = check_new_password(user, new, repeat)
+    if errors:
+        raise ValidationFailed(_("The password was not changed."), errors=errors)
+    _set_password(session, user, new)
+    audit.record(session, Actor(user.id), "user.password_changed", user, at=now)
+    end_sessions(session, user, actor=Actor(user.id), now=now, reason="password_changed")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def send_password_reset(
+    session: Session, user: User, *, actor: Actor, now: dt.datetime, valid_for: dt.timedelta, base_url: str,
+    default_locale: str,
+) -> None:
+    """An administrator sends the user a one-time link to choose a new password. Only the link's SHA-256 is
+    stored; a new link replaces an unused one. The e-mail goes through the outbox in the user's language."""
+    from ..notifications import email
+
+    if not user.is_active:
+        raise Conflict(_("%(name)s is deactivated. Reactivate the user before you send a reset link.", name=user.name))
+    token = secrets.token_urlsafe(32)
+    user.password_reset_hash = token_hash(token)
+    user.password_reset_expires_at = now + valid_for
+    session.flush()
+    locale = user.locale if user.locale in ("nb", "en") else default_locale
+    with force_locale(locale):
+        hours = int(valid_for.total_seconds() // 3600)
+        subject = _("Course portal: choose a new password")
+        body = "\n".join([
+            _("Hello %(name)s,", name=user.name), "",
+            _("An administrator has sent you a link to choose a new password for the course portal:"), "",
+            base_url.rstrip("/") + "/reset-password/" + token, "",
+            _("The link works once, for %(hours)d hours. If you did not expect it, tell your administrator.", hours=hours),
+        ]) + "\n"
+    email.enqueue(session, user, subject, body, locale=locale,
+                  dedupe_key=f"password_reset:{user.id}:{user.password_reset_hash[:16]}", now=now)
+    audit.record(session, actor, "user.password_reset_sent", user, at=now,
+                 after={"expires_at": user.password_reset_expires_at})
+
+
+def user_for_reset_token(session: Session, token: str, *, now: dt.datetime) -> User | None:
+    """The user a reset link belongs to while it is unused and unexpired; None otherwise (the page says so)."""
+    if not token or len(token) > 200:
+        return None
+    user = session.scalar(select(User).where(User.password_reset_hash == token_hash(token)))
+    if user is None or not user.is_active or user.password_reset_expires_at is None or user.password_reset_expires_at <= now:
+        return None
+    return user
+
+
+def reset_password(session: Session, token: str, *, new: str, repeat: str, now: dt.datetime) -> User:
+    """Choose a new password with a reset link: the link is used up, the login unlocked, every session ended."""
+    user = user_for_reset_token(session, token, now=now)
+    if user is None:
+        raise Conflict(_("This link to choose a new password has expired or has already been used."))
+    errors = check_new_password(user, new, repeat)
+    if errors:
+        raise ValidationFailed(_("The password was not changed."), errors=errors)
+    _set_password(session, user, new)
+    audit.record(session, Actor(user.id), "user.password_reset", user, at=now)
+    end_sessions(session, user, actor=Actor(user.id), now=now, reason="password_reset")
+    return user
+
+
+# --- account administration -----------------------------------------------------------------------------------
+
+
+def set_active(session: Session, user: User, active: bool, *, actor: Actor, now: dt.datetime) -> None:
+    """Deactivate (every session ends; logins are refused) or reactivate a user. Not oneself."""
+    if actor.user_id == user.id and not active:
+        raise Conflict(_("You cannot deactivate your own account."))
+    if user.is_active == active:
+        return
+    user.is_active = active
+    session.flush()
+    audit.record(session, actor, "user.activated" if active else "user.deactivated", user, at=now,
+                 before={"is_active": not active}, after={"is_active": active})
+    if not active:
+        user.password_reset_hash = None
+        user.password_reset_expires_at = None
+        end_sessions(session, user, actor=actor, now=now, reason="deactivated")
+
+
+def unlock_login(session: Session, user: User, *, actor: Actor, now: dt.datetime) -> int:
+    """An administrator opens the throttle's locks on the user's login name."""
+    opened = throttle.unlock(session, user.email)
+    audit.record(session, actor, "user.login_unlocked", user, at=now, after={"counters": opened})
+    return opened
+
+
+def log_out_everywhere(session: Session, user: User, *, actor: Actor, now: dt.datetime) -> None:
+    end_sessions(session, user, actor=actor, now=now, reason="administrator")
 
 
 def set_locale(session: Session, user: User, locale: str) -> None:

@@ -1,22 +1,25 @@
 """Login, logout, the active unit, the interface language, and the user admin pages."""
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from .. import clock
 from ..choices import options
 from ..db import get_session
 from ..organisations.models import Unit
-from ..web import current_actor, save_form
+from ..web import current_actor, run_action, save_form
+from . import access, throttle
 from . import permissions as perm
 from . import services
 from .access import public, requires
-from .forms import LanguageForm, LoginForm, MembershipForm, UnitSwitchForm, UserForm
+from .forms import (ConfirmForm, LanguageForm, LoginForm, MembershipForm, PasswordChangeForm, PasswordResetForm,
+                    UnitSwitchForm, UserForm)
 from .models import Membership, Role, User
 
 bp = Blueprint("auth", __name__)
@@ -42,37 +45,73 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     error = None
+    status = 200
     if form.validate_on_submit():
-        result = services.authenticate(
-            db,
-            form.email.data,
-            form.password.data,
-            now=clock.now(),
-            max_failures=int(current_app.config["LOGIN_MAX_FAILURES"]),
-            lockout_minutes=int(current_app.config["LOGIN_LOCKOUT_MINUTES"]),
+        # Count the attempt and commit the count before the password is checked: of many attempts at once, only
+        # those within the limits reach the hash (docs/security.md, V2.2).
+        admission = throttle.admit(
+            db, services.normalise_login(form.email.data), throttle.client_address(request.remote_addr),
+            limits=throttle.Limits.from_settings(current_app.config), now=clock.now(),
         )
-        db.commit()  # failures are counted even when the login is refused
+        db.commit()
+        result = services.authenticate(db, admission, form.password.data, now=clock.now())
+        db.commit()
         if result.user is not None:
-            session.clear()
-            login_user(result.user)
-            if result.user.locale:
-                session["locale"] = result.user.locale
+            access.start_session(result.user)
             return redirect(_safe_next(form.next.data) or url_for("home.index"))
-        error = result.error
-    status = 200 if request.method == "GET" else (401 if error else 422 if form.errors else 200)
+        error, status = result.error, (401 if admission.allowed else 429)
+    elif form.errors:
+        status = 422
     return render_template("auth/login.html", form=form, error=error), status
 
 
 @bp.post("/logout")
 @requires(perm.authenticated)
 def logout():
+    db = get_session()
+    services.end_sessions(db, current_user, actor=current_actor(), now=clock.now(), reason="logout")
+    db.commit()
     logout_user()
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    access.forget_session()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires(perm.authenticated)
+def change_password():
+    db = get_session()
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        done = save_form(form, lambda: services.change_password(
+            db, user, current=form.current.data, new=form.password.data, repeat=form.repeat.data, now=clock.now()
+        ) or True)
+        if done:
+            access.start_session(user)  # every other session has ended; this browser carries on
+            flash(_("Your password was changed. You were logged out everywhere else."), "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/password_change.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    db = get_session()
+    user = services.user_for_reset_token(db, token, now=clock.now())
+    if user is None:
+        return render_template("auth/reset_invalid.html"), 410
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        done = save_form(form, lambda: services.reset_password(
+            db, token, new=form.password.data, repeat=form.repeat.data, now=clock.now()))
+        if done is not None:
+            if current_user.is_authenticated:
+                logout_user()
+            access.forget_session()
+            flash(_("Your new password is saved. Log in with it."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/password_reset.html", form=form, target=user), 422 if form.errors else 200
 
 
 @bp.post("/active-unit")
@@ -150,7 +189,9 @@ def user(user_id: int):
         if added is not None:
             flash(_("The role was added."), "success")
             return redirect(url_for(".user", user_id=target.id))
-    return render_template("auth/user.html", target=target, form=form), 422 if form.errors else 200
+    locked = throttle.is_locked(db, target.email, limits=throttle.Limits.from_settings(current_app.config), now=clock.now())
+    return render_template("auth/user.html", target=target, form=form, locked=locked,
+                           confirm=ConfirmForm()), 422 if form.errors else 200
 
 
 @bp.post("/admin/users/<int:user_id>/memberships/<int:membership_id>/delete")
@@ -164,3 +205,51 @@ def remove_membership(user_id: int, membership_id: int):
     db.commit()
     flash(_("The role was removed."), "success")
     return redirect(url_for(".user", user_id=user_id))
+
+
+def _account_action(user_id: int, action, success: str):
+    """A one-button administration of a user: load (404) → the form (CSRF) → one service → commit → back."""
+    db = get_session()
+    target = db.get(User, user_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    run_action(lambda: action(db, target), success % {"name": target.name})
+    return redirect(url_for(".user", user_id=target.id))
+
+
+@bp.post("/admin/users/<int:user_id>/deactivate")
+@requires(perm.can_manage_users)
+def deactivate_user(user_id: int):
+    return _account_action(user_id, lambda db, u: services.set_active(
+        db, u, False, actor=current_actor(), now=clock.now()), _("%(name)s is deactivated and logged out everywhere."))
+
+
+@bp.post("/admin/users/<int:user_id>/reactivate")
+@requires(perm.can_manage_users)
+def reactivate_user(user_id: int):
+    return _account_action(user_id, lambda db, u: services.set_active(
+        db, u, True, actor=current_actor(), now=clock.now()), _("%(name)s can log in again."))
+
+
+@bp.post("/admin/users/<int:user_id>/unlock")
+@requires(perm.can_manage_users)
+def unlock_user(user_id: int):
+    return _account_action(user_id, lambda db, u: services.unlock_login(
+        db, u, actor=current_actor(), now=clock.now()), _("The login of %(name)s is unlocked."))
+
+
+@bp.post("/admin/users/<int:user_id>/logout-everywhere")
+@requires(perm.can_manage_users)
+def end_user_sessions(user_id: int):
+    return _account_action(user_id, lambda db, u: services.log_out_everywhere(
+        db, u, actor=current_actor(), now=clock.now()), _("%(name)s is logged out everywhere."))
+
+
+@bp.post("/admin/users/<int:user_id>/send-reset")
+@requires(perm.can_manage_users)
+def send_password_reset(user_id: int):
+    cfg = current_app.config
+    return _account_action(user_id, lambda db, u: services.send_password_reset(
+        db, u, actor=current_actor(), now=clock.now(), valid_for=dt.timedelta(hours=int(cfg["PASSWORD_RESET_HOURS"])),
+        base_url=cfg["BASE_URL"], default_locale=cfg["DEFAULT_LOCALE"],
+    ), _("A link to choose a new password is on its way to %(name)s."))

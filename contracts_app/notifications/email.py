@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import smtplib
 import ssl
 from collections import defaultdict
@@ -89,10 +90,21 @@ def _footer() -> str:
                          url=_url("/settings/notifications"))
 
 
+_HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+
+
+def header_text(value: str) -> str:
+    """A subject or display name as one header line: line breaks and other control characters (a decline reason
+    typed over two lines) become one space. A header with CR/LF is refused by the e-mail library, and a message
+    that cannot be built is retried until it fails for good."""
+    return " ".join(_HEADER_BREAKS.sub(" ", value or "").split())
+
+
 def enqueue(session: Session, user: User, subject: str, body: str, *, locale: str, dedupe_key: str, now: dt.datetime) -> bool:
     """Put one e-mail in the outbox unless a message with this key exists. Returns whether it was added."""
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None:
         return False
+    subject = header_text(subject)
     session.add(OutboxMessage(user_id=user.id, to_address=user.email, subject=subject[:300], body=body, locale=locale,
                               dedupe_key=dedupe_key[:200], status=OutboxStatus.queued, attempts=0, next_attempt_at=now,
                               created_at=now))
@@ -188,9 +200,10 @@ def message_id(dedupe_key: str, sender: str) -> str:
 
 def build(msg: OutboxMessage, sender: str, now: dt.datetime) -> EmailMessage:
     m = EmailMessage()
-    m["From"] = sender
-    m["To"] = msg.to_address
-    m["Subject"] = msg.subject
+    # Cleaned here too: rows queued before enqueue cleaned subjects, and a display name in CONTRACTS_SMTP_FROM.
+    m["From"] = header_text(sender)
+    m["To"] = header_text(msg.to_address)
+    m["Subject"] = header_text(msg.subject)
     m["Date"] = format_datetime(msg.created_at)
     m["Message-ID"] = message_id(msg.dedupe_key, sender)
     m["Auto-Submitted"] = "auto-generated"

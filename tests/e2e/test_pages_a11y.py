@@ -41,6 +41,9 @@ def test_rules_check_shows_the_verdict_live_and_is_accessible(page, live_server,
         ("budsjett.fjordvik@demo.no", "/settings/notifications"),
         ("admin@demo.no", "/admin/jobs"),
         ("admin@demo.no", "/admin/outbox"),
+        ("admin@demo.no", "/admin/users/1"),
+        ("budsjett.fjordvik@demo.no", "/account/password"),
+        ("budsjett.fjordvik@demo.no", "/reset-password/not-a-token"),
     ],
 )
 def test_working_pages_are_accessible(page, live_server, axe, email, path):
