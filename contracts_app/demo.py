@@ -302,9 +302,10 @@ def _load_agreements(session: Session, units: dict[str, Unit], year: int, now: d
         if sign:
             agreement_services.approve(session, a.id, reviewer_verdict=None, reasoning=None,
                                        note="Vilkårene for samarbeid mellom oppdragsgivere er dokumentert.", actor=reviewer, now=now, today=today)
-            for party in a.parties:
+            for party in a.parties:  # each party signs for itself: Nav's budget owner for the Nav office
+                signer = actor("budsjett.fjordvik@demo.no", nav_key) if party.unit_id == units[nav_key].id else drafter
                 agreement_services.record_signature(session, a.id, party_id=party.id, signer_name="Demo Leder", signer_role="Enhetsleder",
-                                                    signed_on=today, actor=drafter, now=now, today=today)
+                                                    signed_on=today, actor=signer, now=now, today=today)
         created["agreements"] += 1
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField,
+)
 from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -65,6 +67,11 @@ class StepForm(FlaskForm):
 class PartiesForm(StepForm):
     kind = SelectField(_l("Kind of agreement"), choices=kind_choices)
     parties = FieldList(FormField(PartyForm), min_entries=2, max_entries=10)
+    # the service checks each unit against the buying parties; the choices are the registered units
+    covered_unit_ids = SelectMultipleField(
+        _l("Further units covered"), coerce=int, validate_choice=False,
+        description=_l("Units beyond the parties' own whose purchases the agreement covers, e.g. the Nav offices a "
+                       "county-wide agreement is for. Each must belong to a party that buys under the agreement."))
 
 
 def measure_choices():
@@ -171,7 +178,8 @@ class SignatureForm(FlaskForm):
     signer_name = StringField(_l("Signed by"), validators=[DataRequired(), Length(max=200)])
     signer_role = StringField(_l("Signer's role"), validators=[DataRequired(), Length(max=200)])
     signed_on = DateField(_l("Date signed"), validators=[DataRequired()])
-    pdf = FileField(_l("Signed PDF (optional)"))
+    pdf = FileField(_l("Signed PDF"), description=_l(
+        "Optional when you sign for your own unit's party; required when you record another party's signature on paper."))
 
 
 class TerminateForm(FlaskForm):

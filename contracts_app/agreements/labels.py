@@ -17,7 +17,7 @@ SECTIONS = {
     "general": _l("General"),
 }
 FIELDS = {
-    "kind": _l("Kind"), "title": _l("Title"), "subject": _l("Subject"), "cpv_codes": _l("CPV codes"),
+    "kind": _l("Kind"), "covered_unit_ids": _l("Further units covered"), "title": _l("Title"), "subject": _l("Subject"), "cpv_codes": _l("CPV codes"),
     "measure_code": _l("Nav measure"), "procurement_case_ref": _l("Procurement case number"),
     "procurement_notice_ref": _l("Notice reference"), "parent_id": _l("Made under the agreement"), "start_date": _l("Start date"), "end_date": _l("End date"),
     "option_scheme": _l("Options"), "option_plan": _l("Option lengths (months)"), "max_duration_months": _l("Maximum duration (months)"),

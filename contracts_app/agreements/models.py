@@ -42,6 +42,15 @@ class PartyRole(LabelledEnum):
     __labels__ = {"partner": _l("Partner"), "buyer": _l("Buyer"), "supplier": _l("Supplier")}
 
 
+class SignatureMethod(LabelledEnum):
+    """How a signature came into the portal (``agreement_signature.method``)."""
+
+    own_side = "own_side"  # recorded by a member of the unit acting for the party
+    on_paper = "on_paper"  # recorded for the party by a legal reviewer or an administrator, with the signed PDF
+
+    __labels__ = {"own_side": _l("recorded by the party itself"), "on_paper": _l("signed on paper, recorded by")}
+
+
 class ReviewDecisionKind(LabelledEnum):
     changes_requested = "changes_requested"
     approved = "approved"
@@ -133,6 +142,13 @@ class Agreement(Base):
         back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementOption.sequence"
     )
     parent: Mapped[Optional["Agreement"]] = relationship(remote_side=[id])
+    covered: Mapped[list["AgreementCoveredUnit"]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementCoveredUnit.unit_id", lazy="selectin"
+    )
+
+    @property
+    def covered_unit_ids(self) -> list[int]:
+        return [c.unit_id for c in self.covered]
 
     def __repr__(self) -> str:
         return f"<Agreement {self.id} {self.kind.value} {self.status.value} v{self.version} {self.title!r}>"
@@ -182,6 +198,23 @@ class AgreementParty(Base):
 
     def __repr__(self) -> str:
         return f"<AgreementParty {self.id} agreement={self.agreement_id} {self.org_number} {self.role}>"
+
+
+class AgreementCoveredUnit(Base):
+    """A unit, beyond the parties' acting units, whose purchases the agreement covers: a county-wide agreement of the
+    State can name the Nav offices that buy under it. The unit belongs to a buying party's legal person."""
+
+    __tablename__ = "agreement_covered_unit"
+
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True)
+    # Indexed on its own: coverage and visibility ask "which agreements cover this unit".
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True, index=True)
+
+    agreement: Mapped[Agreement] = relationship(back_populates="covered")
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<AgreementCoveredUnit agreement={self.agreement_id} unit={self.unit_id}>"
 
 
 class AgreementVersion(Base):
@@ -305,8 +338,11 @@ class AgreementSignature(Base):
     pdf_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column()
+    # own_side: recorded by the unit acting for the party; on_paper: by a legal reviewer or administrator (PDF required).
+    method: Mapped[SignatureMethod] = mapped_column(_enum(SignatureMethod, "signature_method", 20), default=SignatureMethod.own_side)
 
     party: Mapped[AgreementParty] = relationship()
+    recorded_by: Mapped["User"] = relationship()  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<AgreementSignature agreement={self.agreement_id} party={self.party_id} {self.signed_on}>"

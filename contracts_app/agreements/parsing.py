@@ -199,12 +199,13 @@ def parse_new_draft(session: Session, data: dict[str, Any], errors: list[dict]) 
 # --- wizard steps -------------------------------------------------------------------------------------------
 
 
-def _parent(session: Session, a: Agreement, raw: Any, errors: list[dict]) -> int | None:
-    """A call-off is made under a framework or purchase agreement that is signed or active; other kinds have none."""
+def _parent(session: Session, a: Agreement, raw: Any, errors: list[dict], visible) -> int | None:
+    """A call-off is made under a framework or purchase agreement that is signed or active; other kinds have none.
+    One the user may not see is answered exactly as one that does not exist (nothing tells them it is there)."""
     if a.kind != AgreementKind.call_off:
         return None
     parent = session.get(Agreement, int(raw)) if str(raw or "").isdigit() else None
-    if parent is None:
+    if parent is None or not visible(parent):
         errors.append({"path": "parent_id", "message": _("Choose the agreement this order is made under.")})
         return None
     if parent.id == a.id or parent.kind != AgreementKind.procurement or parent.status not in IN_FORCE:
@@ -213,8 +214,39 @@ def _parent(session: Session, a: Agreement, raw: Any, errors: list[dict]) -> int
     return parent.id
 
 
-def parse_step(session: Session, a: Agreement, step: str, data: dict[str, Any], errors: list[dict]) -> tuple[dict[str, Any], list | None]:
-    """Validated agreement-level values for the step, and the parties (parsed rows, or party-level values)."""
+def parse_covered_units(session: Session, raw: Any, parties: list[dict[str, Any]], errors: list[dict]) -> list[int]:
+    """The further units whose purchases the agreement covers: each must belong to the legal person of a party that
+    buys under it (a Nav office through either of its two legal persons)."""
+    from .access import BUYING_ROLES
+
+    ids = []
+    for value in raw if isinstance(raw, (list, tuple)) else [raw] if raw not in (None, "") else []:
+        if not str(value).isdigit():
+            errors.append({"path": "covered_unit_ids", "message": _("Unknown unit.")})
+            continue
+        ids.append(int(value))
+    buying = {p.get("legal_entity_id") for p in parties if p.get("role") in BUYING_ROLES and p.get("legal_entity_id")}
+    acting = {p.get("unit_id") for p in parties if p.get("unit_id")}
+    out = []
+    for unit_id in sorted(set(ids)):
+        unit = session.get(Unit, unit_id)
+        if unit is None:
+            errors.append({"path": "covered_unit_ids", "message": _("Unknown unit.")})
+        elif unit.id in acting:
+            continue  # a party's acting unit is covered anyway
+        elif not {unit.legal_entity_id, unit.municipal_entity_id} & buying:
+            errors.append({"path": "covered_unit_ids", "message": _(
+                "%(unit)s does not belong to a party that buys under the agreement: only units of a buying party's "
+                "legal person can be covered.", unit=unit.name)})
+        else:
+            out.append(unit.id)
+    return out
+
+
+def parse_step(session: Session, a: Agreement, step: str, data: dict[str, Any], errors: list[dict], *,
+               visible) -> tuple[dict[str, Any], list | None]:
+    """Validated agreement-level values for the step, and the parties (parsed rows, or party-level values).
+    ``visible(agreement)`` says whether the acting user may see another agreement (a call-off's parent)."""
     values: dict[str, Any] = {}
     parties = None
     if step == "parties":
@@ -224,6 +256,9 @@ def parse_step(session: Session, a: Agreement, step: str, data: dict[str, Any], 
             errors.append({"path": "kind", "message": _("Choose the kind of agreement.")})
             values["kind"] = a.kind
         parties = parse_parties(session, list(data.get("parties") or []), values["kind"], errors)
+        # checked on every save of the parties, also when the list is not sent: a party may have left
+        raw = data["covered_unit_ids"] if "covered_unit_ids" in data else a.covered_unit_ids
+        values["covered_unit_ids"] = parse_covered_units(session, raw, parties, errors)
     elif step == "subject":
         values["title"] = _text(data.get("title"), 200)
         if not values["title"]:
@@ -240,7 +275,7 @@ def parse_step(session: Session, a: Agreement, step: str, data: dict[str, Any], 
         values["measure_code"] = _text(data.get("measure_code"), 80)
         values["procurement_case_ref"] = _text(data.get("procurement_case_ref"), 80)
         values["procurement_notice_ref"] = _text(data.get("procurement_notice_ref"), 80)
-        values["parent_id"] = _parent(session, a, data.get("parent_id"), errors)
+        values["parent_id"] = _parent(session, a, data.get("parent_id"), errors, visible)
     elif step == "period":
         start = _date(data.get("start_date"), "start_date", errors)
         end = _date(data.get("end_date"), "end_date", errors)

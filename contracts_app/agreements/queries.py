@@ -10,21 +10,21 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, bindparam, func, or_, select
+from sqlalchemy import Boolean, Date, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from .. import audit
 from ..auth.permissions import Principal
 from ..errors import NotFound
 from ..money import round_money
-from ..organisations.models import Unit
+from ..organisations.models import Side, Unit, UnitKind
 from ..pagination import Page, paginate
 from ..purchases.models import PurchaseStatus, SeatPurchase
 from ..rules.dates import add_months
-from .access import visible_condition
+from .access import BUYING_ROLES, SUPPLYING_ROLES, involved, visible_condition
 from .diff import diff
 from .models import (
-    Agreement, AgreementDocument, AgreementKind, AgreementOption, AgreementParty, AgreementSignature, AgreementVersion, ReviewComment,
+    Agreement, AgreementCoveredUnit, AgreementDocument, AgreementKind, AgreementOption, AgreementParty, AgreementSignature, AgreementVersion, ReviewComment,
     ReviewDecision, ReviewDecisionKind,
 )
 from .states import IN_FORCE, AgreementStatus
@@ -35,7 +35,7 @@ SECTIONS = ("parties", "subject", "period", "value", "cooperation", "general")
 
 # Fields each wizard step writes (agreement-level); parties are handled separately.
 STEP_FIELDS = {
-    "parties": ["kind"],
+    "parties": ["kind", "covered_unit_ids"],
     "subject": ["title", "subject", "cpv_codes", "measure_code", "procurement_case_ref", "procurement_notice_ref", "parent_id"],
     "period": ["start_date", "end_date", "option_scheme", "option_plan", "max_duration_months"],
     "value": ["estimated_value", "options_value", "price_terms"],
@@ -194,7 +194,9 @@ def comment_threads(session: Session, agreement_id: int) -> dict[str, list[Revie
 
 
 def signatures(session: Session, agreement_id: int) -> list[AgreementSignature]:
-    return session.scalars(select(AgreementSignature).where(AgreementSignature.agreement_id == agreement_id).order_by(AgreementSignature.id)).all()
+    """The signatures with who recorded them (one statement for all the recorders)."""
+    return session.scalars(select(AgreementSignature).where(AgreementSignature.agreement_id == agreement_id).order_by(AgreementSignature.id)
+                           .options(selectinload(AgreementSignature.recorded_by))).all()
 
 
 def documents_of(session: Session, agreement_id: int) -> list[AgreementDocument]:
@@ -228,19 +230,34 @@ def max_end(a: Agreement) -> dt.date | None:
 
 @functools.cache
 def _covering_statement():
-    """Built once: every seat purchase asks, and building the two-alias join costs more than running it."""
+    """Built once: every seat purchase asks, and building the two-alias join costs more than running it.
+
+    ``buyer`` is a party that buys under the agreement and that the buying unit acts for — or, when the agreement
+    lists the buying unit as covered, any buying party of the buying unit's legal person; ``provider`` is a party
+    that supplies under it and that the providing unit acts for. A unit acts for a party when it is the party's
+    acting unit, or when the party names no unit and the unit (not a Nav office) belongs to its legal person
+    (:func:`.access.acts_for`). The two are different legal persons."""
     buyer, provider = aliased(AgreementParty), aliased(AgreementParty)
     on = bindparam("on", type_=Date)
+
+    def acting(party, who: str):
+        return and_(
+            party.legal_entity_id == bindparam(f"{who}_entity"),
+            or_(party.unit_id == bindparam(f"{who}_unit"), and_(party.unit_id.is_(None), bindparam(f"{who}_wide", type_=Boolean))),
+        )
+
+    listed = exists().where(AgreementCoveredUnit.agreement_id == Agreement.id, AgreementCoveredUnit.unit_id == bindparam("buyer_unit"))
     return (
         select(Agreement)
         .join(buyer, buyer.agreement_id == Agreement.id)
         .join(provider, provider.agreement_id == Agreement.id)
         .where(
             Agreement.status.in_([S.signed, S.active]),
-            buyer.legal_entity_id == bindparam("buyer"),
-            provider.legal_entity_id == bindparam("provider"),
-            # Two parties: within one legal person a purchase is an internal order, not one under an agreement
-            # the legal person has with others (both aliases would otherwise match its one party row).
+            buyer.role.in_(BUYING_ROLES),
+            or_(acting(buyer, "buyer"), and_(buyer.legal_entity_id == bindparam("buyer_entity"), listed)),
+            provider.role.in_(SUPPLYING_ROLES),
+            acting(provider, "provider"),
+            # Two legal persons: within one a purchase is an internal order, not one under an agreement it has with others.
             buyer.legal_entity_id != provider.legal_entity_id,
             Agreement.start_date <= on,
             Agreement.end_date >= on,
@@ -250,12 +267,21 @@ def _covering_statement():
     )
 
 
-def covering_agreement(session, *, buyer_entity_id: int, provider_entity_id: int, on: dt.date) -> "Agreement | None":
-    """The agreement under which `buyer_entity_id` may buy seats from `provider_entity_id` on date `on`:
-    status signed/active, both legal entities are parties, `on` within start..end (incl. exercised options).
-    None when there is none (always within one legal person: an internal order). Picks the one ending last if
-    several."""
-    return session.scalars(_covering_statement(), {"buyer": buyer_entity_id, "provider": provider_entity_id, "on": on}).first()
+def _covering_params(buyer: Unit, side: Side | None, provider: Unit, on: dt.date) -> dict[str, Any]:
+    return {
+        "buyer_unit": buyer.id, "buyer_entity": buyer.entity_for_side(side).id, "buyer_wide": buyer.kind != UnitKind.nav_office,
+        "provider_unit": provider.id, "provider_entity": provider.legal_entity_id, "provider_wide": provider.kind != UnitKind.nav_office,
+        "on": on,
+    }
+
+
+def covering_agreement(session, *, buyer: Unit, side: Side | None, provider: Unit, on: dt.date) -> "Agreement | None":
+    """The agreement a purchase by ``buyer`` (acting for its legal person on ``side``) from ``provider`` is made under
+    on date ``on``: signed/active, ``on`` within start..end (incl. exercised options), the buying unit acting for a
+    buying party or listed as covered, and the providing unit acting for a supplying party. Never an agreement only
+    another unit of the same legal person is party to (two Nav offices are both the State). None when there is none
+    (always within one legal person: an internal order). Picks the one ending last if several."""
+    return session.scalars(_covering_statement(), _covering_params(buyer, side, provider, on)).first()
 
 
 @functools.cache
@@ -263,18 +289,25 @@ def _covering_id_statement():
     return _covering_statement().with_only_columns(Agreement.id)
 
 
-def covering_agreement_id(session, *, buyer_entity_id: int, provider_entity_id: int, on: dt.date) -> int | None:
+def covering_agreement_id(session, *, buyer: Unit, side: Side | None, provider: Unit, on: dt.date) -> int | None:
     """:func:`covering_agreement`'s id only: what a purchase records, without loading the agreement and its parties."""
-    return session.scalar(_covering_id_statement(), {"buyer": buyer_entity_id, "provider": provider_entity_id, "on": on})
+    return session.scalar(_covering_id_statement(), _covering_params(buyer, side, provider, on))
 
 
-def purchases_under(session: Session, agreement_id: int, *, limit: int = 100) -> list[SeatPurchase]:
+def purchases_under(session: Session, agreement_id: int, *, buyer_unit_id: int | None = None, limit: int = 100) -> list[SeatPurchase]:
     """The latest purchases made under the agreement, with their courses (one statement for all the courses, not
-    one per course)."""
-    return session.scalars(
-        select(SeatPurchase).where(SeatPurchase.agreement_id == agreement_id).order_by(SeatPurchase.id.desc()).limit(limit)
-        .options(selectinload(SeatPurchase.course))
-    ).all()
+    one per course); with ``buyer_unit_id`` only that unit's (what a covered unit that is not a party sees)."""
+    stmt = select(SeatPurchase).where(SeatPurchase.agreement_id == agreement_id)
+    if buyer_unit_id is not None:
+        stmt = stmt.where(SeatPurchase.buyer_unit_id == buyer_unit_id)
+    return session.scalars(stmt.order_by(SeatPurchase.id.desc()).limit(limit).options(selectinload(SeatPurchase.course))).all()
+
+
+def sees_all_purchases(p: Principal, unit: Unit | None, a: Agreement) -> bool:
+    """Admin and the parties see every purchase under the agreement; a unit it only covers sees its own."""
+    from ..auth.models import Role
+
+    return p.has(Role.admin) or involved(p, unit, a)
 
 
 @dataclass

@@ -19,16 +19,20 @@ from .. import audit, formats, rules
 from ..audit import Actor
 from ..db import begin_write, lock
 from ..documents import services as documents
+from ..documents import uploads
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..auth.models import User
+from ..auth.permissions import Principal
 from ..organisations.models import Side, Unit, UnitKind
 from ..rulecheck.services import current_table
 from ..rules.dates import add_months
 from ..rules.vocab import Verdict
+from . import access
 from . import facts as facts_module
 from .diff import diff
 from .models import (
-    Agreement, AgreementOption, AgreementParty, AgreementSignature, AgreementVersion, ReviewComment,
-    ReviewDecision, ReviewDecisionKind,
+    Agreement, AgreementCoveredUnit, AgreementOption, AgreementParty, AgreementSignature, AgreementVersion, ReviewComment,
+    ReviewDecision, ReviewDecisionKind, SignatureMethod,
 )
 from .parsing import completeness_errors, parse_new_draft, parse_step
 from .queries import (
@@ -73,7 +77,7 @@ def _new_version(session: Session, a: Agreement, *, actor: Actor, now: dt.dateti
         a.version = a.version + 1
     a.updated_at = now
     session.flush()
-    session.refresh(a, ["parties"])
+    session.refresh(a, ["parties", "covered"])
     _reassess(session, a, formats.local_date(now))
     v = AgreementVersion(
         agreement_id=a.id, number=a.version, snapshot=snapshot(a), note=note[:200], verdict=a.verdict,
@@ -82,6 +86,18 @@ def _new_version(session: Session, a: Agreement, *, actor: Actor, now: dt.dateti
     session.add(v)
     session.flush()
     return v
+
+
+# --- who is acting ---------------------------------------------------------------------------------------------
+
+
+def principal_of(session: Session, actor: Actor) -> tuple[Principal, Unit | None]:
+    """The actor's roles at their unit (as on every request: :meth:`User.roles_at`) and the unit, for the
+    object-level checks of :mod:`.access` inside a service (the same rules as the pages)."""
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    roles = frozenset(user.roles_at(actor.unit_id)) if user is not None else frozenset()
+    unit = session.get(Unit, actor.unit_id) if actor.unit_id is not None else None
+    return Principal(actor.user_id, actor.unit_id, roles), unit
 
 
 # --- parties ------------------------------------------------------------------------------------------------
@@ -93,6 +109,11 @@ def _actor_unit_is_party(session: Session, actor: Actor, parties: list[dict[str,
     unit = session.get(Unit, actor.unit_id)
     entity_ids = {unit.legal_entity_id} if unit is not None and unit.kind != UnitKind.nav_office else set()
     return any(p.get("unit_id") == actor.unit_id or (p.get("legal_entity_id") in entity_ids and p.get("legal_entity_id")) for p in parties)
+
+
+def _write_covered(a: Agreement, unit_ids: list[int]) -> None:
+    keep = {c.unit_id: c for c in a.covered}
+    a.covered[:] = [keep.get(u) or AgreementCoveredUnit(unit_id=u) for u in sorted(set(unit_ids))]
 
 
 def _write_parties(a: Agreement, parsed: list[dict[str, Any]]) -> None:
@@ -131,6 +152,12 @@ def create_draft(session: Session, data: dict[str, Any], *, actor: Actor, now: d
     return a
 
 
+def _visible_to(session: Session, actor: Actor):
+    """``visible(agreement)``: whether the actor may see it (an agreement they cannot see is answered as unknown)."""
+    p, unit = principal_of(session, actor)
+    return lambda other: access.can_view(p, unit, other)
+
+
 def save_step(
     session: Session, agreement_id: int, step: str, data: dict[str, Any], *, expected_version: int | None,
     actor: Actor, now: dt.datetime,
@@ -147,7 +174,10 @@ def save_step(
     if a.status not in EDITABLE:
         raise Conflict(_("An agreement that is %(status)s cannot be edited.", status=a.status.label))
     errors: list[dict] = []
-    values, parties = parse_step(session, a, step, data, errors)
+    values, parties = parse_step(session, a, step, data, errors, visible=_visible_to(session, actor))
+    if step == "parties" and not errors and not _actor_unit_is_party(session, actor, parties):
+        # the create-time rule, on every edit: a draft cannot be moved out of its drafter's sight
+        errors.append({"path": "parties", "message": _("Your unit must remain one of the parties.")})
     if expected_version is not None and expected_version != a.version:
         mine = {**{k: audit.jsonable(v) for k, v in values.items()}}
         if parties is not None:
@@ -157,16 +187,19 @@ def save_step(
     if errors:
         raise ValidationFailed(_("The step was not saved. Correct the fields marked below; the saved draft is unchanged."), errors=errors)
     before = step_values(a, step)
+    covered = values.pop("covered_unit_ids", None)
     for k, v in values.items():
         setattr(a, k, v)
     if step == "parties":
         _write_parties(a, parties)
+        if covered is not None:
+            _write_covered(a, covered)
     elif step == "cooperation":
         for p, row in zip(a.parties, parties):
             for k, v in row.items():
                 setattr(p, k, v)
     session.flush()
-    session.refresh(a, ["parties"])
+    session.refresh(a, ["parties", "covered"])
     after = step_values(a, step)
     if before == after:
         return a  # nothing changed: no new version
@@ -334,7 +367,11 @@ def record_signature(
     session: Session, agreement_id: int, *, party_id: int, signer_name: str, signer_role: str, signed_on: dt.date | None,
     pdf: bytes | None = None, pdf_filename: str | None = None, actor: Actor, now: dt.datetime, today: dt.date,
 ) -> Agreement:
-    """One party signed. When every party has signed the agreement is signed, and active at once if it has started."""
+    """One party signed. When every party has signed the agreement is signed, and active at once if it has started.
+
+    Only for one's own side: a member of the unit acting for the party records its signature; a legal reviewer or an
+    administrator may record any party's paper signature, and must attach the signed PDF. Anyone else is refused
+    (PermissionDenied), so one party can never sign for another."""
     begin_write(session)
     a = lock(session, Agreement, agreement_id)
     if a is None:
@@ -345,6 +382,14 @@ def record_signature(
     party = next((p for p in a.parties if p.id == party_id), None)
     if party is None:
         errors.append({"path": "party_id", "message": _("Choose one of the parties.")})
+        method = None
+    else:
+        principal, unit = principal_of(session, actor)
+        method = access.signing_method(principal, unit, party)
+        if method is None:
+            raise PermissionDenied(_(
+                "You can record the signature only of a party your unit acts for. A legal reviewer or an administrator "
+                "can record another party's signature on paper, with the signed PDF."))
     name, role = (signer_name or "").strip(), (signer_role or "").strip()
     if not 2 <= len(name) <= 200:
         errors.append({"path": "signer_name", "message": _("Enter the name of the person who signed.")})
@@ -354,8 +399,11 @@ def record_signature(
         errors.append({"path": "signed_on", "message": _("Enter the date of signing.")})
     elif signed_on > today:
         errors.append({"path": "signed_on", "message": _("The date of signing cannot be in the future.")})
-    if pdf is not None and not pdf.startswith(b"%PDF"):
-        errors.append({"path": "pdf", "message": _("The file is not a PDF.")})
+    if pdf is not None and (problem := uploads.pdf_problem(pdf)):
+        errors.append({"path": "pdf", "message": problem})
+    elif pdf is None and method == SignatureMethod.on_paper:
+        errors.append({"path": "pdf", "message": _(
+            "%(name)s is not your unit's party: attach the PDF %(name)s signed to record its signature on paper.", name=party.name)})
     if party is not None and session.scalar(select(AgreementSignature.id).where(
             AgreementSignature.agreement_id == a.id, AgreementSignature.party_id == party.id)):
         errors.append({"path": "party_id", "message": _("%(name)s has already signed.", name=party.name)})
@@ -363,13 +411,15 @@ def record_signature(
         raise ValidationFailed(_("The signature was not recorded."), errors=errors)
     sig = AgreementSignature(
         agreement_id=a.id, party_id=party.id, signer_name=name, signer_role=role, signed_on=signed_on, pdf=pdf or None,
-        pdf_filename=(pdf_filename or "signert.pdf")[:200] if pdf else None,
+        pdf_filename=uploads.clean_filename(pdf_filename) if pdf else None,
         pdf_sha256=hashlib.sha256(pdf).hexdigest() if pdf else None, recorded_by_id=actor.user_id, recorded_at=now,
+        method=method,
     )
     session.add(sig)
     session.flush()
     audit.record(session, actor, "agreement.party_signed", a, at=now, after={"party": party.org_number, "signer": name, "role": role,
-                                                                               "signed_on": signed_on, "pdf_sha256": sig.pdf_sha256})
+                                                                               "signed_on": signed_on, "pdf_sha256": sig.pdf_sha256,
+                                                                               "method": method})
     signed = set(session.scalars(select(AgreementSignature.party_id).where(AgreementSignature.agreement_id == a.id)))
     if all(p.id in signed for p in a.parties):
         _move(session, a, S.signed, "sign", actor, now)

@@ -2,7 +2,7 @@
 options, termination, versions and documents."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from ..auth.access import current_principal, requires
 from ..choices import options
 from ..db import get_session
 from ..documents import services as documents
+from ..documents.downloads import attachment
 from ..errors import ValidationFailed
 from ..lawchange.services import assessment_now
 from ..organisations.models import LegalEntity, Unit, UnitKind
@@ -21,7 +22,7 @@ from . import access, queries, services
 from .forms import (
     STEP_FORMS, CommentForm, FilterForm, NewAgreementForm, ResolveForm, ReviewForm, SignatureForm, TerminateForm,
 )
-from .models import Agreement, AgreementKind, AgreementParty, AgreementSignature, ReviewComment
+from .models import Agreement, AgreementKind, AgreementParty, AgreementSignature, ReviewComment, SignatureMethod
 from .parsing import completeness_errors
 from .states import EDITABLE, IN_FORCE, OPTIONS_ALLOWED, AgreementStatus
 
@@ -38,6 +39,11 @@ def _who_choices():
         + [(f"u:{u.id}", f"{u.name} ({u.legal_entity.name})") for u in units]
         + [(f"e:{e.id}", f"{e.name} ({e.org_number})") for e in entities]
     )
+
+
+def _unit_choices():
+    units = get_session().scalars(select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.name)).all()
+    return [(u.id, f"{u.name} ({u.legal_entity.name})") for u in units]
 
 
 def _party_rows(form) -> list[dict]:
@@ -157,6 +163,7 @@ def _step_form(a: Agreement, step: str, *, from_request: bool):
         if step == "parties":
             data["kind"] = a.kind.value
             data["parties"] = [_party_form_data(p) for p in a.parties]
+            data["covered_unit_ids"] = a.covered_unit_ids
         elif step == "subject":
             data["cpv_codes"] = ", ".join(a.cpv_codes or [])
             data["measure_code"] = a.measure_code or ""
@@ -182,6 +189,7 @@ def _step_form(a: Agreement, step: str, *, from_request: bool):
         choices = _who_choices()
         for entry in form.parties.entries:
             entry.form.who.choices = choices
+        form.covered_unit_ids.choices = _unit_choices()
     if step == "subject" and a.kind == AgreementKind.call_off:
         frames = queries.frames(get_session(), current_principal(), current_unit(), besides=a.id)
         form.parent_id.choices = options([("", _("Choose"))] + [(str(x.id), f"{x.title} ({x.start_date}–{x.end_date})") for x in frames])
@@ -259,16 +267,16 @@ def detail(agreement_id: int):
     can_review = access.can_review(p, unit, a) and queries.may_review(session, a, p.user_id)
     sig_form = SignatureForm(formdata=None, signed_on=clock.today())
     sigs = queries.signatures(session, a.id)
-    signed = {s.party_id for s in sigs}
-    sig_form.party_id.choices = options([(pt.id, pt.name) for pt in a.parties if pt.id not in signed])
-    purchases = queries.purchases_under(session, a.id)
+    sig_form.party_id.choices = _signable(a, {s.party_id for s in sigs})
+    own_only = not queries.sees_all_purchases(p, unit, a)  # a unit the agreement only covers sees its own purchases
+    purchases = queries.purchases_under(session, a.id, buyer_unit_id=(unit.id if unit else -1) if own_only else None)
     vs = queries.versions(session, a.id)
     approval = queries.current_approval(session, a)
     # Beside a frozen verdict: what the law data in force now would conclude, when that differs (one assessment).
     law_now = assessment_now(session, approval.facts, approval.frozen_assessment) if approval else None
     return render_template(
         "agreements/detail.html", agreement=a, steps=_steps(a), can_edit=can_edit and a.status in EDITABLE,
-        can_act=can_edit, can_review=can_review, reviewer_is_drafter=access.can_review(p, unit, a) and a.status == S.in_review and not can_review,
+        can_act=can_edit, can_sign=access.can_sign(p, unit, a) and bool(sig_form.party_id.choices), can_review=can_review, reviewer_is_drafter=access.can_review(p, unit, a) and a.status == S.in_review and not can_review,
         approval=approval, law_now=law_now, last_approval=queries.latest_approval(session, a),
         decisions=queries.decisions(session, a.id), threads=queries.comment_threads(session, a.id), comment_form=CommentForm(formdata=None),
         review_form=ReviewForm(formdata=None), sig_form=sig_form, signatures=sigs,
@@ -346,12 +354,25 @@ def versions(agreement_id: int):
     return render_template("agreements/versions.html", agreement=a, versions=vs, a=first, b=second, changes=changes)
 
 
+def _signable(a: Agreement, signed: set[int]):
+    """The parties this user may still record a signature for: their own unit's, and, for a legal reviewer or an
+    administrator, the others on paper (the service checks the same, :func:`access.signing_method`)."""
+    p, unit = current_principal(), current_unit()
+    out = []
+    for party in a.parties:
+        method = access.signing_method(p, unit, party)
+        if party.id in signed or method is None:
+            continue
+        out.append((party.id, party.name if method == SignatureMethod.own_side else _("%(name)s (on paper, attach the signed PDF)", name=party.name)))
+    return options(out)
+
+
 @bp.post("/agreements/<int:agreement_id>/sign")
-@requires(perm.can_draft_agreements)
+@requires(access.can_record_signatures)
 def sign(agreement_id: int):
-    a = visible_agreement(agreement_id, access.can_edit)
+    a = visible_agreement(agreement_id, access.can_sign)
     form = SignatureForm()
-    form.party_id.choices = options([(p.id, p.name) for p in a.parties])
+    form.party_id.choices = options([(p.id, p.name) for p in a.parties])  # any party: the service refuses another's (403)
     upload = form.pdf.data
     pdf = upload.read() if upload and upload.filename else None
     if not form.validate_on_submit():
@@ -411,4 +432,4 @@ def signed_pdf(agreement_id: int, signature_id: int):
     sig = get_session().get(AgreementSignature, signature_id)
     if sig is None or sig.agreement_id != a.id or sig.pdf is None:
         abort(404)
-    return Response(sig.pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{sig.pdf_filename}"'})
+    return attachment(sig.pdf, sig.pdf_filename, "application/pdf")

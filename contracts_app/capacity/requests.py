@@ -177,7 +177,7 @@ def accept(session: Session, request_id: int, *, actor: Actor, now: dt.datetime)
     buyer_entity = req.requester_unit.entity_for_side(req.side)
     provider_entity = course.provider_unit.legal_entity
     if buyer_entity.id != provider_entity.id:  # within one legal person it is an internal order
-        agreement = covering_agreement(session, buyer_entity_id=buyer_entity.id, provider_entity_id=provider_entity.id, on=req.start_date)
+        agreement = covering_agreement(session, buyer=req.requester_unit, side=req.side, provider=course.provider_unit, on=req.start_date)
         if agreement is None:
             assessment = purchase_services.assess(session, buyer=req.requester_unit, side=req.side, course=course,
                                                   amount=req.quoted_amount, start=req.start_date, end=req.end_date)

@@ -53,6 +53,13 @@ def drafter(world) -> Actor:
     return actor_for(world.users["provider_coordinator"], world.adult_education)
 
 
+def signer_for(world, party) -> Actor:
+    """Someone at the unit acting for the party: the budget owner for the Nav office, the coordinator otherwise."""
+    if party.unit_id == world.nav_office.id:
+        return actor_for(world.users["budget_owner"], world.nav_office)
+    return drafter(world)
+
+
 def reviewer(world) -> Actor:
     return actor_for(world.users["legal_reviewer"], world.legal_unit)
 
@@ -62,10 +69,14 @@ def second_reviewer(db, world) -> Actor:
     return actor_for(user, world.legal_unit)
 
 
-def make_agreement(db, world, *, state: S = S.draft, kind: str = "cooperation", complete: bool = True, **period):
+def make_agreement(db, world, *, state: S = S.draft, kind: str = "cooperation", complete: bool = True, covered=(), **period):
+    """``covered``: further units whose purchases the agreement covers (saved with the parties)."""
     now = clock.now()
     a = services.create_draft(db, {"kind": kind, "title": "Samarbeid om norskopplæring", "parties": parties(world)},
                               actor=drafter(world), now=now)
+    if covered:
+        services.save_step(db, a.id, "parties", {"kind": kind, "parties": parties(world), "covered_unit_ids": [u.id for u in covered]},
+                           expected_version=a.version, actor=drafter(world), now=now)
     if complete:
         for step in ("subject", "period", "value", "cooperation"):
             data = dict(STEP_DATA[step])
@@ -97,10 +108,10 @@ def move(db, world, a, target: S, *, today: dt.date | None = None):
     elif target == S.approved:
         services.approve(db, a.id, reviewer_verdict=None, reasoning=None, note=None, actor=reviewer(world), now=now, today=today)
     elif target == S.signed:
-        # sign on a date before the start so the agreement stays "signed"
+        # sign on a date before the start so the agreement stays "signed"; each party signs for itself
         for p in a.parties:
             services.record_signature(db, a.id, party_id=p.id, signer_name="Ola Leder", signer_role="Leder",
-                                      signed_on=today, actor=drafter(world), now=now, today=today)
+                                      signed_on=today, actor=signer_for(world, p), now=now, today=today)
     elif target == S.active:
         services.apply_date_transitions(db, max(today, a.start_date), drafter(world), now=now)
     elif target == S.expired:

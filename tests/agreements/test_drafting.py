@@ -10,6 +10,7 @@ from contracts_app import clock
 from contracts_app.agreements import parsing, queries, services
 from contracts_app.agreements.states import AgreementStatus as S
 from contracts_app.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
+from contracts_app.organisations.models import Side
 
 from ..factories import buy, make_course, make_entity
 from .helpers import STEP_DATA, drafter, make_agreement, parties, reviewer
@@ -137,7 +138,7 @@ def test_an_option_beyond_the_maximum_duration_is_refused(db, world):
 
 def test_covering_agreement_and_the_purchase_links_to_it(db, world):
     on = dt.date(2026, 9, 1)
-    kw = dict(buyer_entity_id=world.state.id, provider_entity_id=world.municipality.id, on=on)
+    kw = dict(buyer=world.nav_office, side=Side.state, provider=world.adult_education, on=on)
     assert queries.covering_agreement(db, **kw) is None
     a = make_agreement(db, world, state=S.approved)
     assert queries.covering_agreement(db, **kw) is None  # not signed yet
@@ -146,7 +147,8 @@ def test_covering_agreement_and_the_purchase_links_to_it(db, world):
     assert queries.covering_agreement(db, **kw) == a
     assert queries.covering_agreement(db, **{**kw, "on": dt.date(2026, 7, 31)}) is None
     assert queries.covering_agreement(db, **{**kw, "on": dt.date(2028, 7, 31)}) == a
-    assert queries.covering_agreement(db, **{**kw, "buyer_entity_id": world.municipality.id, "provider_entity_id": world.state.id}) == a
+    # the other way round the Nav office (the State) supplies: partners both buy and supply
+    assert queries.covering_agreement(db, **{**kw, "buyer": world.adult_education, "side": None, "provider": world.nav_office}) == a
     later = make_agreement(db, world, state=S.signed, end_date="2028-12-31", max_duration_months="48")
     assert queries.covering_agreement(db, **kw) == later
     services.terminate(db, later.id, reason="Erstattet av ny avtale.", on=on, actor=drafter(world), now=clock.now())
@@ -159,7 +161,7 @@ def test_a_purchase_records_the_agreement_covering_agreement_id_finds(db, world)
 
     course = make_course(db, world.adult_education, start_date=dt.date(2026, 1, 5), end_date=dt.date(2026, 12, 18), total_seats=50)
     db.commit()
-    kw = dict(buyer_entity_id=world.state.id, provider_entity_id=world.municipality.id)
+    kw = dict(buyer=world.nav_office, side=Side.state, provider=world.adult_education)
     days = [dt.date(2026, 1, 5), dt.date(2026, 7, 31), dt.date(2026, 8, 3), dt.date(2026, 12, 14)]
 
     def recorded() -> list:
@@ -197,7 +199,7 @@ def test_an_internal_order_is_not_linked_to_an_agreement_of_its_legal_person(db,
     refugee_service = make_unit(db, world.municipality, name="Testvik flyktningtjeneste", kind="refugee_service")
     budget = make_budget(db, refugee_service, line="Introduksjonsprogram", side="municipal")
     db.commit()
-    assert queries.covering_agreement(db, buyer_entity_id=world.municipality.id, provider_entity_id=world.municipality.id,
+    assert queries.covering_agreement(db, buyer=refugee_service, side=None, provider=world.adult_education,
                                        on=dt.date(2026, 3, 2)) is None
     data = purchase_services.PurchaseInput(
         course_id=world.course.id, buyer_unit_id=refugee_service.id, budget_id=budget.id, side=None, seats=1,

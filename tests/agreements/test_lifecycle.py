@@ -11,7 +11,8 @@ from contracts_app.agreements.states import AgreementStatus as S
 from contracts_app.audit import AuditEvent
 from contracts_app.errors import Conflict, DomainError
 
-from .helpers import EXPECTED, drafter, make_agreement, move, reviewer
+from ..support import tiny_pdf
+from .helpers import EXPECTED, drafter, make_agreement, move, reviewer, signer_for
 
 
 ALLOWED = sorted(EXPECTED, key=lambda p: (p[0].value, p[1].value))
@@ -95,16 +96,17 @@ def test_termination_needs_a_reason(db, world):
 
 def test_signature_is_recorded_once_per_party(db, world):
     a = make_agreement(db, world, state=S.approved)
-    args = dict(party_id=a.parties[0].id, signer_name="Ola Leder", signer_role="Leder", signed_on=clock.today(),
-                actor=drafter(world), now=clock.now(), today=clock.today())
-    services.record_signature(db, a.id, **args, pdf=b"%PDF-1.4 test", pdf_filename="signert.pdf")
+    args = dict(party_id=a.parties[1].id, signer_name="Ola Leder", signer_role="Leder", signed_on=clock.today(),
+                actor=drafter(world), now=clock.now(), today=clock.today())  # the drafter's own party
+    services.record_signature(db, a.id, **args, pdf=tiny_pdf(), pdf_filename="signert.pdf")
     assert a.status == S.approved  # one party left
     with pytest.raises(DomainError):
         services.record_signature(db, a.id, **args)
     sig = queries.signatures(db, a.id)[0]
     assert len(sig.pdf_sha256) == 64
     with pytest.raises(DomainError) as exc:
-        services.record_signature(db, a.id, **{**args, "party_id": a.parties[1].id, "signed_on": clock.today() + dt.timedelta(days=1)})
+        services.record_signature(db, a.id, **{**args, "party_id": a.parties[0].id, "actor": signer_for(world, a.parties[0]),
+                                               "signed_on": clock.today() + dt.timedelta(days=1)})
     assert exc.value.errors[0]["path"] == "signed_on"
     with pytest.raises(Conflict):
         services.exercise_option(db, a.id, actor=drafter(world), now=clock.now())

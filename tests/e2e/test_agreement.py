@@ -68,6 +68,10 @@ def test_draft_review_changes_approval_signing(browser, live_server, axe):
     agreement_url = drafter.url
     assert "Unntatt fra anskaffelsesregelverket" in drafter.locator("#verdict").inner_text()
     assert_accessible(axe, drafter)
+    drafter.goto(agreement_url + "/edit/parties")  # the parties step with its list of further units covered
+    assert drafter.get_by_label("Flere enheter avtalen dekker").count() == 1
+    assert_accessible(axe, drafter)
+    drafter.goto(agreement_url)
     drafter.get_by_role("button", name="Send til juridisk gjennomgang").click()
     assert drafter.locator("#status").inner_text() == "Til juridisk gjennomgang"
 
@@ -102,13 +106,18 @@ def test_draft_review_changes_approval_signing(browser, live_server, axe):
     assert "SHA-256" in jurist.locator("#frozen").inner_text()
     assert_accessible(axe, jurist)
 
+    # each side records its own signature: the coordinator for the municipality, Nav Fjordvik's budget owner for the State
+    nav = browser.new_context(locale="nb-NO").new_page()
+    log_in(nav, live_server, "budsjett.fjordvik@demo.no")
+    for page, party, signer in ((drafter, "Fjordvik kommune (demo)", "Kari Leder"), (nav, "Arbeids- og velferdsetaten", "Berit Leder")):
+        page.goto(agreement_url)
+        assert page.locator("#party_id option").all_inner_texts() == [party]  # only its own party is offered
+        page.locator("#signer_name").fill(signer)
+        page.locator("#signer_role").fill("Enhetsleder")
+        page.get_by_role("button", name="Registrer signatur").click()
     drafter.goto(agreement_url)
-    for party in ("Arbeids- og velferdsetaten", "Fjordvik kommune (demo)"):
-        drafter.locator("#party_id").select_option(label=party)
-        drafter.locator("#signer_name").fill("Kari Leder")
-        drafter.locator("#signer_role").fill("Enhetsleder")
-        drafter.get_by_role("button", name="Registrer signatur").click()
     assert drafter.locator("#status").inner_text() == "Signert"
+    assert "registrert av Berit Budsjett for egen part" in drafter.locator("#signatures").inner_text()
     assert_accessible(axe, drafter)
     with drafter.expect_download() as download:
         drafter.get_by_role("link", name=re.compile(r"samarbeidsavtale-\d+-v\d+\.docx")).first.click()
