@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +133,12 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(
             400, _("The form has expired or was not sent from this site. Reload the page and try again.")
         )
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge):
+        limit = request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"]
+        return error_response(413, _("The file or form you sent is too large: at most %(size)s MB is accepted.",
+                                     size=f"{limit / (1024 * 1024):g}"))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -265,7 +265,7 @@ def run(url: str, label: str, args) -> list[dict]:
     data = seed(url, args.courses, args.purchases, args.clients)
     seed_s = time.perf_counter() - t0
     port = free_port()
-    env = {**os.environ, "CONTRACTS_DATABASE_URL": url, "CONTRACTS_SECRET_KEY": "bench-secret", "CONTRACTS_ENV": "production",
+    env = {**os.environ, "CONTRACTS_DATABASE_URL": url, "CONTRACTS_SECRET_KEY": "bench-secret-" + "x" * 32, "CONTRACTS_ENV": "production",
            "CONTRACTS_SECURE_COOKIES": "false", "CONTRACTS_WTF_CSRF_ENABLED": "false"}
     threads = ["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads > 1 else []
     server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), *threads, "-b", f"127.0.0.1:{port}",

@@ -22,3 +22,17 @@ def need(condition, why: str) -> None:
 
 def login(client, email: str, password: str = PASSWORD):
     return client.post("/login", data={"email": email, "password": password})
+
+
+def tiny_pdf(pages: int = 1) -> bytes:
+    """A real (blank) PDF: signed-PDF uploads must parse as PDF (documents/uploads.py)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -33,6 +33,13 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
     "auth.new_user": (("GET", "POST"), ADMIN),
     "auth.user": (("GET", "POST"), ADMIN),
     "auth.remove_membership": (("POST",), ADMIN),
+    "auth.change_password": (("GET", "POST"), ALL),
+    "auth.reset_password": (("GET", "POST"), PUBLIC),
+    "auth.deactivate_user": (("POST",), ADMIN),
+    "auth.reactivate_user": (("POST",), ADMIN),
+    "auth.unlock_user": (("POST",), ADMIN),
+    "auth.end_user_sessions": (("POST",), ADMIN),
+    "auth.send_password_reset": (("POST",), ADMIN),
     "organisations.index": (("GET",), ADMIN),
     "organisations.new_entity": (("GET", "POST"), ADMIN),
     "organisations.edit_entity": (("GET", "POST"), ADMIN),
@@ -100,7 +107,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
     "agreements.comment": (("POST",), DRAFT),
     "agreements.resolve_comment": (("POST",), DRAFT),
     "agreements.versions": (("GET",), ALL),
-    "agreements.sign": (("POST",), DRAFT),
+    "agreements.sign": (("POST",), DRAFT | ADMIN),  # admin: paper signatures only
     "agreements.exercise_option": (("POST",), DRAFT),
     "agreements.undo_option": (("POST",), DRAFT),
     "agreements.terminate": (("POST",), DRAFT),
@@ -158,6 +165,7 @@ def _url(app, endpoint: str, world, db=None, extra: dict | None = None) -> str:
         "message_id": 1,
         "name": "capacity.holds",
         "item_id": 1,
+        "token": "not-a-reset-token",
     }
     with app.test_request_context():
         from flask import url_for

@@ -89,7 +89,8 @@ SEED: list[tuple[str, dict]] = [
     ("agreement_option", dict(id=1, agreement_id=1, sequence=1, months=6, previous_end=D, new_end=D_END,
                               exercised_by_id=1, exercised_at=T)),
     ("agreement_signature", dict(id=1, agreement_id=1, party_id=1, signer_name="S", signer_role="R", signed_on=D,
-                                 recorded_by_id=1, recorded_at=T)),
+                                 recorded_by_id=1, recorded_at=T, method="own_side")),
+    ("agreement_covered_unit", dict(agreement_id=1, unit_id=1)),
     ("agreement_document", dict(id=1, agreement_id=1, purchase_id=1, kind="agreement", version_number=1,
                                 template_name="t", template_version="1", sha256="0" * 64, filename="a.pdf",
                                 content=b"%PDF", at_approval=0, created_by_id=1, created_at=T)),
@@ -100,6 +101,16 @@ SEED: list[tuple[str, dict]] = [
                           dedupe_key="d1", status="sent", attempts=1, next_attempt_at=T, last_error=None,
                           created_at=T, sent_at=T)),
     ("notification_preference", dict(id=1, user_id=1, kind="purchase_confirmed", mode="email", updated_at=T)),
+    ("law_version", dict(id=1, name="anskaffelsesloven-2016", effective_from="2017-01-01", effective_to=None,
+                         title="Lov om offentlige anskaffelser", title_en="Public Procurement Act", source="LOV-2016-06-17-73",
+                         last_verified=None, verified_by_id=None, verification_note=None, status="active", created_at=T)),
+    ("law_change", dict(id=1, created_at=T, cause="test", actor_id=1, table_before="{}", table_after="{}",
+                        table_before_id="a", table_after_id="b", status="done", reassessed_at=T, items_checked=1,
+                        items_moved=1)),
+    ("law_change_item", dict(id=1, law_change_id=1, object_type="seat_purchase", object_id=1, unit_id=1, label="Kjøp 1",
+                             reference_date=D, value_nok=20000, verdict_before="below_scope", regime_before=None,
+                             verdict_after="below_scope", regime_after=None, rules_before="[]", rules_after="[]",
+                             handled_at=None, handled_by_id=None, handled_note=None)),
 ]
 
 

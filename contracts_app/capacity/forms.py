@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, FieldList, FormField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, DecimalField, FieldList, FormField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..choices import options
@@ -60,6 +60,11 @@ class RequestForm(FlaskForm):
     ]), default="")
     participants = FieldList(FormField(ParticipantForm), min_entries=1, max_entries=50)
     message = TextAreaField(_l("Message to the provider"), validators=[Optional(), Length(max=2000)])
+
+
+class AcceptForm(FlaskForm):
+    # One-time token (purchases/form_tokens.py): an accept sent twice confirms one purchase and shows it again.
+    form_token = HiddenField()
 
 
 class ReasonForm(FlaskForm):

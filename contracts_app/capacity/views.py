@@ -30,7 +30,8 @@ from ..web import apply_errors, current_actor, run_action, save_form
 from . import offers as offer_services
 from . import queries
 from . import requests as request_services
-from .forms import MoveForm, OfferForm, OfferSearchForm, ReasonForm, RequestForm, StatusForm
+from ..purchases import form_tokens
+from .forms import AcceptForm, MoveForm, OfferForm, OfferSearchForm, ReasonForm, RequestForm, StatusForm
 from .models import OPEN_REQUEST_STATUSES, CapacityOffer, CapacityRequest, OfferStatus, RequestStatus
 from .seats import HoldDays
 
@@ -285,6 +286,7 @@ def request_detail(request_id: int):
         can_answer=provider and perm.can_publish_capacity(p) and req.status in OPEN_REQUEST_STATUSES,
         can_withdraw=not provider and perm.can_buy_seats(p) and req.status in OPEN_REQUEST_STATUSES,
         reason_form=ReasonForm(formdata=None), move_form=MoveForm(formdata=None),
+        accept_form=AcceptForm(formdata=None, form_token=form_tokens.new_token()),
         history_label=lambda action: str(HISTORY.get(action, action)), url_endpoints=set(current_app.view_functions),
     )
 
@@ -319,8 +321,17 @@ def _requester_request(request_id: int) -> CapacityRequest:
 def accept(request_id: int):
     session = get_session()
     req = _provider_request(request_id)
+    token = AcceptForm().form_token.data
+    if not form_tokens.well_formed(token):
+        flash(_("The form has expired. Reload the page and try again."), "error")
+        return redirect(url_for(".request_detail", request_id=req.id))
+    actor, now = current_actor(), clock.now()
     try:
-        request_services.accept(session, req.id, actor=current_actor(), now=clock.now())
+        request_services.accept(session, req.id, actor=actor, now=now)
+        form_tokens.use(session, token, purpose=form_tokens.CAPACITY_ACCEPT, actor=actor, object_id=req.id, now=now)
+    except form_tokens.AlreadyUsed:
+        session.rollback()
+        return _accepted_before(req.id)
     except request_services.AgreementRequired as exc:
         session.rollback()
         request._agreement_block = {"message": exc.message, "buyer": exc.buyer, "provider": exc.provider, "assessment": exc.assessment}
@@ -329,11 +340,18 @@ def accept(request_id: int):
         session.rollback()
         if exc.status == 403:
             abort(403)
+        if form_tokens.first_result(session, token, purpose=form_tokens.CAPACITY_ACCEPT, user_id=actor.user_id):
+            return _accepted_before(req.id)  # the form was sent twice: the first one accepted it
         flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
         return redirect(url_for(".request_detail", request_id=req.id))
     session.commit()
     flash(_("The request is accepted: the purchase is confirmed and the requester's budget is committed."), "success")
     return redirect(url_for(".request_detail", request_id=req.id))
+
+
+def _accepted_before(request_id: int):
+    flash(_("This form was already sent: the request was accepted once, and nothing was done again."), "info")
+    return redirect(url_for(".request_detail", request_id=request_id))
 
 
 @bp.post("/capacity/requests/<int:request_id>/decline")

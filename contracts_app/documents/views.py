@@ -2,13 +2,14 @@
 may see the agreement; an order confirmation lists participant references, so it goes to the buying unit only."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, abort
 
 from ..agreements.models import AgreementDocument
 from ..auth import permissions as perm
 from ..auth.access import requires
 from ..db import get_session
 from ..web import buyer_purchase_or_403, visible_agreement
+from .downloads import attachment
 
 bp = Blueprint("documents", __name__)
 
@@ -25,5 +26,4 @@ def download(document_id: int):
         visible_agreement(doc.agreement_id)
     else:
         abort(404)
-    return Response(doc.content, mimetype=DOCX, headers={
-        "Content-Disposition": f'attachment; filename="{doc.filename}"', "X-Content-SHA256": doc.sha256})
+    return attachment(doc.content, doc.filename, DOCX, headers={"X-Content-SHA256": doc.sha256})

@@ -7,7 +7,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .. import clock, formats
@@ -37,6 +37,8 @@ class PurchaseForm(FlaskForm):
     # page's own legend, the row's label is never shown).
     participants = FieldList(FormField(ParticipantForm, ""), _l("Participants"), min_entries=1, max_entries=50)
     override_reason = TextAreaField(_l("Why the purchase cannot wait (for a budget-stop override)"), validators=[Optional(), Length(max=2000)])
+    # One-time token (purchases/form_tokens.py): a confirmation sent twice buys once.
+    form_token = HiddenField()
 
 
 class ReasonForm(FlaskForm):

@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..budget.models import Budget
@@ -105,3 +105,27 @@ class Participant(ParticipantFields, Base):
 
     def __repr__(self) -> str:
         return f"<Participant {self.id} purchase={self.purchase_id}>"
+
+
+class FormToken(Base):
+    """A one-time form token that was used: the purchase confirm and the capacity request accept forms carry a
+    fresh random token, and the first submission that succeeds stores it here with what it produced. A second
+    submission of the same form (a double click, the browser's resend, a parallel request) hits the unique
+    constraint, is rolled back and is shown the first result (``purchases/form_tokens.py``)."""
+
+    __tablename__ = "form_token"
+    __table_args__ = (UniqueConstraint("user_id", "token"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Who sent the form: a token only ever answers its own user.
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    # The random token the form carried (``secrets.token_urlsafe(32)``, 43 characters).
+    token: Mapped[str] = mapped_column(String(64))
+    # Which form: purchase.confirm | capacity.accept (decides what ``object_id`` is).
+    purpose: Mapped[str] = mapped_column(String(40))
+    # What the first submission produced: the seat purchase, or the accepted capacity request.
+    object_id: Mapped[int] = mapped_column(Integer)
+    used_at: Mapped[dt.datetime] = mapped_column()
+
+    def __repr__(self) -> str:
+        return f"<FormToken {self.id} {self.purpose} user={self.user_id} object={self.object_id}>"

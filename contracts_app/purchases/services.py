@@ -227,13 +227,12 @@ def preview(session: Session, data: PurchaseInput, *, today: dt.date) -> Preview
 
 
 def _covering(course: Course | None, buyer: Unit | None, side: Side | None, on: dt.date | None, *, id_only: bool = False):
-    """The agreement (or with ``id_only`` its id) the buyer's legal person has with the provider's on the start
-    date, if any."""
+    """The agreement (or with ``id_only`` its id) the purchase is made under on the start date, if any: the buying
+    unit acts for (or is covered by) a buying party and the providing unit for a supplying one."""
     if course is None or buyer is None or on is None or (buyer.kind == UnitKind.nav_office and side is None):
         return None
     return (covering_agreement_id if id_only else covering_agreement)(
-        object_session(course), buyer_entity_id=buyer.entity_for_side(side).id,
-        provider_entity_id=course.provider_unit.legal_entity_id, on=on,
+        object_session(course), buyer=buyer, side=side, provider=course.provider_unit, on=on,
     )
 
 

@@ -16,7 +16,7 @@ from ..documents import services as documents
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..organisations.models import Unit, UnitKind
 from ..web import apply_errors, buyer_purchase_or_403, current_actor, run_action, visible_purchase
-from . import queries, services, states
+from . import form_tokens, queries, services, states
 from .forms import ActualCostForm, OverrideDecisionForm, PurchaseForm, ReasonForm, fill_seat_form, participant_inputs
 from .models import PurchaseStatus
 
@@ -67,20 +67,33 @@ def _confirm(session, course_id: int, unit: Unit, *, override: bool):
     form = PurchaseForm()
     form.budget_id.validate_choice = False
     fill_seat_form(form, [], first=None, last=None, labelled=False)
+    token = form.form_token.data
     if not form.validate_on_submit():
         return _render_again(session, form, course_id, unit), 422
+    if not form_tokens.well_formed(token):
+        flash(_("The form has expired. Check the purchase and confirm it again."), "error")
+        return _render_again(session, form, course_id, unit), 422
     data = _input(form, course_id, unit)
+    actor, now = current_actor(), clock.now()
     try:
         purchase = services.confirm(
-            session, data, actor=current_actor(), now=clock.now(), today=clock.today(),
+            session, data, actor=actor, now=now, today=clock.today(),
             override_reason=form.override_reason.data if override else None,
         )
+        form_tokens.use(session, token, purpose=form_tokens.PURCHASE_CONFIRM, actor=actor, object_id=purchase.id, now=now)
+    except form_tokens.AlreadyUsed:
+        session.rollback()
+        return _sent_before(session, token)
     except ValidationFailed as exc:
         session.rollback()
+        if (first := _sent_before(session, token, quiet=True)) is not None:
+            return first
         apply_errors(form, exc)
         return _render_again(session, form, course_id, unit), 422
     except Conflict as exc:  # someone else was quicker, or the budget refuses (a stop can be overridden)
         session.rollback()
+        if (first := _sent_before(session, token, quiet=True)) is not None:
+            return first  # that someone was this same form, sent twice: show what the first one bought
         stopped = isinstance(exc, services.BudgetRefused) and exc.stopped
         return _render_again(session, form, course_id, unit, data, refusal=exc.message, stopped=stopped), 409
     session.commit()
@@ -90,6 +103,16 @@ def _confirm(session, course_id: int, unit: Unit, *, override: bool):
         flash(_("The purchase is confirmed: %(seats)d seat(s), %(amount)s.", seats=purchase.seats,
                 amount=formats.money(purchase.amount)), "success")
     return redirect(url_for(".detail", purchase_id=purchase.id))
+
+
+def _sent_before(session, token: str, *, quiet: bool = False):
+    """The answer to a confirmation form sent again: its first result, with a notice. ``quiet``: None when the
+    token was never used (the refusal is the answer then)."""
+    purchase_id = form_tokens.first_result(session, token, purpose=form_tokens.PURCHASE_CONFIRM, user_id=current_actor().user_id)
+    if purchase_id is None and quiet:
+        return None
+    flash(_("This form was already sent: the purchase was made once, and nothing was bought again."), "info")
+    return redirect(url_for(".detail", purchase_id=purchase_id) if purchase_id else url_for(".index"))
 
 
 def _course_or_404(session, course_id: int) -> Course:
@@ -108,6 +131,7 @@ def _render_again(session, form: PurchaseForm, course_id: int, unit: Unit, data:
 
 
 def _render(form, course, unit, preview=None, refusal=None, stopped=False):
+    form.form_token.data = form_tokens.new_token()  # every confirmation form shown is a new one
     return render_template(
         "purchases/buy.html", form=form, course=course, unit=unit, preview=preview, refusal=refusal, stopped=stopped,
         is_nav=unit.kind == UnitKind.nav_office,

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from contracts_app.audit import Actor
 from contracts_app.auth.models import Role
 from contracts_app.capacity import requests
+from contracts_app.purchases.form_tokens import new_token
 from contracts_app.capacity.models import CapacityRequest, RequestStatus
 from contracts_app.courses.pricing import Rate
 from contracts_app.notifications.models import Notification
@@ -133,7 +134,7 @@ def test_request_accept_and_privacy_of_participant_references(client, db, world,
     assert "Testvik" in inbox and "Sjåførkurs" in inbox
     page = client.get(f"/capacity/requests/{req.id}").get_data(as_text=True)
     assert "DELT-1" in page
-    assert client.post(f"/capacity/requests/{req.id}/accept").status_code == 302
+    assert client.post(f"/capacity/requests/{req.id}/accept", data={"form_token": new_token()}).status_code == 302
     db.expire_all()
     assert db.get(CapacityRequest, req.id).status == RequestStatus.accepted
     client.post("/logout")
@@ -154,7 +155,7 @@ def test_accepting_without_an_agreement_between_two_legal_persons_is_blocked(cli
     req = requests.request_seats(db, request_input(offer, world.budget), actor=Actor(world.users["advisor"].id, world.nav_office.id), now=now())
     db.commit()
     login(client, "coordinator@test.no")
-    response = client.post(f"/capacity/requests/{req.id}/accept")
+    response = client.post(f"/capacity/requests/{req.id}/accept", data={"form_token": new_token()})
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert 'id="agreement-block"' in html and "Arbeids- og velferdsetaten" in html and "Testvik kommune" in html

@@ -1,12 +1,36 @@
-"""What the browser tests share besides fixtures: the axe-core check and logging in through the page."""
+"""What the browser tests share besides fixtures: the axe-core check, the Content-Security-Policy check and
+logging in through the page."""
 from __future__ import annotations
 
 from contracts_app import demo
+
+# Chromium reports every blocked inline script, event handler, style or foreign resource as a console error
+# naming the policy ("… violates the following Content Security Policy directive …").
+_csp_messages: dict[int, list[str]] = {}
+
+
+def watch_csp(page) -> None:
+    """Collect the page's Content-Security-Policy violations from now on (once per page; log_in and the
+    ``page`` fixture call it, so every page a test drives is watched from its first request)."""
+    if id(page) in _csp_messages:
+        return
+    seen: list[str] = []
+    _csp_messages[id(page)] = seen
+    page.on("console", lambda msg: seen.append(f"{page.url}: {msg.text}") if "Content Security Policy" in msg.text else None)
+    page.on("close", lambda _page: _csp_messages.pop(id(page), None))
+
+
+def assert_no_csp_violations(page) -> None:
+    seen = _csp_messages.get(id(page), [])
+    assert seen == [], "the Content-Security-Policy blocked something:\n" + "\n".join(seen)
 
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}, "resultTypes": ["violations"]}
 
 
 def assert_accessible(axe, page) -> None:
+    """WCAG 2.1 A/AA by axe-core, and (checked here because every test calls it on every page it visits) no
+    Content-Security-Policy violation so far on this page."""
+    assert_no_csp_violations(page)
     results = axe.run(page, options=WCAG_AA)
     violations = [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
@@ -16,6 +40,7 @@ def assert_accessible(axe, page) -> None:
 
 
 def log_in(page, base: str, email: str, password: str = demo.DEMO_PASSWORD) -> None:
+    watch_csp(page)
     page.goto(base + "/login")
     page.get_by_label("E-postadresse").fill(email)
     page.get_by_label("Passord").fill(password)

@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 from contracts_app import clock, create_app, demo, migrate
 
 from ..support import need
+from .browser import assert_no_csp_violations, watch_csp
 
 CHROMIUM = os.environ.get("CONTRACTS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROME_ARGS = [
@@ -57,7 +58,9 @@ def browser():
 def page(browser):
     context = browser.new_context(locale="nb-NO")
     pg = context.new_page()
+    watch_csp(pg)
     yield pg
+    assert_no_csp_violations(pg)
     context.close()
 
 

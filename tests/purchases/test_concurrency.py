@@ -19,6 +19,7 @@ from contracts_app.clock import FixedClock
 from contracts_app.courses.models import Course
 from contracts_app.courses.pricing import Rate
 from contracts_app.db import make_engine
+from contracts_app.purchases.form_tokens import new_token
 from contracts_app.purchases.models import SeatPurchase
 
 from ..support import FIXED_NOW, PG_URL, login, need
@@ -52,7 +53,8 @@ def _race(app, course_id: int, budget_id: int) -> list[int]:
 
     def buyer(i: int) -> None:
         data = {"seats": "1", "start_date": "2026-03-02", "end_date": "2026-03-06", "budget_id": str(budget_id),
-                "participants-0-reference": f"RACE-{i}", "action": "confirm"}
+                "participants-0-reference": f"RACE-{i}", "action": "confirm",
+                "form_token": new_token()}
         barrier.wait()
         statuses[i] = clients[i].post(f"/courses/{course_id}/buy", data=data).status_code
 

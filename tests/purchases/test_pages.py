@@ -7,6 +7,7 @@ import pytest
 
 from contracts_app.budget.models import Budget
 from contracts_app.courses.models import Course
+from contracts_app.purchases.form_tokens import new_token
 
 from ..support import login
 from ..factories import make_budget, make_unit, make_user
@@ -21,7 +22,7 @@ def test_advisor_buys_through_preview_and_confirm_and_sees_budget_go_down(client
     text = preview.get_data(as_text=True)
     assert "7\xa0104,00" in text and 'value="confirm"' in text
     before = db.get(Budget, world.budget.id).remaining
-    confirm = client.post(f"/courses/{world.course.id}/buy", data={**data, "action": "confirm"})
+    confirm = client.post(f"/courses/{world.course.id}/buy", data={**data, "action": "confirm", "form_token": new_token()})
     assert confirm.status_code == 302
     db.expire_all()
     assert db.get(Budget, world.budget.id).remaining == before - Decimal("7104.00")
@@ -49,7 +50,7 @@ def test_bad_purchase_input_gives_field_errors_and_writes_nothing(client, db, wo
     data = {"seats": "1", "start_date": "2026-03-02", "end_date": "2026-06-19", "budget_id": str(world.budget.id),
             "participants-0-reference": "NAV-TV-8", **change}
     before = counts()
-    response = client.post(f"/courses/{world.course.id}/buy", data={**data, "action": "confirm"})
+    response = client.post(f"/courses/{world.course.id}/buy", data={**data, "action": "confirm", "form_token": new_token()})
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert 'id="error-summary"' in text
@@ -60,13 +61,13 @@ def test_bad_purchase_input_gives_field_errors_and_writes_nothing(client, db, wo
 # Statement budgets per request: the measured count plus a small margin, so that a query per participant, per
 # rate, per budget line or per stop (an N+1) fails these tests. Measured: a confirm request 11 (the user 1, the
 # two locks 2, the assessment 1, the covering agreement 1, the writes 6), the purchase page 4, the buy page 4.
-CONFIRM_REQUEST_BUDGET = 13
+CONFIRM_REQUEST_BUDGET = 14  # 13 + the one-time form token's INSERT (issue 18, item 8)
 PURCHASE_PAGE_BUDGET = 5
 BUY_PAGE_BUDGET = 5
 
 def _confirm_form(world, seats: int, prefix: str) -> dict:
     data = {"seats": str(seats), "start_date": "2026-03-02", "end_date": "2026-06-19", "budget_id": str(world.budget.id),
-            "action": "confirm"}
+            "action": "confirm", "form_token": new_token()}
     data.update({f"participants-{i}-reference": f"{prefix}-{i}" for i in range(seats)})
     return data
 
@@ -122,7 +123,7 @@ def test_confirming_with_another_units_budget_line_is_refused_and_writes_nothing
     before = counts()
     response = client.post(f"/courses/{world.course.id}/buy", data={
         "seats": "1", "start_date": "2026-03-02", "end_date": "2026-06-19", "budget_id": str(theirs.id),
-        "participants-0-reference": "NAV-TV-9", "action": "confirm"})
+        "participants-0-reference": "NAV-TV-9", "action": "confirm", "form_token": new_token()})
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert 'id="budget_id-error"' in text and "Deres linje" not in text
