@@ -187,8 +187,12 @@ class TerminateForm(FlaskForm):
     terminated_on = DateField(_l("Ends on"), validators=[DataRequired()])
 
 
-class FilterForm(Form):
-    """The agreement list's search; an unknown value of a field is read as "any" (see :meth:`filters`)."""
+class FilterForm(FlaskForm):
+    """The agreement list's search; an unknown value of a field is read as "any" (see :meth:`filters`).
+    A FlaskForm for WTForms' own messages in the reader's language; no CSRF token on a GET search."""
+
+    class Meta:
+        csrf = False
 
     q = StringField(_l("Party (name or organisation number)"), validators=[Optional(), Length(max=200)])
     status = SelectField(_l("Status"), choices=any_of(AgreementStatus), default="")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, FieldList, FormField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..choices import options
 from ..courses.forms import cefr_choices, format_choices, kind_choices
@@ -16,7 +16,7 @@ def visibility_choices():
 
 
 class OfferForm(FlaskForm):
-    seats_offered = IntegerField(_l("Free seats offered"), validators=[DataRequired(), NumberRange(min=1, max=1000)])
+    seats_offered = IntegerField(_l("Free seats offered"), validators=[InputRequired(), NumberRange(min=1, max=1000)])
     period_start = DateField(_l("Seats can be used from"), validators=[DataRequired()])
     period_end = DateField(_l("Seats can be used until"), validators=[DataRequired()])
     request_deadline = DateField(_l("Last day to request"), validators=[DataRequired()])
@@ -51,7 +51,7 @@ class OfferSearchForm(FlaskForm):
 
 
 class RequestForm(FlaskForm):
-    seats = IntegerField(_l("Seats"), default=1, validators=[DataRequired(), NumberRange(min=1, max=50)])
+    seats = IntegerField(_l("Seats"), default=1, validators=[InputRequired(), NumberRange(min=1, max=50)])
     start_date = DateField(_l("Wanted start"), validators=[DataRequired()])
     end_date = DateField(_l("Until"), validators=[DataRequired()])
     budget_id = SelectField(_l("Budget line"), coerce=lambda v: int(v) if v not in (None, "", "None") else None)
@@ -72,7 +72,7 @@ class ReasonForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    position = IntegerField(_l("New place in the list"), validators=[DataRequired(), NumberRange(min=1, max=10000)])
+    position = IntegerField(_l("New place in the list"), validators=[InputRequired(), NumberRange(min=1, max=10000)])
     reason = TextAreaField(_l("Why the order changes"), validators=[DataRequired(), Length(min=10, max=2000)])
 
 

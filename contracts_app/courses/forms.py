@@ -7,7 +7,7 @@ from wtforms import (
     BooleanField, DateField, DecimalField, FieldList, Form, FormField, IntegerField, SelectField,
     SelectMultipleField, StringField, TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..choices import options
 from .models import CEFR_LEVELS, CourseFormat, CourseKind
@@ -56,11 +56,11 @@ class CourseForm(FlaskForm):
     start_date = DateField(_l("Start date"), validators=[DataRequired()])
     end_date = DateField(_l("End date"), validators=[DataRequired()])
     rolling_start = BooleanField(_l("Rolling start (participants may start any teaching day)"))
-    hours_per_week = DecimalField(_l("Teaching hours per week"), validators=[DataRequired(), NumberRange(min=0, max=60)], places=None)
+    hours_per_week = DecimalField(_l("Teaching hours per week"), validators=[InputRequired(), NumberRange(min=0, max=60)], places=None)
     total_hours = DecimalField(_l("Total teaching hours"), validators=[Optional(), NumberRange(min=0)], places=None)
     teaching_weekdays = SelectMultipleField(_l("Teaching days"), choices=weekday_choices, default=["0", "1", "2", "3", "4"])
     part_time = BooleanField(_l("Part-time: can be combined with work or work practice"))
-    total_seats = IntegerField(_l("Total seats"), validators=[DataRequired(), NumberRange(min=0, max=10000)])
+    total_seats = IntegerField(_l("Total seats"), validators=[InputRequired(), NumberRange(min=0, max=10000)])
     price_unit = SelectField(_l("Price per"), choices=price_unit_choices, validators=[DataRequired()])
     rates = FieldList(FormField(RateForm), min_entries=3, max_entries=10, label=_l("Rates"))
     target_groups = TextAreaField(_l("Target groups"), validators=[Optional(), Length(max=2000)])

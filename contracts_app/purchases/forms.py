@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from .. import clock, formats
 from ..budget.models import Budget
@@ -26,7 +26,7 @@ class ParticipantForm(Form):
 
 
 class PurchaseForm(FlaskForm):
-    seats = IntegerField(_l("Seats"), default=1, validators=[DataRequired(), NumberRange(min=1, max=50)])
+    seats = IntegerField(_l("Seats"), default=1, validators=[InputRequired(), NumberRange(min=1, max=50)])
     start_date = DateField(_l("From"), validators=[DataRequired()])
     end_date = DateField(_l("To"), validators=[DataRequired()])
     budget_id = SelectField(_l("Budget line"), coerce=lambda v: int(v) if v not in (None, "", "None") else None)
