@@ -159,6 +159,7 @@ def authenticate(session: Session, admission: throttle.Admission, password: str,
 
 def end_sessions(session: Session, user: User, *, actor: Actor, now: dt.datetime, reason: str) -> None:
     """End every session of the user: the session generation every request compares goes up by one."""
+    begin_write(session)
     user.session_generation = (user.session_generation or 0) + 1
     session.flush()
     audit.record(session, actor, "user.sessions_ended", user, at=now, after={"reason": reason})

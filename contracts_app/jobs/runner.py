@@ -26,7 +26,7 @@ import os
 import socket
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import or_, select, update
@@ -102,19 +102,33 @@ def claim(job: str, window_key: str, *, now, trigger: str, stale_minutes: int) -
         _close(session)
 
 
-def _finish(run_id: int, status: RunStatus, *, now, result=None, error=None) -> None:
+# Called with the session and the outcome in the transaction that records the outcome, e.g. to audit a run
+# started by hand: the run's result and its audit row are committed together, by the writer that holds the lock.
+OnFinish = Callable[[Session, "Outcome"], None]
+
+
+def _finish(outcome: "Outcome", status: RunStatus, *, now, result=None, error=None, on_finish: OnFinish | None = None) -> None:
     session = _new_session()
     try:
         begin_write(session)
-        session.execute(update(JobRun).where(JobRun.id == run_id).values(
-            status=status, finished_at=now, result=result, error=error).execution_options(synchronize_session=False))
+        if outcome.run_id is not None:
+            session.execute(update(JobRun).where(JobRun.id == outcome.run_id).values(
+                status=status, finished_at=now, result=result, error=error).execution_options(synchronize_session=False))
+        if on_finish is not None:
+            on_finish(session, outcome)
         session.commit()
     finally:
         _close(session)
 
 
-def run_job(name: str, *, trigger: str = "schedule", now=None, window_key: str | None = None) -> Outcome:
-    """Claim the job's window and, if it is ours, run the job and record the outcome. Needs an app context."""
+def run_job(name: str, *, trigger: str = "schedule", now=None, window_key: str | None = None,
+            on_finish: OnFinish | None = None) -> Outcome:
+    """Claim the job's window and, if it is ours, run the job and record the outcome. Needs an app context.
+
+    ``on_finish(session, outcome)`` runs in the write transaction that records the outcome (also for a skipped
+    window, in one of its own). Each step is a transaction of its own on a connection of its own; a caller that
+    holds a request session must not keep a transaction open on it that it will write in afterwards (on SQLite
+    such a transaction has a snapshot from before the job and can no longer take the write lock)."""
     from .registry import JOBS
 
     if trigger not in TRIGGERS:
@@ -126,7 +140,10 @@ def run_job(name: str, *, trigger: str = "schedule", now=None, window_key: str |
     run_id = claim(name, window_key, now=now, trigger=trigger, stale_minutes=current_app.config["JOB_STALE_MINUTES"])
     if run_id is None:
         log.info("job %s window %s: claimed elsewhere, skipped", name, window_key)
-        return Outcome(name, window_key, "skipped")
+        outcome = Outcome(name, window_key, "skipped")
+        if on_finish is not None:
+            _finish(outcome, RunStatus.running, now=now, on_finish=on_finish)
+        return outcome
     session = _new_session()
     try:
         # Jobs read what is due and then write: on SQLite the transaction must be a writer from its start, or a
@@ -138,13 +155,15 @@ def run_job(name: str, *, trigger: str = "schedule", now=None, window_key: str |
         session.rollback()
         error = "".join(traceback.format_exception(exc))[-8000:]
         log.exception("job %s window %s failed", name, window_key)
-        _finish(run_id, RunStatus.failed, now=clock.now(), error=error)
-        return Outcome(name, window_key, "failed", run_id, error=f"{type(exc).__name__}: {exc}")
+        outcome = Outcome(name, window_key, "failed", run_id, error=f"{type(exc).__name__}: {exc}")
+        _finish(outcome, RunStatus.failed, now=clock.now(), error=error, on_finish=on_finish)
+        return outcome
     finally:
         _close(session)
-    _finish(run_id, RunStatus.succeeded, now=clock.now(), result=result)
+    outcome = Outcome(name, window_key, "succeeded", run_id, result)
+    _finish(outcome, RunStatus.succeeded, now=clock.now(), result=result, on_finish=on_finish)
     log.info("job %s window %s: %s", name, window_key, result)
-    return Outcome(name, window_key, "succeeded", run_id, result)
+    return outcome
 
 
 def catch_up(names: list[str] | None = None) -> list[Outcome]:

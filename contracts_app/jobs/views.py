@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
+from ..formbase import FlaskForm
 from sqlalchemy import func, select
 
 from .. import audit, clock
@@ -40,11 +40,18 @@ def index():
 def run_now(name: str):
     if name not in JOBS:
         abort(404)
-    session = get_session()
-    outcome = runner.run_job(name, trigger="manual")
-    audit.record(session, current_actor(), "job.run_manually", object_type="job_runs", object_id=outcome.run_id, at=clock.now(),
-                 after={"job": name, "window_key": outcome.window_key, "status": outcome.status})
-    session.commit()
+    actor = current_actor()
+    # The job runs in transactions of its own. This request's session has read (the user) in a transaction
+    # that began before the job wrote: on SQLite that transaction can never take the write lock after the job
+    # committed ("database is locked", at once, whatever the busy timeout). So end it here, and write the audit
+    # row in the transaction that records the run's outcome: both are committed together, or neither.
+    get_session().commit()
+
+    def audited(session, outcome: runner.Outcome) -> None:
+        audit.record(session, actor, "job.run_manually", object_type="job_runs", object_id=outcome.run_id, at=clock.now(),
+                     after={"job": name, "window_key": outcome.window_key, "status": outcome.status})
+
+    outcome = runner.run_job(name, trigger="manual", on_finish=audited)
     if outcome.status == "succeeded":
         flash(_("%(job)s ran: %(result)s", job=name, result=", ".join(f"{k} {v}" for k, v in outcome.result.items())), "success")
     else:

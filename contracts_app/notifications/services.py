@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..auth.models import Membership, Role, User
+from ..db import begin_write
 from .models import Notification
 
 
@@ -71,6 +72,7 @@ def unread_count(session: Session, user_id: int) -> int:
 
 def mark_read(session: Session, user_id: int, notification_id: int | None, *, now: dt.datetime) -> int:
     """Mark one of the user's notifications (or all of them, with None) as read. Returns how many changed."""
+    begin_write(session)  # SQLite: the request has read (the user); take the write lock before writing
     stmt = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
