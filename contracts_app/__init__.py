@@ -15,7 +15,7 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
     """
     from flask_wtf.csrf import CSRFProtect
 
-    from . import cli, db, errors, i18n
+    from . import boundary, cli, db, errors, i18n
     from . import config as config_module
     from .admin.views import bp as admin_bp
     from .agreements.views import bp as agreements_bp
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
         instance_path=str(PROJECT_ROOT / "instance"),
     )
     config_module.load(app, config, default_env=default_env)
+    boundary.init_app(app)  # before the blueprints: their <int:...> routes take the bounded converter
     logging.basicConfig(level=logging.INFO if app.config["ENV"] != "testing" else logging.WARNING)
 
     if app.config["PROXY_COUNT"]:  # the client's address (login throttle) and scheme as the proxies saw them

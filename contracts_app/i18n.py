@@ -41,12 +41,37 @@ class Request(flask.Request):
         return _wtforms_translations(str(get_locale()))
 
 
+# WTForms' own bokmål catalogue (3.x) leaves these empty or fuzzy (a fuzzy entry is not compiled), so they
+# reached Norwegian pages in English. Keys as in a compiled catalogue: a msgid, or (singular msgid, plural index).
+_WTFORMS_NB_COMPLETION = {
+    ("Field must be exactly %(max)d character long.", 0): "Feltet må være nøyaktig %(max)d tegn langt.",
+    ("Field must be exactly %(max)d character long.", 1): "Feltet må være nøyaktig %(max)d tegn langt.",
+    ("'%(value)s' is not a valid choice for this field.", 0): "«%(value)s» er ikke et gyldig valg for dette feltet.",
+    ("'%(value)s' is not a valid choice for this field.", 1): "«%(value)s» er ikke gyldige valg for dette feltet.",
+    "This field cannot be edited.": "Dette feltet kan ikke endres.",
+    "This field is disabled and cannot have a value.": "Dette feltet er deaktivert og kan ikke ha en verdi.",
+    "Choices cannot be None.": "Valgene kan ikke være tomme.",
+    "Not a valid time value.": "Ikke et gyldig klokkeslett.",
+    "Not a valid week value.": "Ikke en gyldig uke.",
+}
+
+
 @functools.lru_cache(maxsize=8)
 def _wtforms_translations(locale: str):
     from babel import support
     from wtforms.i18n import messages_path
 
-    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+    translations = support.Translations.load(messages_path(), [locale], domain="wtforms")
+    if locale.split("_")[0] in ("nb", "no") and isinstance(translations, support.Translations):
+        translations._catalog.update(_WTFORMS_NB_COMPLETION)
+    return translations
+
+
+def form_translations():
+    """WTForms' messages in the request's language (None outside a request: WTForms' English)."""
+    if not has_request_context():
+        return None
+    return getattr(flask.request, "wtforms_translations", None)
 
 
 def init_app(app: Flask) -> None:

@@ -8,20 +8,26 @@ from typing import Generic, Mapping, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
-from wtforms import Form, IntegerField
 from wtforms.validators import NumberRange, Optional
+
+from .fields import IntField
+
+from .formbase import Form
 
 T = TypeVar("T")
 
 PER_PAGE = 25
 MAX_PER_PAGE = 100
+#: The highest page number read from a query string (25 × 100 000 rows is more than any list here holds);
+#: a larger one is the first page, never an offset the database cannot hold.
+MAX_PAGE = 100_000
 
 
 class PageForm(Form):
     """The page and page size of a list, from the query string."""
 
-    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
-    per_page = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_PER_PAGE)])
+    page = IntField(validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])
+    per_page = IntField(validators=[Optional(), NumberRange(min=1, max=MAX_PER_PAGE)])
 
 
 def requested(args: Mapping, *, per_page: int = PER_PAGE) -> tuple[int, int]:
@@ -31,6 +37,15 @@ def requested(args: Mapping, *, per_page: int = PER_PAGE) -> tuple[int, int]:
     page = form.page.data if not form.page.errors and form.page.data else 1
     size = form.per_page.data if not form.per_page.errors and form.per_page.data else per_page
     return page, size
+
+
+def page_arg(args: Mapping) -> int:
+    """The ``page`` asked for in ``args``: 1 … ``MAX_PAGE``; missing, not a number or out of range gives 1."""
+    raw = str(args.get("page", "") or "").strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(MAX_PAGE)):
+        return 1
+    page = int(raw)
+    return page if 1 <= page <= MAX_PAGE else 1
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,6 @@ class Page(Generic[T]):
 def paginate(session: Session, stmt: Select, *, page: int, per_page: int) -> Page:
     """Count the rows of ``stmt`` (ordered, filtered) and load one page of them."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    page = min(max(1, page), max(1, -(-total // per_page)))
+    page = min(max(1, min(page, MAX_PAGE)), max(1, -(-total // per_page)))
     items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all())
     return Page(items, total, page, per_page)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from typing import Callable, TypeVar
+from urllib.parse import urlsplit
 
 from flask import abort, flash
-from flask_wtf import FlaskForm
+from .formbase import FlaskForm
 from sqlalchemy.orm import joinedload
 from wtforms.fields import FieldList, FormField
 
@@ -21,6 +22,24 @@ from .organisations.models import Unit
 from .purchases.models import SeatPurchase
 
 T = TypeVar("T")
+
+
+def safe_redirect_target(target: str | None) -> str | None:
+    """``target`` if it is a path on this site (``/…``), else None: the one check for every redirect target
+    taken from the request (``next=``, ``back``, a stored link). No scheme or host, no ``//`` or ``/\\``
+    (browsers read both as another host), no control characters (a header cannot hold them), at most
+    2000 characters."""
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return None
+    if re.search(r"[\x00-\x1f\x7f-\x9f\\]", target) or not target.startswith("/") or target.startswith("//"):
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def current_actor() -> Actor:

@@ -1,7 +1,9 @@
 """The audit log's filters (from the query string)."""
 from __future__ import annotations
 
-from wtforms import Form, StringField
+from wtforms import StringField
+
+from ..formbase import Form
 
 
 class AuditFilterForm(Form):

@@ -3,15 +3,17 @@ percentages) and their field errors are put back on these fields."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..formbase import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField,
+    BooleanField, DateField, FieldList, FormField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField,
 )
 from wtforms.widgets import HiddenInput
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..choices import options
+from ..fields import INT_MAX, IntField, coerce_required_id
+from ..formbase import Form
 from ..rulecheck.labels import VERDICTS
 from ..organisations.models import LegalType, Side
 from .labels import SECTIONS as SECTION_LABELS
@@ -60,7 +62,7 @@ class NewAgreementForm(FlaskForm):
 class StepForm(FlaskForm):
     """A wizard step. ``lock_version`` is the version the user opened (a newer one saved since is a conflict)."""
 
-    lock_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    lock_version = IntField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=0, max=INT_MAX)])
     action = StringField()  # the button pressed: "next", "save" or "add_party"
 
 
@@ -69,7 +71,7 @@ class PartiesForm(StepForm):
     parties = FieldList(FormField(PartyForm), min_entries=2, max_entries=10)
     # the service checks each unit against the buying parties; the choices are the registered units
     covered_unit_ids = SelectMultipleField(
-        _l("Further units covered"), coerce=int, validate_choice=False,
+        _l("Further units covered"), coerce=coerce_required_id, validate_choice=False,
         description=_l("Units beyond the parties' own whose purchases the agreement covers, e.g. the Nav offices a "
                        "county-wide agreement is for. Each must belong to a party that buys under the agreement."))
 
@@ -106,11 +108,15 @@ class PeriodForm(StepForm):
     custom_options = StringField(_l("Custom options: length of each option in months"), validators=[Optional(), Length(max=100)],
                                  description=_l("For example 12, 6."))
     max_duration_months = StringField(_l("Maximum duration in months, options included"), validators=[Optional(), Length(max=10)])
+    # shown when the whole period lies in the past: saving it then needs this deliberate confirmation
+    confirm_past = BooleanField(_l("Yes, the agreement has already ended: register it anyway"), default=False)
 
 
 class ValueForm(StepForm):
-    estimated_value = StringField(_l("Estimated value for the base period (NOK excl. VAT)"), validators=[Optional(), Length(max=30)])
-    options_value = StringField(_l("Value of all options (NOK excl. VAT)"), validators=[Optional(), Length(max=30)])
+    estimated_value = StringField(_l("Estimated value for the base period (NOK excl. VAT)"), validators=[Optional(), Length(max=30)],
+                                  description=_l("An amount greater than zero."))
+    options_value = StringField(_l("Value of all options (NOK excl. VAT)"), validators=[Optional(), Length(max=30)],
+                                description=_l("Only when the agreement has options; leave empty when it has none."))
     price_terms = TextAreaField(_l("Price terms"), validators=[Optional(), Length(max=10000)])
 
 

@@ -6,6 +6,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..auth import permissions as perm
+from ..boundary import JSONRefused, load_json
 from ..auth.access import current_principal, requires
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -42,7 +43,7 @@ def rules_evaluate():
     cfg = current_app.config
     request.max_content_length = cfg["RULES_BATCH_MAX_BYTES"]  # instead of MAX_CONTENT_LENGTH, for batches
     try:
-        doc = request.get_json(silent=True)
+        raw = request.get_data(cache=True)
     except RequestEntityTooLarge:
         size = _mb(cfg["RULES_BATCH_MAX_BYTES"])
         return jsonify(errors=[{
@@ -52,8 +53,10 @@ def rules_evaluate():
             "message_en": f"The request is too large (at most {size} MB). Split the batch, or use the command line "
                           "(flask rules evaluate), which has no limit.",
         }]), 413
-    if doc is None:
-        return jsonify(errors=[{"path": "", "message": "the body is not valid JSON"}]), 422
+    try:  # size and nesting checked before parsing: a deeply nested body is a 422, never a RecursionError
+        doc = load_json(raw, max_bytes=cfg["RULES_BATCH_MAX_BYTES"])
+    except JSONRefused as exc:
+        return jsonify(errors=[{"path": "", "message": exc.message, "message_en": exc.message_en}]), 422
     limit = cfg["RULES_BATCH_MAX_CASES"]
     if isinstance(doc, dict) and isinstance(doc.get("cases"), list) and len(doc["cases"]) > limit:
         count = len(doc["cases"])

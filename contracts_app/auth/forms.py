@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..formbase import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..choices import options
+from ..fields import coerce_required_id
 from .models import Role
 
 
@@ -35,7 +36,7 @@ class MembershipForm(FlaskForm):
 
 
 class UnitSwitchForm(FlaskForm):
-    unit_id = SelectField(_l("Acting for"), coerce=int)
+    unit_id = SelectField(_l("Acting for"), coerce=coerce_required_id)
 
 
 class LanguageForm(FlaskForm):

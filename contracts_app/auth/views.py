@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -13,7 +12,7 @@ from .. import clock
 from ..choices import options
 from ..db import get_session
 from ..organisations.models import Unit
-from ..web import current_actor, run_action, save_form
+from ..web import current_actor, run_action, safe_redirect_target, save_form
 from . import access, throttle
 from . import permissions as perm
 from . import services
@@ -26,13 +25,8 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths, so the login form cannot be used to redirect elsewhere."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+    """Only same-site paths, so the login form cannot be used to redirect elsewhere (web.safe_redirect_target)."""
+    return safe_redirect_target(target)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -1,20 +1,21 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from ..formbase import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..fields import DecimalNumberField, IntField
 from ..organisations.models import Side
 from .models import StopMode
 
 
 class BudgetForm(FlaskForm):
-    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
+    year = IntField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
     line = StringField(_l("Budget line"), validators=[DataRequired(), Length(max=120)], description=_l("For example: Tiltaksmidler opplæring"))
     side = SelectField(_l("Which side of the office spends it"), choices=Side.choices)
     amount = StringField(_l("Amount (NOK)"), validators=[DataRequired(), Length(max=30)])
-    warning_pct = DecimalField(_l("Warning level (% used)"), default=85, validators=[InputRequired(), NumberRange(min=1, max=100)], places=None)
+    warning_pct = DecimalNumberField(_l("Warning level (% used)"), default=85, validators=[InputRequired(), NumberRange(min=1, max=100)])
     stop_mode = SelectField(_l("When the money runs out"), choices=StopMode.choices)
 
 

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..formbase import FlaskForm
 from wtforms import (
-    BooleanField, DateField, DecimalField, FieldList, Form, FormField, IntegerField, SelectField,
+    BooleanField, DateField, FieldList, FormField, SelectField,
     SelectMultipleField, StringField, TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..choices import options
+from ..fields import DecimalNumberField, IntField, MoneyField
+from ..formbase import Form
+from ..money import MONEY_MAX
 from .models import CEFR_LEVELS, CourseFormat, CourseKind
 from .pricing import PriceUnit
 
@@ -42,7 +45,7 @@ def weekday_choices():
 
 class RateForm(Form):
     valid_from = DateField(_l("Valid from"), validators=[Optional()])
-    amount = DecimalField(_l("Rate (NOK excl. VAT)"), validators=[Optional(), NumberRange(min=0)], places=None)
+    amount = MoneyField(_l("Rate (NOK excl. VAT)"), validators=[Optional(), NumberRange(min=0, max=MONEY_MAX)])
 
 
 class CourseForm(FlaskForm):
@@ -56,11 +59,11 @@ class CourseForm(FlaskForm):
     start_date = DateField(_l("Start date"), validators=[DataRequired()])
     end_date = DateField(_l("End date"), validators=[DataRequired()])
     rolling_start = BooleanField(_l("Rolling start (participants may start any teaching day)"))
-    hours_per_week = DecimalField(_l("Teaching hours per week"), validators=[InputRequired(), NumberRange(min=0, max=60)], places=None)
-    total_hours = DecimalField(_l("Total teaching hours"), validators=[Optional(), NumberRange(min=0)], places=None)
+    hours_per_week = DecimalNumberField(_l("Teaching hours per week"), validators=[InputRequired(), NumberRange(min=0, max=60)])
+    total_hours = DecimalNumberField(_l("Total teaching hours"), validators=[Optional(), NumberRange(min=0, max=100_000)])
     teaching_weekdays = SelectMultipleField(_l("Teaching days"), choices=weekday_choices, default=["0", "1", "2", "3", "4"])
     part_time = BooleanField(_l("Part-time: can be combined with work or work practice"))
-    total_seats = IntegerField(_l("Total seats"), validators=[InputRequired(), NumberRange(min=0, max=10000)])
+    total_seats = IntField(_l("Total seats"), validators=[InputRequired(), NumberRange(min=0, max=10000)])
     price_unit = SelectField(_l("Price per"), choices=price_unit_choices, validators=[DataRequired()])
     rates = FieldList(FormField(RateForm), min_entries=3, max_entries=10, label=_l("Rates"))
     target_groups = TextAreaField(_l("Target groups"), validators=[Optional(), Length(max=2000)])
@@ -81,4 +84,4 @@ class CourseSearchForm(FlaskForm):
     part_time = BooleanField(_l("Only part-time"))
     start_from = DateField(_l("Starts on or after"), validators=[Optional()])
     start_to = DateField(_l("Starts on or before"), validators=[Optional()])
-    min_free = IntegerField(_l("At least this many free seats"), validators=[Optional(), NumberRange(min=0, max=10000)])
+    min_free = IntField(_l("At least this many free seats"), validators=[Optional(), NumberRange(min=0, max=10000)])

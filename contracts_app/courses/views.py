@@ -11,6 +11,7 @@ from .. import clock
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..db import get_session
+from ..pagination import page_arg
 from ..organisations.models import Unit
 from ..web import current_actor, save_form
 from . import queries, services
@@ -27,7 +28,7 @@ def index():
     session = get_session()
     form = CourseSearchForm(request.args)
     form.validate()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg(request.args)
     ok = lambda f: None if f.errors else f.data  # noqa: E731 - an invalid filter is ignored (and shown)
     stmt = queries.search(
         q=(ok(form.q) or "").strip(), kind=ok(form.kind) or "", level=ok(form.level) or "",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..formbase import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..formbase import FlaskForm
 from sqlalchemy import func, select
 
 from .. import clock
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
-from ..db import get_session
+from ..db import begin_write, get_session
 from ..web import current_actor
 from . import email, services
 from .messages import KIND_LABELS, render
@@ -71,6 +71,7 @@ def preferences():
     form = FlaskForm()
     if request.method == "POST" and form.validate_on_submit():
         modes = {kind: request.form.get(f"mode-{kind}", "") for kind in KIND_LABELS}
+        begin_write(session)  # SQLite: the request has read (the user); take the write lock before the service reads
         email.set_preferences(session, user_id, modes, now=clock.now())
         session.commit()
         flash(_("Your notification settings are saved."), "success")
@@ -90,6 +91,7 @@ def outbox():
         stmt = stmt.where(OutboxMessage.status == status)
     counts = dict(session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
     return render_template("notifications/outbox.html", messages=session.scalars(stmt).all(), status=status,
+                           statuses=[(s.value, s.label) for s in OutboxStatus],
                            counts={getattr(k, "value", k): v for k, v in counts.items()},
                            smtp_host=current_app.config.get("SMTP_HOST"), form=FlaskForm())
 
@@ -98,6 +100,7 @@ def outbox():
 @requires(perm.is_admin)
 def requeue(message_id: int):
     session = get_session()
+    begin_write(session)
     if email.requeue(session, message_id, actor=current_actor(), now=clock.now()) is None:
         flash(_("Only a failed or unsent message can be queued again."), "error")
     else:

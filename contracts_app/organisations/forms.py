@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..formbase import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..choices import options
+from ..fields import coerce_required_id
 from .models import LegalType, UnitKind
 
 
@@ -52,7 +53,7 @@ class UnitForm(FlaskForm):
     kind = SelectField(_l("Kind of unit"), choices=unit_kind_choices, validators=[DataRequired()])
     legal_entity_id = SelectField(
         _l("Legal entity"),
-        coerce=int,
+        coerce=coerce_required_id,
         validators=[DataRequired()],
         description=_l("For a Nav office: the State (Arbeids- og velferdsetaten)."),
     )

@@ -6,13 +6,15 @@ import datetime as dt
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from ..formbase import FlaskForm
+from wtforms import BooleanField, DateField, FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from .. import clock, formats
+from ..formbase import Form
 from ..budget.models import Budget
 from ..choices import options
+from ..fields import IntField, coerce_id
 from ..courses.models import CEFR_LEVELS
 from .services import ParticipantInput
 
@@ -26,10 +28,10 @@ class ParticipantForm(Form):
 
 
 class PurchaseForm(FlaskForm):
-    seats = IntegerField(_l("Seats"), default=1, validators=[InputRequired(), NumberRange(min=1, max=50)])
+    seats = IntField(_l("Seats"), default=1, validators=[InputRequired(), NumberRange(min=1, max=50)])
     start_date = DateField(_l("From"), validators=[DataRequired()])
     end_date = DateField(_l("To"), validators=[DataRequired()])
-    budget_id = SelectField(_l("Budget line"), coerce=lambda v: int(v) if v not in (None, "", "None") else None)
+    budget_id = SelectField(_l("Budget line"), coerce=coerce_id)
     side = SelectField(_l("Which side of the Nav office buys"), choices=lambda: options([
         ("", _l("As the budget line")), ("state", _l("The state side (Arbeids- og velferdsetaten)")), ("municipal", _l("The municipal side")),
     ]), default="")
@@ -37,6 +39,8 @@ class PurchaseForm(FlaskForm):
     # page's own legend, the row's label is never shown).
     participants = FieldList(FormField(ParticipantForm, ""), _l("Participants"), min_entries=1, max_entries=50)
     override_reason = TextAreaField(_l("Why the purchase cannot wait (for a budget-stop override)"), validators=[Optional(), Length(max=2000)])
+    # Shown when the start date is in the past (services.check_start): the buyer confirms it is no typo.
+    confirm_past_start = BooleanField(_l("The start date is in the past, and that is right"))
     # One-time token (purchases/form_tokens.py): a confirmation sent twice buys once.
     form_token = HiddenField()
 

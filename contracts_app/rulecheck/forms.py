@@ -3,14 +3,16 @@ field means "unknown", which the engine never treats as false."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..formbase import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..choices import options
+from ..fields import INT_MAX, DecimalNumberField, IntField
+from ..money import MONEY_MAX
 
-MONEY = [Optional(), NumberRange(min=0, max=999_999_999_999)]
+MONEY = [Optional(), NumberRange(min=0, max=MONEY_MAX)]
 PCT = [Optional(), NumberRange(min=0, max=100)]
 
 
@@ -65,7 +67,7 @@ class RulesCheckForm(FlaskForm):
     # What the buttons ask for, the facts the form has no field for (kept from an import), and the scenario.
     action = HiddenField(default="assess")
     extra_facts = HiddenField()
-    scenario_id = IntegerField(validators=[Optional()])
+    scenario_id = IntField(validators=[Optional(), NumberRange(min=1, max=INT_MAX)])
     scenario_name = StringField(validators=[Optional(), Length(max=200)])
     reference_date = DateField(
         _l("Reference date"), validators=[DataRequired()],
@@ -81,7 +83,7 @@ class RulesCheckForm(FlaskForm):
     joint_decisive_influence = Select(_l("They jointly have decisive influence"), choices=tri)
     joint_no_contrary_interests = Select(_l("The supplier pursues no interests contrary to theirs"), choices=tri)
     inverse_or_sister = Select(_l("The supplier controls the buyer, or both are controlled by the same authority"), choices=tri)
-    supplier_activity_pct = DecimalField(_l("Share of the supplier's activity performed for its controllers (%)"), validators=PCT, places=None)
+    supplier_activity_pct = DecimalNumberField(_l("Share of the supplier's activity performed for its controllers (%)"), validators=PCT)
     supplier_activity_basis = Select(_l("Basis for the supplier's activity share"), choices=activity_bases)
     supplier_projection_reason = Select(_l("Why projections are used for the supplier's activity share"), choices=projection_reasons)
     supplier_private_capital = Select(_l("Direct private capital in the supplier"), choices=tri)
@@ -94,12 +96,12 @@ class RulesCheckForm(FlaskForm):
         ("goods", _l("Goods")), ("works", _l("Building and construction works")),
     ]))
     cpv = StringField(_l("CPV codes"), validators=[Optional(), Length(max=200)], description=_l("Comma-separated, e.g. 80580000-3."))
-    base_nok = DecimalField(_l("Value for the fixed term (NOK excl. VAT)"), validators=MONEY, places=None)
-    options_nok = DecimalField(_l("Value of all options (NOK)"), validators=MONEY, places=None)
-    extensions_nok = DecimalField(_l("Value of possible extensions (NOK)"), validators=MONEY, places=None)
-    monthly_nok = DecimalField(_l("Monthly value, when no total is stated (NOK)"), validators=MONEY, places=None)
-    duration_months = IntegerField(_l("Duration in months"), validators=[Optional(), NumberRange(min=1, max=1200)], description=_l("Empty for an indefinite term."))
-    framework_max_nok = DecimalField(_l("Framework agreement: maximum of all call-offs (NOK)"), validators=MONEY, places=None)
+    base_nok = DecimalNumberField(_l("Value for the fixed term (NOK excl. VAT)"), validators=MONEY)
+    options_nok = DecimalNumberField(_l("Value of all options (NOK)"), validators=MONEY)
+    extensions_nok = DecimalNumberField(_l("Value of possible extensions (NOK)"), validators=MONEY)
+    monthly_nok = DecimalNumberField(_l("Monthly value, when no total is stated (NOK)"), validators=MONEY)
+    duration_months = IntField(_l("Duration in months"), validators=[Optional(), NumberRange(min=1, max=1200)], description=_l("Empty for an indefinite term."))
+    framework_max_nok = DecimalNumberField(_l("Framework agreement: maximum of all call-offs (NOK)"), validators=MONEY)
     related_purchases = TextAreaField(
         _l("Earlier purchases of the same kind by the same unit"), validators=[Optional(), Length(max=20000)],
         description=_l("One per line: date; amount; same need (yes/no). Example: 2026-01-15; 60000; yes"),
@@ -109,11 +111,11 @@ class RulesCheckForm(FlaskForm):
     buyer_task = StringField(_l("Buyer: its statutory public task in the cooperation"), validators=[Optional(), Length(max=500)])
     buyer_contributions = StringField(_l("Buyer: what it contributes (comma-separated)"), validators=[Optional(), Length(max=500)])
     buyer_payment_only = Select(_l("Buyer contributes only money"), choices=tri)
-    buyer_market_pct = DecimalField(_l("Buyer: share of the activity sold on the open market (%)"), validators=PCT, places=None)
+    buyer_market_pct = DecimalNumberField(_l("Buyer: share of the activity sold on the open market (%)"), validators=PCT)
     supplier_task = StringField(_l("Supplier: its statutory public task in the cooperation"), validators=[Optional(), Length(max=500)])
     supplier_contributions = StringField(_l("Supplier: what it contributes (comma-separated)"), validators=[Optional(), Length(max=500)])
     supplier_payment_only = Select(_l("Supplier contributes only money"), choices=tri)
-    supplier_market_pct = DecimalField(_l("Supplier: share of the activity sold on the open market (%)"), validators=PCT, places=None)
+    supplier_market_pct = DecimalNumberField(_l("Supplier: share of the activity sold on the open market (%)"), validators=PCT)
     common_objectives = Select(_l("Common objectives are documented"), choices=tri)
     public_interest_only = Select(_l("Governed only by public-interest considerations"), choices=tri)
     private_party = Select(_l("A private party is party to the agreement"), choices=tri)
@@ -151,7 +153,7 @@ class RulesCheckForm(FlaskForm):
     participant_right_start = DateField(_l("Date the right arose"), validators=[Optional()])
     participant_upper_secondary = Select(_l("Has upper-secondary education or higher"), choices=tri)
     participant_min_level = Select(_l("Has reached the minimum level in Norwegian"), choices=tri)
-    participant_age = IntegerField(_l("Participant's age"), validators=[Optional(), NumberRange(min=0, max=120)])
+    participant_age = IntField(_l("Participant's age"), validators=[Optional(), NumberRange(min=0, max=120)])
 
     doc_protocol = Select(_l("Procurement protocol written"), choices=tri)
     doc_exemption = Select(_l("Exemption assessment written"), choices=tri)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -11,10 +11,11 @@ from sqlalchemy import select
 from .. import clock
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
+from ..boundary import JSONRefused, load_json
 from ..choices import options
 from ..db import get_session
 from ..formats import date as fmt_date, money
-from ..errors import Conflict, DomainError, ValidationFailed
+from ..errors import Conflict, DomainError, ValidationFailed, error_response
 from ..organisations.models import LegalEntity
 from ..rules import evaluate_document
 from ..rules.thresholds import KEY_RULES
@@ -138,11 +139,16 @@ def import_facts():
     if not imp.validate_on_submit():
         abort(400)
     raw = imp.facts_file.data.read() if imp.facts_file.data else (imp.facts_text.data or "").encode()
-    try:
-        facts = json.loads(raw.decode("utf-8"))
+    try:  # size and nesting checked before parsing (boundary.load_json)
+        facts = load_json(raw, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
         if not isinstance(facts, dict) or "cases" in facts:
             raise ValueError
-    except (ValueError, UnicodeDecodeError):
+    except JSONRefused as exc:
+        if exc.syntax:
+            flash(_("The file is not a facts document (one JSON object as described in the rules engine contract)."), "error")
+            return redirect(url_for(".index"))
+        return error_response(422, exc.message_en if str(get_locale() or "nb") == "en" else exc.message)
+    except ValueError:
         flash(_("The file is not a facts document (one JSON object as described in the rules engine contract)."), "error")
         return redirect(url_for(".index"))
     data, extra = form_data_from_facts(facts, {e.org_number: e for e in _entities()})
