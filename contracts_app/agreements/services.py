@@ -12,7 +12,7 @@ import hashlib
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import audit, formats, rules
@@ -174,7 +174,7 @@ def save_step(
     if a.status not in EDITABLE:
         raise Conflict(_("An agreement that is %(status)s cannot be edited.", status=a.status.label))
     errors: list[dict] = []
-    values, parties = parse_step(session, a, step, data, errors, visible=_visible_to(session, actor))
+    values, parties = parse_step(session, a, step, data, errors, visible=_visible_to(session, actor), today=formats.local_date(now))
     if step == "parties" and not errors and not _actor_unit_is_party(session, actor, parties):
         # the create-time rule, on every edit: a draft cannot be moved out of its drafter's sight
         errors.append({"path": "parties", "message": _("Your unit must remain one of the parties.")})
@@ -399,6 +399,14 @@ def record_signature(
         errors.append({"path": "signed_on", "message": _("Enter the date of signing.")})
     elif signed_on > today:
         errors.append({"path": "signed_on", "message": _("The date of signing cannot be in the future.")})
+    else:
+        approved_at = session.scalar(select(func.max(ReviewDecision.created_at)).where(
+            ReviewDecision.agreement_id == a.id, ReviewDecision.decision == ReviewDecisionKind.approved))
+        approved_on = formats.local_date(approved_at) if approved_at is not None else None
+        if approved_on is not None and signed_on < approved_on:
+            errors.append({"path": "signed_on", "message": _(
+                "The agreement was approved on %(approved)s: the date of signing must be between that day and today.",
+                approved=formats.date(approved_on))})
     if pdf is not None and (problem := uploads.pdf_problem(pdf)):
         errors.append({"path": "pdf", "message": problem})
     elif pdf is None and method == SignatureMethod.on_paper:

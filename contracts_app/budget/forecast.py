@@ -35,9 +35,9 @@ def forecast(amount: Decimal, used: Decimal, year: int, today: dt.date) -> Forec
     if used >= amount:
         return Forecast(used, days, rate, min(today, end), False)
     days_to_run_out = int(amount / rate)  # whole days the money lasts at this rate
-    run_out = start + dt.timedelta(days=days_to_run_out)
-    if run_out > end:
+    if days_to_run_out > (end - start).days:  # lasts the year (and a date centuries ahead would not exist)
         return Forecast(used, days, rate, None, True)
+    run_out = start + dt.timedelta(days=days_to_run_out)
     return Forecast(used, days, rate, run_out, False)
 
 

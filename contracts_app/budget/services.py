@@ -93,7 +93,8 @@ def create_budget(session: Session, data: dict, *, actor: Actor, now: dt.datetim
 
 
 def update_budget(session: Session, budget: Budget, data: dict, *, actor: Actor, now: dt.datetime) -> Budget:
-    """Change amount, warning level and stop mode. The budget row must be locked by the caller."""
+    """Change year, line, amount, warning level and stop mode (the year only while unused, see
+    ``_year_change_errors``). The budget row must be locked by the caller."""
     data = {**{k: getattr(budget, k) for k in BUDGET_FIELDS}, **data}
     data["stop_mode"] = getattr(data["stop_mode"], "value", data["stop_mode"])
     data["side"] = getattr(data["side"], "value", data["side"])
@@ -108,16 +109,36 @@ def update_budget(session: Session, budget: Budget, data: dict, *, actor: Actor,
                 ),
             }
         )
+    if not errors and data["year"] != budget.year:
+        errors.extend(_year_change_errors(budget, data["year"]))
     if errors:
         raise ValidationFailed(_("The budget could not be saved."), errors=errors)
     before = audit.snapshot(budget, BUDGET_FIELDS)
-    for key in ("line", "amount", "warning_pct", "stop_mode", "side"):
+    for key in ("year", "line", "amount", "warning_pct", "stop_mode", "side"):
         setattr(budget, key, data[key])
     session.flush()
     after = audit.snapshot(budget, BUDGET_FIELDS)
     if after != before:
         audit.record(session, actor, "budget.updated", budget, at=now, before=before, after=after)
     return budget
+
+
+def _year_change_errors(budget: Budget, year: int) -> list[dict]:
+    """A line may move to another year only while nothing has been committed or spent on it and its stops fit
+    the new year: money used belongs to the year it was used in (a new year is a new budget line)."""
+    if budget.used:
+        return [{"path": "year", "message": _(
+            "The year cannot be changed: %(used)s is already committed or spent on this line in %(year)s. "
+            "Create a new budget line for %(new)s instead.",
+            used=formats.money(budget.used), year=budget.year, new=year)}]
+    if any(not _within_year(stop.starts_on, stop.ends_on, year) for stop in budget.stops):
+        return [{"path": "year", "message": _(
+            "The year cannot be changed: this line has a budget stop outside %(new)s.", new=year)}]
+    return []
+
+
+def _within_year(starts_on: dt.date, ends_on: dt.date | None, year: int) -> bool:
+    return starts_on.year == year and (ends_on is None or ends_on.year == year)
 
 
 def declare_stop(
@@ -130,6 +151,11 @@ def declare_stop(
         errors.append({"path": "reason", "message": _("Give the reason for the stop (5–2000 characters).")})
     if ends_on is not None and ends_on < starts_on:
         errors.append({"path": "ends_on", "message": _("The stop cannot end before it starts.")})
+    for path, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if day is not None and day.year != budget.year:
+            errors.append({"path": path, "message": _(
+                "A stop must lie within the budget line's year: between 01.01.%(year)s and 31.12.%(year)s.",
+                year=budget.year)})
     if errors:
         raise ValidationFailed(_("The budget stop could not be declared."), errors=errors)
     stop = BudgetStop(

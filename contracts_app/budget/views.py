@@ -69,8 +69,12 @@ def edit(budget_id: int):
                                       actor=current_actor(), now=clock.now())
 
     if form.validate_on_submit():
-        if save_form(form, update) is not None:
+        old_year = budget.year
+        if (saved := save_form(form, update)) is not None:
             flash(_("The changes were saved."), "success")
+            if saved.year != old_year:
+                flash(_("The budget line now belongs to %(year)s: purchases and requests starting in %(year)s can "
+                        "use it, and those in %(old)s no longer can.", year=saved.year, old=old_year), "info")
             return redirect(url_for(".detail", budget_id=budget_id))
     return render_template("budget/form.html", form=form, budget=budget), 422 if form.errors else 200
 

@@ -68,6 +68,10 @@ class RequestInput:
     end_date: dt.date | None
     participants: list[purchase_services.ParticipantInput] = field(default_factory=list)
     message: str = ""
+    # The requester ticked "the start date is in the past, and that is right" (purchase_services.check_start).
+    past_start_confirmed: bool = False
+    # The requester chose the waiting list although some (too few) seats are free now.
+    join_waiting_list: bool = False
 
 
 def _purchase_input(req_or_data, course_id: int, unit_price, held: int = 0) -> purchase_services.PurchaseInput:
@@ -79,6 +83,8 @@ def _purchase_input(req_or_data, course_id: int, unit_price, held: int = 0) -> p
     return purchase_services.PurchaseInput(
         course_id=course_id, buyer_unit_id=d.requester_unit_id, budget_id=d.budget_id, side=side, seats=d.seats,
         start_date=d.start_date, end_date=d.end_date, participants=list(participants), unit_price=unit_price, held_seats=held,
+        # Checked when the request was made; accepting it later, after its start, is no new decision on the date.
+        past_start_confirmed=getattr(d, "past_start_confirmed", True),
     )
 
 
@@ -91,11 +97,17 @@ def request_errors(session: Session, data: RequestInput, offer: CapacityOffer, t
     seats = data.seats
     if isinstance(seats, int) and not isinstance(seats, bool) and seats > offer.seats_offered:
         errors.append({"path": "seats", "message": _("The offer has %(n)d seats: request at most that many.", n=offer.seats_offered)})
+    elif isinstance(seats, int) and 0 < offer.seats_available < seats and not data.join_waiting_list:
+        # Some seats but too few: say how many, and let the requester choose the waiting list (no seats held)
+        # rather than putting them there silently.
+        errors.append({"path": "join_waiting_list", "message": _(
+            "Only %(n)d of the seats are free now. Request at most %(n)d, or tick the box to put the request for "
+            "%(seats)d seats on the waiting list.", n=offer.seats_available, seats=seats)})
     if data.start_date and not offer.period_start <= data.start_date <= offer.period_end:
         errors.append({"path": "start_date", "message": _(
             "Start within the offer's period, %(start)s–%(end)s.", start=formats.date(offer.period_start), end=formats.date(offer.period_end))})
-    elif data.start_date and data.start_date < today:
-        errors.append({"path": "start_date", "message": _("The start date cannot be in the past.")})
+    else:
+        purchase_services.check_start(data.start_date, today, data.past_start_confirmed, errors)
     if data.end_date and data.end_date > offer.period_end:
         errors.append({"path": "end_date", "message": _("The offer's seats can be used until %(end)s.", end=formats.date(offer.period_end))})
     if len(data.message or "") > 2000:

@@ -23,6 +23,7 @@ from ..choices import options
 from ..courses.models import Course
 from ..courses.pricing import PricingError
 from ..db import get_session
+from ..pagination import page_arg
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..organisations.models import LegalEntity, Unit, UnitKind
 from ..purchases.forms import fill_seat_form, participant_inputs
@@ -77,7 +78,7 @@ def index():
     form = OfferSearchForm(request.args)
     form.validate()
     unit = _unit()
-    rows, total, page = [], 0, max(1, request.args.get("page", 1, type=int) or 1)
+    rows, total, page = [], 0, page_arg(request.args)
     if unit is not None:
         ok = lambda f: None if f.errors else f.data  # noqa: E731 - an invalid filter is ignored (and shown)
         filters = queries.OfferFilters(
@@ -215,7 +216,8 @@ def _request_input(form: RequestForm, offer: CapacityOffer, unit: Unit) -> reque
     return request_services.RequestInput(
         offer_id=offer.id, requester_unit_id=unit.id, budget_id=form.budget_id.data, side=form.side.data or None,
         seats=form.seats.data, start_date=form.start_date.data, end_date=form.end_date.data, message=form.message.data or "",
-        participants=participant_inputs(form),
+        participants=participant_inputs(form), past_start_confirmed=bool(form.confirm_past_start.data),
+        join_waiting_list=bool(form.join_waiting_list.data),
     )
 
 

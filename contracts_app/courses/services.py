@@ -8,13 +8,16 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, formats
 from ..audit import Actor
 from ..db import begin_write, lock
 from ..errors import NotFound, ValidationFailed
 from ..organisations.models import Unit
 from .models import CEFR_LEVELS, Course, CourseFormat, CourseKind, CourseRate
 from .pricing import PriceUnit, Rate, validate_rates
+
+#: Upper bound of a course's total teaching hours (about 50 years of full-time teaching: a typing mistake beyond it).
+MAX_TOTAL_HOURS = 100_000
 
 COURSE_FIELDS = [
     "title", "kind", "cefr_min", "cefr_max", "format", "municipality_number", "location", "start_date", "end_date",
@@ -51,15 +54,17 @@ def _errors(data: dict[str, Any], course: Course | None) -> list[dict]:
         elif (end - start).days > 5 * 366:
             errors.append({"path": "end_date", "message": _("A course can run for at most five years.")})
     hours = data.get("hours_per_week")
-    if not isinstance(hours, Decimal) or not (Decimal("0") < hours <= Decimal("60")) or hours != hours.quantize(Decimal("0.01")):
-        errors.append({"path": "hours_per_week", "message": _("Hours per week: more than 0 and at most 60.")})
+    if not isinstance(hours, Decimal) or not (Decimal("1") <= hours <= Decimal("60")) or hours != hours.quantize(Decimal("0.01")):
+        errors.append({"path": "hours_per_week", "message": _("Hours per week: at least 1 and at most 60.")})
     total_hours = data.get("total_hours")
-    if total_hours is not None and (not isinstance(total_hours, Decimal) or not (0 < total_hours <= 100000)):
-        errors.append({"path": "total_hours", "message": _("Total teaching hours: more than 0.")})
+    if total_hours is not None and (not isinstance(total_hours, Decimal) or not (1 <= total_hours <= MAX_TOTAL_HOURS)):
+        errors.append({"path": "total_hours", "message": _("Total teaching hours: at least 1 and at most %(max)s.",
+                                                           max=formats.number(MAX_TOTAL_HOURS))})
     seats = data.get("total_seats")
     minimum = (course.seats_held + course.seats_confirmed) if course else 0
-    if not isinstance(seats, int) or isinstance(seats, bool) or not 0 <= seats <= 10000:
-        errors.append({"path": "total_seats", "message": _("Seats: a whole number from 0 to 10 000.")})
+    if not isinstance(seats, int) or isinstance(seats, bool) or not 1 <= seats <= 10000:
+        # A course without a seat (or, above, without an hour) cannot be bought; it was accepted and then sold nothing.
+        errors.append({"path": "total_seats", "message": _("Seats: a whole number from 1 to 10 000.")})
     elif seats < minimum:
         errors.append({"path": "total_seats", "message": _(
             "%(n)d seats are already sold or held: the course cannot have fewer seats.", n=minimum)})

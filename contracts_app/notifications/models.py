@@ -10,10 +10,12 @@ import datetime as dt
 import enum
 from typing import Any, Optional
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
+from ..vocab import LabelledEnum
 
 
 def _enum(cls, name):
@@ -76,11 +78,13 @@ class NotificationPreference(Base):
         return f"<NotificationPreference user={self.user_id} {self.kind}={self.mode.value}>"
 
 
-class OutboxStatus(str, enum.Enum):
+class OutboxStatus(LabelledEnum):
     queued = "queued"  # waits to be sent (again) at next_attempt_at
     sent = "sent"  # the SMTP server accepted it
     sink = "sink"  # no SMTP host is configured: kept here, never sent (development and tests)
     failed = "failed"  # gave up after CONTRACTS_SMTP_MAX_ATTEMPTS; an admin can queue it again
+
+    __labels__ = {"queued": _l("Queued"), "sent": _l("Sent"), "sink": _l("Not sent (no SMTP server)"), "failed": _l("Failed")}
 
 
 class OutboxMessage(Base):

@@ -68,6 +68,8 @@ class PurchaseInput:
     # Seats already held in the course's ledger for this purchase (an accepted capacity request): confirming
     # moves them from held to confirmed instead of taking free seats.
     held_seats: int = 0
+    # The buyer ticked "the start date is in the past, and that is right" (see :func:`check_start`).
+    past_start_confirmed: bool = False
 
 
 @dataclass
@@ -83,9 +85,28 @@ class Preview:
     agreement: Any = None  # the covering agreement (agreements.queries.covering_agreement), when there is one
 
 
+def check_start(start_date: dt.date | None, today: dt.date, confirmed: bool, errors: list[dict]) -> None:
+    """A start date in the past is allowed (a seat bought after the fact) only when the buyer confirms it: a
+    typo in the year bought three months of a course nobody attended, without a word."""
+    if start_date is not None and start_date < today and not confirmed:
+        errors.append({"path": "confirm_past_start", "message": _(
+            "The start date %(date)s is in the past. Check it, or tick the box to confirm that the seat really "
+            "starts then.", date=formats.date(start_date))})
+
+
 def check_participants(participants: list[ParticipantInput], seats: int, errors: list[dict]) -> None:
     if len(participants) != seats:
         errors.append({"path": "participants", "message": _("Give one participant reference per seat.")})
+    start = len(errors)
+    _check_participant_rows(participants, errors)
+    # Each message names its row ("Deltaker 2: …"): in the error summary fifteen equal messages said nothing.
+    row = {f"participants[{i}]": i + 1 for i in range(len(participants))}
+    for e in errors[start:]:
+        n = row[e["path"].split(".", 1)[0]]
+        e["message"] = _("Participant %(n)d: %(message)s", n=n, message=e["message"])
+
+
+def _check_participant_rows(participants: list[ParticipantInput], errors: list[dict]) -> None:
     seen = set()
     for i, p in enumerate(participants):
         ref = (p.reference or "").strip()
@@ -209,6 +230,7 @@ def preview(session: Session, data: PurchaseInput, *, today: dt.date) -> Preview
     budget = session.get(Budget, data.budget_id) if data.budget_id else None
     buyer = session.get(Unit, data.buyer_unit_id)
     errors, side = validate_purchase(session, data, course, budget, buyer)
+    check_start(data.start_date, today, data.past_start_confirmed, errors)
     q = quote_purchase(course, data, errors) if course else None
     check = assessment = None
     if q is not None and budget is not None:
@@ -251,6 +273,7 @@ def confirm(
     course, budget = _lock(session, data.course_id, data.budget_id)
     buyer = session.get(Unit, data.buyer_unit_id)
     errors, side = validate_purchase(session, data, course, budget, buyer)
+    check_start(data.start_date, today, data.past_start_confirmed, errors)
     q = quote_purchase(course, data, errors) if course else None
     if errors:
         raise ValidationFailed(_("The purchase could not be made."), errors=errors)

@@ -34,7 +34,7 @@ def _input(form: PurchaseForm, course_id: int, unit: Unit) -> services.PurchaseI
     return services.PurchaseInput(
         course_id=course_id, buyer_unit_id=unit.id, budget_id=form.budget_id.data, side=form.side.data or None,
         seats=form.seats.data, start_date=form.start_date.data, end_date=form.end_date.data,
-        participants=participant_inputs(form),
+        participants=participant_inputs(form), past_start_confirmed=bool(form.confirm_past_start.data),
     )
 
 
@@ -52,6 +52,8 @@ def buy(course_id: int):
     form = _purchase_form(course, unit_budgets(session, unit.id))
     if request.method == "GET":
         return _render(form, course, unit)
+    if (first := _sent_before(session, form.form_token.data, quiet=True)) is not None:
+        return first  # this form already bought: show that purchase, not a second price
     if not form.validate_on_submit():
         return _render(form, course, unit), 422
     preview = services.preview(session, _input(form, course.id, unit), today=clock.today())
@@ -131,7 +133,11 @@ def _render_again(session, form: PurchaseForm, course_id: int, unit: Unit, data:
 
 
 def _render(form, course, unit, preview=None, refusal=None, stopped=False):
-    form.form_token.data = form_tokens.new_token()  # every confirmation form shown is a new one
+    # A form keeps its token through previews and refusals: going back after a purchase and sending the price
+    # form again (the browser's "confirm resubmission") carries the used token, so confirming again creates
+    # nothing. Only a page opened afresh (GET) is a new form.
+    if request.method == "GET" or not form_tokens.well_formed(form.form_token.data):
+        form.form_token.data = form_tokens.new_token()
     return render_template(
         "purchases/buy.html", form=form, course=course, unit=unit, preview=preview, refusal=refusal, stopped=stopped,
         is_nav=unit.kind == UnitKind.nav_office,

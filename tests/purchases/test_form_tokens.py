@@ -195,3 +195,22 @@ def test_the_same_accept_sent_in_parallel_confirms_once(live_app):
         session = get_session()
         assert _purchases(session) == before + 1
         assert session.get(CapacityRequest, req_id).status == RequestStatus.accepted
+
+
+def test_going_back_after_a_purchase_and_confirming_again_buys_nothing(client, db, world):
+    """The browser's back button after a purchase re-sends the price form ("confirm resubmission"). The form keeps
+    its token through previews, so that preview shows the first purchase, and a confirm of it buys nothing."""
+    login(client, world.users["advisor"].email)
+    purchases, entries = _ledger(db)
+    token = new_token()
+    data = _confirm_form(world.course.id, world.budget.id, token)
+    preview = {**data, "action": "preview"}
+    first = client.post(f"/courses/{world.course.id}/buy", data=preview)
+    assert first.status_code == 200 and token in first.get_data(as_text=True)  # the token survives the preview
+    bought = client.post(f"/courses/{world.course.id}/buy", data=data)
+    assert bought.status_code == 302 and _purchases(db) == purchases + 1
+    purchase_url = bought.headers["Location"]
+    again = client.post(f"/courses/{world.course.id}/buy", data=preview)  # back + reload
+    assert again.status_code == 302 and again.headers["Location"] == purchase_url
+    assert client.post(f"/courses/{world.course.id}/buy", data=data).headers["Location"] == purchase_url
+    assert _ledger(db) == (purchases + 1, entries + 1)

@@ -1,0 +1,77 @@
+"""Budget input that used to be accepted without a word (issue 19, item 3): a stop outside the line's year, and
+a year change that was ignored while the page said the changes were saved."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from contracts_app.audit import SYSTEM, Actor
+from contracts_app.budget import services
+from contracts_app.errors import ValidationFailed
+
+from ..factories import make_budget
+from ..support import login
+
+
+def _paths(exc) -> dict[str, str]:
+    return {e["path"]: e["message"] for e in exc.value.errors}
+
+
+def test_a_stop_outside_the_budget_year_is_refused_with_the_allowed_dates(db, world, clock):
+    budget = make_budget(db, world.nav_office, year=2027, line="Stopp-test")
+    owner = Actor(world.users["budget_owner"].id, world.nav_office.id)
+    with pytest.raises(ValidationFailed) as exc:
+        services.declare_stop(db, budget, reason="Tom for midler", starts_on=dt.date(2020, 1, 1),
+                              ends_on=dt.date(2020, 2, 1), actor=owner, now=clock.now())
+    assert set(_paths(exc)) == {"starts_on", "ends_on"}
+    assert "01.01.2027" in _paths(exc)["starts_on"] and "31.12.2027" in _paths(exc)["starts_on"]
+    stop = services.declare_stop(db, budget, reason="Tom for midler", starts_on=dt.date(2027, 5, 1), ends_on=None,
+                                 actor=owner, now=clock.now())
+    assert stop.id is not None
+
+
+def test_the_stop_page_says_why_a_stop_outside_the_year_is_refused(client, db, world):
+    login(client, world.users["budget_owner"].email)
+    response = client.post(f"/budgets/{world.budget.id}/stop", data={
+        "reason": "Tom for midler", "starts_on": "2020-01-01", "ends_on": "2020-02-01"}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "budsjettlinjens år" in html and "blir avvist" not in html
+    assert not world.budget.stops
+
+
+def test_an_unused_line_moves_to_another_year(db, world, clock):
+    budget = make_budget(db, world.nav_office, year=2026, line="Flyttes")
+    services.update_budget(db, budget, {"year": 2027}, actor=SYSTEM, now=clock.now())
+    assert budget.year == 2027
+
+
+def test_a_used_line_keeps_its_year_and_says_why(db, world, clock):
+    assert world.budget.used > 0
+    with pytest.raises(ValidationFailed) as exc:
+        services.update_budget(db, world.budget, {"year": world.budget.year + 1}, actor=SYSTEM, now=clock.now())
+    assert "already committed or spent" in _paths(exc)["year"] or "allerede" in _paths(exc)["year"]
+
+
+def test_the_edit_page_never_says_saved_when_the_year_is_ignored(client, db, world):
+    budget = world.budget
+    login(client, world.users["budget_owner"].email)
+    response = client.post(f"/budgets/{budget.id}/edit", data={
+        "year": str(budget.year + 1), "line": budget.line, "side": budget.side.value, "amount": str(budget.amount),
+        "warning_pct": str(budget.warning_pct), "stop_mode": budget.stop_mode.value})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Endringene er lagret" not in html
+    assert "Året kan ikke endres" in html
+
+
+def test_the_edit_page_explains_a_year_that_was_changed(client, db, world):
+    budget = make_budget(db, world.nav_office, year=2026, line="Flyttes via siden")
+    db.commit()
+    login(client, world.users["budget_owner"].email)
+    response = client.post(f"/budgets/{budget.id}/edit", data={
+        "year": "2027", "line": budget.line, "side": budget.side.value, "amount": str(budget.amount),
+        "warning_pct": str(budget.warning_pct), "stop_mode": budget.stop_mode.value}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "hører nå til 2027" in html
+    db.refresh(budget)
+    assert budget.year == 2027
