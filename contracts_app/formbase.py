@@ -29,9 +29,9 @@ class _BindMeta:
 
 class Form(wtforms.Form):
     class Meta(_BindMeta):
-        pass
+        """A subform's or query form's binding: WTForms' DefaultMeta with the two rules above."""
 
 
 class FlaskForm(flask_wtf.FlaskForm):
     class Meta(_BindMeta):
-        pass
+        """A page form's binding: Flask-WTF's Meta (CSRF) with the two rules above."""
