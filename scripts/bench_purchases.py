@@ -24,6 +24,7 @@ import http.client
 import json
 import os
 import random
+import secrets
 import shutil
 import socket
 import statistics
@@ -291,7 +292,10 @@ def run(url: str, label: str, args) -> list[dict]:
                 start = dt.date(2026, 3, 2) + dt.timedelta(weeks=rng.randrange(0, 30))
                 form = {"seats": "1", "start_date": start.isoformat(), "end_date": (start + dt.timedelta(days=4)).isoformat(),
                         "budget_id": str(data["budgets"][i]), "participants-0-reference": f"B{i}-{rng.randrange(10**4)}",
-                        "action": "confirm"}
+                        "action": "confirm",
+                        # What the page gives a browser: a one-time form token (a new form each time), and the
+                        # confirmation that a start date before today is meant (the seeded courses run in 2026).
+                        "form_token": secrets.token_urlsafe(32), "confirm_past_start": "y"}
                 t = time.perf_counter()
                 status, location = clients[i].post(f"/courses/{course}/buy", form, keep_cookie=args.follow)
                 if latencies is not None:
