@@ -151,7 +151,7 @@ def load(app, overrides: dict | None = None, *, default_env: str = "development"
     _whole(cfg, "JOB_STALE_MINUTES", 5, 24 * 60)
     _whole(cfg, "LOGIN_MAX_FAILURES", 1, 1000)
     _whole(cfg, "LOGIN_LOCKOUT_MINUTES", 1, 24 * 60)
-    _whole(cfg, "LOGIN_ACCOUNT_MAX_FAILURES", 1, 100_000)
+    _whole(cfg, "LOGIN_ACCOUNT_MAX_FAILURES", 1, 10_000)
     _whole(cfg, "LOGIN_ACCOUNT_WINDOW_MINUTES", 1, 7 * 24 * 60)
     _whole(cfg, "LOGIN_ADDRESS_MAX_FAILURES", 1, 1_000_000)
     _whole(cfg, "PROXY_COUNT", 0, 10)

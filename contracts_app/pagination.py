@@ -18,9 +18,9 @@ T = TypeVar("T")
 
 PER_PAGE = 25
 MAX_PER_PAGE = 100
-#: The highest page number read from a query string (25 × 100 000 rows is more than any list here holds);
+#: The highest page number read from a query string (25 × 50 000 rows is more than any list here holds);
 #: a larger one is the first page, never an offset the database cannot hold.
-MAX_PAGE = 100_000
+MAX_PAGE = 50_000
 
 
 class PageForm(Form):

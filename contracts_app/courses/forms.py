@@ -13,7 +13,7 @@ from ..choices import options
 from ..fields import DecimalNumberField, IntField, MoneyField
 from ..formbase import Form
 from ..money import MONEY_MAX
-from .models import CEFR_LEVELS, CourseFormat, CourseKind
+from .models import CEFR_LEVELS, MAX_TOTAL_HOURS, CourseFormat, CourseKind
 from .pricing import PriceUnit
 
 
@@ -60,7 +60,7 @@ class CourseForm(FlaskForm):
     end_date = DateField(_l("End date"), validators=[DataRequired()])
     rolling_start = BooleanField(_l("Rolling start (participants may start any teaching day)"))
     hours_per_week = DecimalNumberField(_l("Teaching hours per week"), validators=[InputRequired(), NumberRange(min=0, max=60)])
-    total_hours = DecimalNumberField(_l("Total teaching hours"), validators=[Optional(), NumberRange(min=0, max=100_000)])
+    total_hours = DecimalNumberField(_l("Total teaching hours"), validators=[Optional(), NumberRange(min=0, max=MAX_TOTAL_HOURS)])
     teaching_weekdays = SelectMultipleField(_l("Teaching days"), choices=weekday_choices, default=["0", "1", "2", "3", "4"])
     part_time = BooleanField(_l("Part-time: can be combined with work or work practice"))
     total_seats = IntField(_l("Total seats"), validators=[InputRequired(), NumberRange(min=0, max=10000)])

@@ -52,6 +52,9 @@ class CourseFormat(LabelledEnum):
 
 
 CEFR_LEVELS = ("A1", "A2", "B1", "B2")
+#: Upper bound of a course's total teaching hours: far beyond any course (five years full time is ~9 000);
+#: above it the number is a typing mistake.
+MAX_TOTAL_HOURS = 20_000
 
 
 def _enum(cls, name):

@@ -13,11 +13,8 @@ from ..audit import Actor
 from ..db import begin_write, lock
 from ..errors import NotFound, ValidationFailed
 from ..organisations.models import Unit
-from .models import CEFR_LEVELS, Course, CourseFormat, CourseKind, CourseRate
+from .models import CEFR_LEVELS, MAX_TOTAL_HOURS, Course, CourseFormat, CourseKind, CourseRate
 from .pricing import PriceUnit, Rate, validate_rates
-
-#: Upper bound of a course's total teaching hours (about 50 years of full-time teaching: a typing mistake beyond it).
-MAX_TOTAL_HOURS = 100_000
 
 COURSE_FIELDS = [
     "title", "kind", "cefr_min", "cefr_max", "format", "municipality_number", "location", "start_date", "end_date",
