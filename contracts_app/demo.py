@@ -259,6 +259,7 @@ COOPERATION = {
 def _load_agreements(session: Session, units: dict[str, Unit], year: int, now: dt.datetime, created: dict) -> None:
     """An active cooperation agreement in Fjordvik (approved by Nav's jurist, signed by both), and a draft in
     legal review in Lierdal. Made through the services, so versions, assessments, documents and audit are real."""
+    from .agreements import lifecycle as agreement_lifecycle
     from .agreements import services as agreement_services
     from .agreements.models import Agreement
     from .audit import Actor
@@ -304,7 +305,7 @@ def _load_agreements(session: Session, units: dict[str, Unit], year: int, now: d
                                        note="Vilkårene for samarbeid mellom oppdragsgivere er dokumentert.", actor=reviewer, now=now, today=today)
             for party in a.parties:  # each party signs for itself: Nav's budget owner for the Nav office
                 signer = actor("budsjett.fjordvik@demo.no", nav_key) if party.unit_id == units[nav_key].id else drafter
-                agreement_services.record_signature(session, a.id, party_id=party.id, signer_name="Demo Leder", signer_role="Enhetsleder",
+                agreement_lifecycle.record_signature(session, a.id, party_id=party.id, signer_name="Demo Leder", signer_role="Enhetsleder",
                                                     signed_on=today, actor=signer, now=now, today=today)
         created["agreements"] += 1
 

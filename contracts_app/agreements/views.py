@@ -18,7 +18,7 @@ from ..lawchange.services import assessment_now
 from ..organisations.models import LegalEntity, Unit, UnitKind
 from ..pagination import requested
 from ..web import current_actor, current_unit, run_action, save_form, visible_agreement
-from . import access, queries, services
+from . import access, lifecycle, queries, services
 from .forms import (
     STEP_FORMS, CommentForm, FilterForm, NewAgreementForm, ResolveForm, ReviewForm, SignatureForm, TerminateForm,
 )
@@ -378,7 +378,7 @@ def sign(agreement_id: int):
     if not form.validate_on_submit():
         flash(" ".join(f"{form[k].label.text}: {' '.join(v)}" for k, v in form.errors.items() if k in form) or _("Check the form."), "error")
         return redirect(url_for(".detail", agreement_id=a.id) + "#signing")
-    run_action(lambda: services.record_signature(
+    run_action(lambda: lifecycle.record_signature(
         get_session(), a.id, party_id=form.party_id.data, signer_name=form.signer_name.data, signer_role=form.signer_role.data,
         signed_on=form.signed_on.data, pdf=pdf, pdf_filename=upload.filename if pdf else None, actor=current_actor(),
         now=clock.now(), today=clock.today()), _("The signature was recorded."))
@@ -389,7 +389,7 @@ def sign(agreement_id: int):
 @requires(perm.can_draft_agreements)
 def exercise_option(agreement_id: int):
     a = visible_agreement(agreement_id, access.can_edit)
-    run_action(lambda: services.exercise_option(get_session(), a.id, actor=current_actor(), now=clock.now()),
+    run_action(lambda: lifecycle.exercise_option(get_session(), a.id, actor=current_actor(), now=clock.now()),
                _("The option was exercised; the end date is extended."))
     return redirect(url_for(".detail", agreement_id=a.id) + "#period")
 
@@ -398,7 +398,7 @@ def exercise_option(agreement_id: int):
 @requires(perm.can_draft_agreements)
 def undo_option(agreement_id: int, option_id: int):
     a = visible_agreement(agreement_id, access.can_edit)
-    run_action(lambda: services.undo_option(get_session(), a.id, option_id, actor=current_actor(), now=clock.now()),
+    run_action(lambda: lifecycle.undo_option(get_session(), a.id, option_id, actor=current_actor(), now=clock.now()),
                _("The option was undone; the end date is restored."))
     return redirect(url_for(".detail", agreement_id=a.id) + "#period")
 
@@ -408,7 +408,7 @@ def undo_option(agreement_id: int, option_id: int):
 def terminate(agreement_id: int):
     a = visible_agreement(agreement_id, access.can_edit)
     form = TerminateForm()
-    run_action(lambda: services.terminate(get_session(), a.id, reason=form.reason.data or "", on=form.terminated_on.data,
+    run_action(lambda: lifecycle.terminate(get_session(), a.id, reason=form.reason.data or "", on=form.terminated_on.data,
                                           actor=current_actor(), now=clock.now()),
                _("The agreement was terminated."))
     return redirect(url_for(".detail", agreement_id=a.id))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..agreements.models import Agreement
 from ..agreements.queries import next_option
-from ..agreements.services import apply_date_transitions
+from ..agreements.lifecycle import apply_date_transitions
 from ..agreements.states import IN_FORCE
 from ..audit import SYSTEM
 from ..auth.models import Role

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from contracts_app import clock
-from contracts_app.agreements import services
+from contracts_app.agreements import lifecycle, services
 from contracts_app.agreements.states import AgreementStatus as S
 from contracts_app.audit import Actor
 from contracts_app.auth.models import Role
@@ -110,15 +110,15 @@ def move(db, world, a, target: S, *, today: dt.date | None = None):
     elif target == S.signed:
         # sign on a date before the start so the agreement stays "signed"; each party signs for itself
         for p in a.parties:
-            services.record_signature(db, a.id, party_id=p.id, signer_name="Ola Leder", signer_role="Leder",
+            lifecycle.record_signature(db, a.id, party_id=p.id, signer_name="Ola Leder", signer_role="Leder",
                                       signed_on=today, actor=signer_for(world, p), now=now, today=today)
     elif target == S.active:
-        services.apply_date_transitions(db, max(today, a.start_date), drafter(world), now=now)
+        lifecycle.apply_date_transitions(db, max(today, a.start_date), drafter(world), now=now)
     elif target == S.expired:
-        services.apply_date_transitions(db, a.end_date + dt.timedelta(days=1), drafter(world), now=now)
+        lifecycle.apply_date_transitions(db, a.end_date + dt.timedelta(days=1), drafter(world), now=now)
     elif target == S.draft:
         services.save_step(db, a.id, "value", {**STEP_DATA["value"], "price_terms": "Endret."}, expected_version=a.version,
                            actor=drafter(world), now=now)
     elif target == S.terminated:
-        services.terminate(db, a.id, reason="Prosjektet er avsluttet.", on=today, actor=drafter(world), now=now)
+        lifecycle.terminate(db, a.id, reason="Prosjektet er avsluttet.", on=today, actor=drafter(world), now=now)
     db.refresh(a)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from contracts_app import clock
-from contracts_app.agreements import parsing, queries, services
+from contracts_app.agreements import lifecycle, parsing, queries, services
 from contracts_app.agreements.states import AgreementStatus as S
 from contracts_app.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from contracts_app.organisations.models import Side
@@ -114,17 +114,17 @@ def test_the_engine_runs_on_every_step(db, world):
 
 def test_options_extend_within_the_maximum_and_only_the_latest_is_undone(db, world):
     a = make_agreement(db, world, state=S.active, option_scheme="1+1+1", end_date="2027-07-31", max_duration_months="36")
-    first = services.exercise_option(db, a.id, actor=drafter(world), now=clock.now())
+    first = lifecycle.exercise_option(db, a.id, actor=drafter(world), now=clock.now())
     assert a.end_date == dt.date(2028, 7, 31)
-    second = services.exercise_option(db, a.id, actor=drafter(world), now=clock.now())
+    second = lifecycle.exercise_option(db, a.id, actor=drafter(world), now=clock.now())
     assert a.end_date == dt.date(2029, 7, 31)
     with pytest.raises(Conflict):
-        services.exercise_option(db, a.id, actor=drafter(world), now=clock.now())  # plan used up
+        lifecycle.exercise_option(db, a.id, actor=drafter(world), now=clock.now())  # plan used up
     with pytest.raises(Conflict):
-        services.undo_option(db, a.id, first.id, actor=drafter(world), now=clock.now())
-    services.undo_option(db, a.id, second.id, actor=drafter(world), now=clock.now())
+        lifecycle.undo_option(db, a.id, first.id, actor=drafter(world), now=clock.now())
+    lifecycle.undo_option(db, a.id, second.id, actor=drafter(world), now=clock.now())
     assert a.end_date == dt.date(2028, 7, 31)
-    services.undo_option(db, a.id, first.id, actor=drafter(world), now=clock.now())
+    lifecycle.undo_option(db, a.id, first.id, actor=drafter(world), now=clock.now())
     assert a.end_date == dt.date(2027, 7, 31)
 
 
@@ -133,7 +133,7 @@ def test_an_option_beyond_the_maximum_duration_is_refused(db, world):
     a.max_duration_months = 30  # tightened after signing (e.g. data from an older agreement)
     db.flush()
     with pytest.raises(Conflict):
-        services.exercise_option(db, a.id, actor=drafter(world), now=clock.now())
+        lifecycle.exercise_option(db, a.id, actor=drafter(world), now=clock.now())
 
 
 def test_covering_agreement_and_the_purchase_links_to_it(db, world):
@@ -151,7 +151,7 @@ def test_covering_agreement_and_the_purchase_links_to_it(db, world):
     assert queries.covering_agreement(db, **{**kw, "buyer": world.adult_education, "side": None, "provider": world.nav_office}) == a
     later = make_agreement(db, world, state=S.signed, end_date="2028-12-31", max_duration_months="48")
     assert queries.covering_agreement(db, **kw) == later
-    services.terminate(db, later.id, reason="Erstattet av ny avtale.", on=on, actor=drafter(world), now=clock.now())
+    lifecycle.terminate(db, later.id, reason="Erstattet av ny avtale.", on=on, actor=drafter(world), now=clock.now())
     assert queries.covering_agreement(db, **kw) == a
 
 
@@ -181,7 +181,7 @@ def test_a_purchase_records_the_agreement_covering_agreement_id_finds(db, world)
     assert recorded() == [None, None, a.id, a.id]  # from its start date
     later = make_agreement(db, world, state=S.signed, end_date="2028-12-31", max_duration_months="48")
     assert recorded() == [None, None, later.id, later.id]  # the one ending last
-    services.terminate(db, later.id, reason="Erstattet av ny avtale.", on=dt.date(2026, 9, 1), actor=drafter(world), now=clock.now())
+    lifecycle.terminate(db, later.id, reason="Erstattet av ny avtale.", on=dt.date(2026, 9, 1), actor=drafter(world), now=clock.now())
     assert recorded() == [None, None, a.id, a.id]
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from contracts_app import clock
-from contracts_app.agreements import queries, services
+from contracts_app.agreements import lifecycle, queries, services
 from contracts_app.agreements.states import AgreementStatus as S
 from contracts_app.audit import AuditEvent
 from contracts_app.errors import Conflict, DomainError
@@ -46,10 +46,10 @@ def _do(db, world, a, action):
     elif action == "request_changes":
         services.request_changes(db, a.id, note="Nei.", actor=reviewer(world), now=now)
     elif action == "sign":
-        services.record_signature(db, a.id, party_id=a.parties[0].id, signer_name="Ola", signer_role="Leder", signed_on=clock.today(),
+        lifecycle.record_signature(db, a.id, party_id=a.parties[0].id, signer_name="Ola", signer_role="Leder", signed_on=clock.today(),
                                   actor=drafter(world), now=now, today=clock.today())
     elif action == "terminate":
-        services.terminate(db, a.id, reason="Ingen grunn til å fortsette.", on=clock.today(), actor=drafter(world), now=now)
+        lifecycle.terminate(db, a.id, reason="Ingen grunn til å fortsette.", on=clock.today(), actor=drafter(world), now=now)
     elif action == "edit":
         services.save_step(db, a.id, "value", {"estimated_value": "1"}, expected_version=a.version, actor=drafter(world), now=now)
 
@@ -66,16 +66,16 @@ def test_refused_actions_change_nothing(db, world, state, action):
 
 def test_date_driven_transitions_are_idempotent(db, world):
     a = make_agreement(db, world, state=S.signed)
-    assert services.apply_date_transitions(db, a.start_date - dt.timedelta(days=1), drafter(world), now=clock.now()) == []
-    assert services.apply_date_transitions(db, a.start_date, drafter(world), now=clock.now()) == [(a.id, "signed", "active")]
-    assert services.apply_date_transitions(db, a.start_date, drafter(world), now=clock.now()) == []
-    assert services.apply_date_transitions(db, a.end_date, drafter(world), now=clock.now()) == []
-    assert services.apply_date_transitions(db, a.end_date + dt.timedelta(days=1), drafter(world), now=clock.now()) == [(a.id, "active", "expired")]
+    assert lifecycle.apply_date_transitions(db, a.start_date - dt.timedelta(days=1), drafter(world), now=clock.now()) == []
+    assert lifecycle.apply_date_transitions(db, a.start_date, drafter(world), now=clock.now()) == [(a.id, "signed", "active")]
+    assert lifecycle.apply_date_transitions(db, a.start_date, drafter(world), now=clock.now()) == []
+    assert lifecycle.apply_date_transitions(db, a.end_date, drafter(world), now=clock.now()) == []
+    assert lifecycle.apply_date_transitions(db, a.end_date + dt.timedelta(days=1), drafter(world), now=clock.now()) == [(a.id, "active", "expired")]
 
 
 def test_signed_long_ago_goes_straight_through_to_expired(db, world):
     a = make_agreement(db, world, state=S.signed)
-    changes = services.apply_date_transitions(db, dt.date(2030, 1, 1), drafter(world), now=clock.now())
+    changes = lifecycle.apply_date_transitions(db, dt.date(2030, 1, 1), drafter(world), now=clock.now())
     assert changes == [(a.id, "signed", "active"), (a.id, "active", "expired")]
 
 
@@ -88,9 +88,9 @@ def test_signing_after_the_start_activates_at_once(db, world):
 def test_termination_needs_a_reason(db, world):
     a = make_agreement(db, world, state=S.active)
     with pytest.raises(DomainError) as exc:
-        services.terminate(db, a.id, reason="", on=clock.today(), actor=drafter(world), now=clock.now())
+        lifecycle.terminate(db, a.id, reason="", on=clock.today(), actor=drafter(world), now=clock.now())
     assert exc.value.errors[0]["path"] == "reason"
-    services.terminate(db, a.id, reason="Kommunen legger ned tilbudet.", on=clock.today(), actor=drafter(world), now=clock.now())
+    lifecycle.terminate(db, a.id, reason="Kommunen legger ned tilbudet.", on=clock.today(), actor=drafter(world), now=clock.now())
     assert a.status == S.terminated and a.termination_reason.startswith("Kommunen")
 
 
@@ -98,15 +98,15 @@ def test_signature_is_recorded_once_per_party(db, world):
     a = make_agreement(db, world, state=S.approved)
     args = dict(party_id=a.parties[1].id, signer_name="Ola Leder", signer_role="Leder", signed_on=clock.today(),
                 actor=drafter(world), now=clock.now(), today=clock.today())  # the drafter's own party
-    services.record_signature(db, a.id, **args, pdf=tiny_pdf(), pdf_filename="signert.pdf")
+    lifecycle.record_signature(db, a.id, **args, pdf=tiny_pdf(), pdf_filename="signert.pdf")
     assert a.status == S.approved  # one party left
     with pytest.raises(DomainError):
-        services.record_signature(db, a.id, **args)
+        lifecycle.record_signature(db, a.id, **args)
     sig = queries.signatures(db, a.id)[0]
     assert len(sig.pdf_sha256) == 64
     with pytest.raises(DomainError) as exc:
-        services.record_signature(db, a.id, **{**args, "party_id": a.parties[0].id, "actor": signer_for(world, a.parties[0]),
+        lifecycle.record_signature(db, a.id, **{**args, "party_id": a.parties[0].id, "actor": signer_for(world, a.parties[0]),
                                                "signed_on": clock.today() + dt.timedelta(days=1)})
     assert exc.value.errors[0]["path"] == "signed_on"
     with pytest.raises(Conflict):
-        services.exercise_option(db, a.id, actor=drafter(world), now=clock.now())
+        lifecycle.exercise_option(db, a.id, actor=drafter(world), now=clock.now())

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 
 from contracts_app import clock
-from contracts_app.agreements import queries, services
+from contracts_app.agreements import lifecycle, queries, services
 from contracts_app.agreements.models import SignatureMethod
 from contracts_app.agreements.states import AgreementStatus as S
 from contracts_app.audit import Actor
@@ -88,12 +88,12 @@ def test_a_signature_is_recorded_only_for_your_own_side_or_on_paper(db, world, l
               pdf=tiny_pdf() if with_pdf else None, pdf_filename="signert.pdf" if with_pdf else None,
               actor=_actor(world, lierdal, who), now=clock.now(), today=clock.today())
     if isinstance(expected, SignatureMethod):
-        services.record_signature(db, a.id, **kw)
+        lifecycle.record_signature(db, a.id, **kw)
         [sig] = queries.signatures(db, a.id)
         assert (sig.party_id, sig.method, sig.recorded_by_id) == (target.id, expected, kw["actor"].user_id)
     else:
         with pytest.raises(expected) as exc:
-            services.record_signature(db, a.id, **kw)
+            lifecycle.record_signature(db, a.id, **kw)
         if expected is ValidationFailed:
             assert [e["path"] for e in exc.value.errors] == ["pdf"]
         db.rollback()
@@ -184,7 +184,7 @@ def _lierdal_framework(db, world, lierdal):
     services.submit(db, a.id, actor=school, now=now)
     services.approve(db, a.id, reviewer_verdict=None, reasoning=None, note=None, actor=reviewer(world), now=now, today=today)
     for party, signer in zip(a.parties, (Actor(lierdal.owner.id, lierdal.nav.id), school)):
-        services.record_signature(db, a.id, party_id=party.id, signer_name="Leder", signer_role="Leder", signed_on=today,
+        lifecycle.record_signature(db, a.id, party_id=party.id, signer_name="Leder", signer_role="Leder", signed_on=today,
                                   actor=signer, now=now, today=today)
     db.commit()
     assert a.status == S.signed

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from contracts_app import clock
-from contracts_app.agreements import queries, services
+from contracts_app.agreements import lifecycle, queries, services
 from contracts_app.agreements.parsing import cpv_check_digit, cpv_valid
 from contracts_app.agreements.states import AgreementStatus as S
 from contracts_app.errors import ValidationFailed
@@ -154,7 +154,7 @@ def test_the_wizard_refuses_a_bad_cpv_code_on_its_field(client, db, world):
 
 def _sign(db, world, a, on):
     p = a.parties[0]
-    services.record_signature(db, a.id, party_id=p.id, signer_name="Ola Leder", signer_role="Leder", signed_on=on,
+    lifecycle.record_signature(db, a.id, party_id=p.id, signer_name="Ola Leder", signer_role="Leder", signed_on=on,
                               actor=signer_for(world, p), now=clock.now(), today=clock.today())
 
 

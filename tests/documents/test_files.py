@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from contracts_app import clock
-from contracts_app.agreements import services
+from contracts_app.agreements import lifecycle, services
 from contracts_app.agreements.models import AgreementDocument, AgreementSignature
 from contracts_app.agreements.states import AgreementStatus as S
 from contracts_app.documents.uploads import MAX_FILENAME_CHARS, MAX_PDF_BYTES, clean_filename, pdf_problem
@@ -85,7 +85,7 @@ def _approved(db, world):
 
 def _sign(db, world, a, *, pdf=PDF, filename="signert.pdf"):
     party = a.parties[1]  # the adult education centre: the coordinator signs for it
-    return services.record_signature(
+    return lifecycle.record_signature(
         db, a.id, party_id=party.id, signer_name="Kari Leder", signer_role="Rektor", signed_on=clock.today(), pdf=pdf,
         pdf_filename=filename, actor=signer_for(world, party), now=clock.now(), today=clock.today())
 
