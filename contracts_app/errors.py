@@ -122,10 +122,13 @@ def register_error_handlers(app: Flask) -> None:
     def _domain_error(exc: DomainError):
         from .db import get_session
 
+        from .web import referrer_target
+
         get_session().rollback()  # nothing half-written stays
-        if not wants_json() and request.method == "POST" and exc.status in (409, 422) and request.referrer:
+        back = referrer_target() if not wants_json() and request.method == "POST" and exc.status in (409, 422) else None
+        if back:
             flash(exc.message, "error")
-            return redirect(request.referrer)
+            return redirect(back)
         return error_response(exc.status, exc.message, exc.errors)
 
     @app.errorhandler(CSRFError)

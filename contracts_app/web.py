@@ -6,7 +6,7 @@ import re
 from typing import Callable, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, flash
+from flask import abort, flash, request
 from .formbase import FlaskForm
 from sqlalchemy.orm import joinedload
 from wtforms.fields import FieldList, FormField
@@ -40,6 +40,21 @@ def safe_redirect_target(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def referrer_target() -> str | None:
+    """The page the request came from, as a path on this site, or None: the Referer header of another host,
+    or one :func:`safe_redirect_target` refuses, is never a redirect target."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    try:
+        parts = urlsplit(referrer)
+    except ValueError:
+        return None
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return safe_redirect_target(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 def current_actor() -> Actor:

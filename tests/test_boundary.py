@@ -153,6 +153,19 @@ def test_one_helper_validates_redirect_targets(target, safe):
         assert safe_redirect_target(target) == target
 
 
+@pytest.mark.parametrize("referrer, back", [
+    ("http://localhost/agreements/1?step=2", "/agreements/1?step=2"), ("http://localhost/", "/"),
+    ("https://evil.example/agreements/1", None), ("http://localhost//evil.example", None),
+    ("http://localhost/a%0d%0aX:%201", "/a%0d%0aX:%201"), ("not a url at all", None), (None, None),
+])
+def test_a_refusal_goes_back_only_to_a_page_of_this_site(app, referrer, back):
+    from contracts_app.web import referrer_target
+
+    headers = {"Referer": referrer} if referrer is not None else {}
+    with app.test_request_context("/x", method="POST", headers=headers):
+        assert referrer_target() == back
+
+
 @pytest.mark.parametrize("raw, depth", [
     (b"{}", 1), (b"[[[]]]", 3), (b'{"a": "[[[[["}', 1), (b'{"a": "\\"[[["}', 1), (b"1", 0),
     (b"[" * 10_000 + b"]" * 10_000, 10_000),
