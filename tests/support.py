@@ -36,3 +36,22 @@ def tiny_pdf(pages: int = 1) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def wtforms_english_messages() -> list:
+    """WTForms' own English messages (the msgids of ``wtforms/locale/wtforms.pot``) as patterns with any
+    ``%(name)s`` as a wildcard: none of them may reach a bokmål page."""
+    import re
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+    from wtforms.i18n import messages_path
+
+    with (Path(messages_path()) / "wtforms.pot").open("rb") as fh:
+        ids = [m.id for m in read_po(fh) if m.id]
+    texts = [t for i in ids for t in (i if isinstance(i, tuple) else (i,))]
+    patterns = []
+    for text in texts:
+        parts = re.split(r"%\(\w+\)[sd]", text.rstrip("."))
+        patterns.append(re.compile(".*?".join(re.escape(p) for p in parts) + r"\.?", re.IGNORECASE))
+    return patterns

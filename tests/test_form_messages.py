@@ -8,19 +8,18 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from pathlib import Path
 
 import flask
 import pytest
 import wtforms
-from babel.messages.pofile import read_po
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms.i18n import messages_path
 
 import contracts_app
 from contracts_app import formbase
+
+from .support import wtforms_english_messages
 
 # One value per kind of mistake: missing, letters, negative, too short/long, too many digits, a bad choice.
 INVALID_INPUTS = ["", "abc", "-5", "1", "x" * 5000, "9" * 40, "1.2.3", "2026-13-45"]
@@ -41,18 +40,7 @@ def _all_form_classes() -> list[type[wtforms.Form]]:
 FORM_CLASSES = _all_form_classes()
 
 
-def _english_patterns() -> list[re.Pattern]:
-    with (Path(messages_path()) / "wtforms.pot").open("rb") as fh:
-        ids = [m.id for m in read_po(fh) if m.id]
-    texts = [t for i in ids for t in (i if isinstance(i, tuple) else (i,))]
-    patterns = []
-    for text in texts:
-        parts = re.split(r"%\(\w+\)[sd]", text.rstrip("."))
-        patterns.append(re.compile(".*?".join(re.escape(p) for p in parts) + r"\.?", re.IGNORECASE))
-    return patterns
-
-
-ENGLISH = _english_patterns()
+ENGLISH = wtforms_english_messages()
 
 
 def _make(form_class, formdata=None):

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from contracts_app import demo
 
+from ..support import wtforms_english_messages
+
+_ENGLISH = wtforms_english_messages()
+
 # Chromium reports every blocked inline script, event handler, style or foreign resource as a console error
 # naming the policy ("… violates the following Content Security Policy directive …").
 _csp_messages: dict[int, list[str]] = {}
@@ -27,10 +31,20 @@ def assert_no_csp_violations(page) -> None:
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}, "resultTypes": ["violations"]}
 
 
+def assert_no_english_form_messages(page) -> None:
+    """On a bokmål page no WTForms message in English ("Not a valid choice.", "Field must be …")."""
+    if not (page.get_attribute("html", "lang") or "").startswith("nb"):
+        return
+    text = page.inner_text("body")
+    found = sorted({m.group(0) for p in _ENGLISH for m in [p.search(text)] if m})
+    assert found == [], f"English WTForms messages on the bokmål page {page.url}: {found}"
+
+
 def assert_accessible(axe, page) -> None:
     """WCAG 2.1 A/AA by axe-core, and (checked here because every test calls it on every page it visits) no
-    Content-Security-Policy violation so far on this page."""
+    Content-Security-Policy violation so far on this page and no English WTForms message on a bokmål page."""
     assert_no_csp_violations(page)
+    assert_no_english_form_messages(page)
     results = axe.run(page, options=WCAG_AA)
     violations = [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"

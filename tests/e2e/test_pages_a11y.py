@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import assert_accessible, log_in
+from .browser import assert_accessible, assert_no_english_form_messages, log_in
 
 
 def test_rules_check_shows_the_verdict_live_and_is_accessible(page, live_server, axe):
@@ -61,3 +61,16 @@ def test_course_form_errors_are_announced_and_accessible(page, live_server, axe)
     page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
     assert page.evaluate("document.activeElement.id") == "error-summary"
     assert_accessible(axe, page)
+
+
+@pytest.mark.parametrize("lang, text, caught", [
+    ("nb", "Not a valid choice.", True), ("nb", "Field must be exactly 4 characters long.", True),
+    ("nb", "Ikke et gyldig valg.", False), ("en", "Not a valid choice.", False),
+])
+def test_the_sweep_catches_english_form_messages_on_bokmal_pages(page, lang, text, caught):
+    page.set_content(f'<html lang="{lang}"><body><p class="error">{text}</p></body></html>')
+    if caught:
+        with pytest.raises(AssertionError, match="English WTForms"):
+            assert_no_english_form_messages(page)
+    else:
+        assert_no_english_form_messages(page) is None
