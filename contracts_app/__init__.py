@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 
 from .config import PROJECT_ROOT
 
@@ -21,6 +21,7 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
     from .agreements.views import bp as agreements_bp
     from .api import bp as api_bp
     from .auth import access
+    from .auth.access import public
     from .auth.views import bp as auth_bp
     from .budget.views import bp as budget_bp
     from .capacity.views import bp as capacity_bp
@@ -61,6 +62,12 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
         app.register_blueprint(bp)
     errors.register_error_handlers(app)
     cli.register(app)
+
+    @public
+    def favicon():  # what browsers and bookmarks ask for without reading the page's <link rel="icon">
+        return redirect(url_for("static", filename="favicon.svg"), 301)
+
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     from .jobs import scheduler
 
     scheduler.init_app(app)  # only with CONTRACTS_SCHEDULER_IN_PROCESS (development)

@@ -24,6 +24,7 @@ DRAFT = {"provider_coordinator", "budget_owner", "legal_reviewer"}
 MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
     "home.root": (("GET",), PUBLIC),
     "home.healthz": (("GET",), PUBLIC),
+    "favicon": (("GET",), PUBLIC),
     "home.index": (("GET",), ALL),
     "auth.login": (("GET", "POST"), PUBLIC),
     "auth.logout": (("POST",), ALL),

@@ -250,3 +250,11 @@ def test_the_rules_api_keeps_its_own_body_limit_and_case_cap(app):
     # than RULES_BATCH_MAX_CASES cases; tests/rulecheck/test_rulecheck.py exercises both answers.
     assert app.config["RULES_BATCH_MAX_CASES"] == 10_000
     assert app.config["RULES_BATCH_MAX_BYTES"] > app.config["MAX_CONTENT_LENGTH"]
+
+
+def test_the_favicon_is_served_to_anyone(client):
+    found = client.get("/favicon.ico")
+    assert (found.status_code, found.location) == (301, "/static/favicon.svg")
+    icon = client.get(found.location)
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+    assert b'rel="icon"' in client.get("/login").data
