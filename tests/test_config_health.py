@@ -255,6 +255,6 @@ def test_the_rules_api_keeps_its_own_body_limit_and_case_cap(app):
 def test_the_favicon_is_served_to_anyone(client):
     found = client.get("/favicon.ico")
     assert (found.status_code, found.location) == (301, "/static/favicon.svg")
-    icon = client.get(found.location)
-    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+    with client.get(found.location) as icon:  # a static file response holds the file open until closed
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
     assert b'rel="icon"' in client.get("/login").data
