@@ -386,8 +386,8 @@ class THR11(Rule):
     messages = {
         "table": (
             INFO,
-            "Terskelverdiene som gjaldt på referansedatoen {day} er brukt (tabell {table}, siste endring i kraft fra {since}).",
-            "The thresholds in force on the reference date {day} are used (table {table}, latest change in force from {since}).",
+            "Terskelverdiene som gjaldt på referansedatoen {day} er brukt (siste endring i terskelverditabellen i kraft fra {since}).",
+            "The thresholds in force on the reference date {day} are used (latest change of the threshold table in force from {since}).",
         ),
         # Used by engine.assess when the table lacks a figure the case needs (verdict needs_assessment).
         "missing_threshold": (
@@ -402,7 +402,7 @@ class THR11(Rule):
         found = ts.memo.get(self.rule_id)
         if found is None:
             found = ts.memo[self.rule_id] = self.finding(
-                "table", day=ts.on, table=ts.table_id, since=ts.effective_from or ts.on
+                "table", day=ts.on, since=ts.effective_from or ts.on  # the table's id is in ruleset.table_id
             )
         return found
 

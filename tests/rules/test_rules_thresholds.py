@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -301,3 +302,11 @@ def test_overlapping_active_periods_are_rejected():
                  "source": "", "last_verified": None, "status": "active", "note": ""})
     with pytest.raises(ThresholdTableError, match="overlap"):
         ThresholdTable.from_rows(rows)
+
+
+def test_the_table_finding_reads_as_prose_for_lawyers():
+    """Lawyer-facing text: dates the Norwegian way and no table hash (it stays in ``ruleset.table_id``)."""
+    result = run()
+    thr11 = next(r for r in result["reasons"] if r["rule_id"] == "THR-11")
+    assert result["ruleset"]["table_id"] not in thr11["message"]
+    assert re.search(r"\d{2}\.\d{2}\.\d{4}", thr11["message"]) and not re.search(r"\d{4}-\d{2}-\d{2}", thr11["message"])
