@@ -284,6 +284,8 @@ class NAV07(Rule):
         nav = facts.nav
         if nav is None or nav.price_type != PriceType.anskaffelse or nav.mode == NavMode.gruppe:
             return None
+        if facts.cooperation is not None and nav.mode != NavMode.enkeltplass:
+            return None  # a cooperation agreement is not Nav commissioning a single seat
         return self.finding("procurement")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from contracts_app.rules.dates import add_month_count, add_months
 
-from .facts_factory import MUNICIPALITY, ids, run, seats
+from .facts_factory import DELETE, MUNICIPALITY, cooperation, ids, run, seats
 
 IN_SCOPE = {"related_purchases": seats("2026-01-01")}  # 120 000: procurement_required
 
@@ -102,6 +102,10 @@ def test_nav06_duration_limits_are_data(day, measure, mode, months, message):
         (IN_SCOPE, True),
         ({**IN_SCOPE, "nav.mode": "gruppe"}, False),
         ({}, False),  # below scope
+        # A cooperation agreement Nav takes part in is not a single seat it commissions (issue 20) …
+        ({**IN_SCOPE, "nav.mode": DELETE, "cooperation": cooperation()}, False),
+        # … unless the facts say it is one.
+        ({**IN_SCOPE, "nav.mode": "enkeltplass", "cooperation": cooperation()}, True),
     ],
 )
 def test_nav07_single_seat_procurement_note(changes, noted):
