@@ -1,17 +1,28 @@
-"""Budget consumption over the year and a forecast of when the money runs out. Pure: no database, no clock.
+"""A forecast of when a budget line's money runs out. Pure: no database, no clock.
 
-How the forecast is computed (shown to users on the budget page):
-    rate      = money used so far this year (committed + spent) / days elapsed since 1 January (inclusive)
-    run-out   = 1 January + amount / rate days
-If nothing has been used yet there is no rate and no forecast; if the run-out falls after 31 December the
-budget is expected to last the year. The rate is a straight line through the year so far: it is simple,
-explainable and errs early when spending is front-loaded, which is what a budget owner wants warned about.
+How the forecast is computed (shown to users on the budget page), by where the line's year stands today:
+
+* **running** (today is in the year):
+      rate      = money used so far (committed + spent) / days elapsed since 1 January (inclusive)
+      run-out   = 1 January + amount / rate days
+  If nothing has been used yet there is no rate and no forecast; if the run-out falls after 31 December the
+  budget is expected to last the year. The rate is a straight line through the year so far: it is simple,
+  explainable and errs early when spending is front-loaded, which is what a budget owner wants warned about.
+* **not started** (a line for next year): there is no rate yet. What is committed already is planned use of its
+  months (budget/periods.py); the forecast gives the average planned use per month and, if the commitments
+  already use up the whole amount, the day they do (read off the months, straight within the month).
+* **closed** (the year is over): nothing to forecast.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
+
+from ..money import round_money
+from .periods import Consumption
+
+RUNNING, NOT_STARTED, CLOSED = "running", "not_started", "closed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,15 +30,23 @@ class Forecast:
     used: Decimal
     days_elapsed: int
     daily_rate: Decimal | None
-    run_out: dt.date | None  # None: nothing used yet, or the money lasts the year
+    run_out: dt.date | None  # None: nothing used yet, the money lasts the year, or the year is over
     lasts_the_year: bool
+    phase: str = RUNNING  # RUNNING, NOT_STARTED or CLOSED
+    planned_per_month: Decimal | None = None  # not started: what is committed for the year, a month on average
 
 
-def forecast(amount: Decimal, used: Decimal, year: int, today: dt.date) -> Forecast:
+def forecast(amount: Decimal, used: Decimal, year: int, today: dt.date, spread: Consumption | None = None) -> Forecast:
+    """``spread`` (the line's money by month, budget/periods.py) is needed only for a line whose year has not
+    started: without it such a line gets no run-out date."""
     start = dt.date(year, 1, 1)
     end = dt.date(year, 12, 31)
+    if today > end:
+        return Forecast(used, (end - start).days + 1, None, None, used <= amount, CLOSED)
     if today < start:
-        return Forecast(used, 0, None, None, used <= amount)
+        run_out = _planned_run_out(amount, used, year, spread) if spread is not None else None
+        per_month = round_money(used / 12) if used > 0 else None
+        return Forecast(used, 0, None, run_out, run_out is None, NOT_STARTED, per_month)
     days = (min(today, end) - start).days + 1
     if used <= 0:
         return Forecast(used, days, None, None, True)
@@ -41,34 +60,18 @@ def forecast(amount: Decimal, used: Decimal, year: int, today: dt.date) -> Forec
     return Forecast(used, days, rate, run_out, False)
 
 
-@dataclass(frozen=True, slots=True)
-class MonthPoint:
-    month: int
-    committed: Decimal  # net commitments made in the month
-    spent: Decimal
-    cumulative_used: Decimal
-
-
-def monthly_consumption(entries: list[tuple[dt.date, str, Decimal]], year: int) -> list[MonthPoint]:
-    """Per month: net commitments (commit − release) and spending, and the running total used.
-
-    ``entries`` are (date, kind, amount) with kind commit, release or spend. A spend moves money from
-    committed to spent: it is recorded as a release of the commitment plus a spend, so used = commit −
-    release + spend.
-    """
-    committed = [Decimal("0")] * 13
-    spent = [Decimal("0")] * 13
-    for when, kind, amount in entries:
-        if when.year != year:
-            continue
-        if kind == "commit":
-            committed[when.month] += amount
-        elif kind == "release":
-            committed[when.month] -= amount
-        elif kind == "spend":
-            spent[when.month] += amount
-    points, running = [], Decimal("0")
-    for m in range(1, 13):
-        running += committed[m] + spent[m]
-        points.append(MonthPoint(m, committed[m], spent[m], running))
-    return points
+def _planned_run_out(amount: Decimal, used: Decimal, year: int, spread: Consumption) -> dt.date | None:
+    """The day the money already committed for a year uses the amount up, or None if it does not."""
+    if used <= 0 or used < amount:
+        return None
+    start = dt.date(year, 1, 1)
+    if amount <= 0 or (spread.before is not None and spread.before.cumulative_used >= amount):
+        return start
+    for point in spread.months:
+        if point.cumulative_used >= amount:
+            first = start.replace(month=point.month)
+            days = ((first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - first).days
+            use = point.committed + point.spent
+            share = (amount - (point.cumulative_used - use)) / use
+            return first.replace(day=max(1, min(days, int((share * days).to_integral_value(rounding=ROUND_CEILING)))))
+    return dt.date(year, 12, 31)  # used up only with money that falls after the year

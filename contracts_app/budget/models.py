@@ -125,7 +125,8 @@ class BudgetStop(Base):
 
 
 class BudgetEntry(Base):
-    """One movement on a budget; the chart and the forecast are drawn from these."""
+    """One movement on a budget. The page's months take the spending from these (where it was registered) and the
+    open commitments from the purchases (by seat period, budget/periods.py)."""
 
     __tablename__ = "budget_entry"
     __table_args__ = (Index("ix_budget_entry_budget_at", "budget_id", "at"),)

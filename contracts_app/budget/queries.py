@@ -1,15 +1,18 @@
-"""Budget reads for pages: a unit's budget lines (paged), a line's ledger and the purchases committed on it."""
+"""Budget reads for pages and jobs: a unit's budget lines (paged), a line's ledger, the purchases committed on it
+and its money by month (budget/periods.py), each in a fixed number of statements however many purchases."""
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
+from ..formats import local_date
 from ..pagination import Page, paginate
 from ..purchases.models import PurchaseStatus, SeatPurchase
 from .models import Budget, BudgetEntry, EntryKind
+from .periods import Commitment, Consumption, consumption
 
 
 def budget_lines(session: Session, unit_id: int, *, page: int, per_page: int) -> Page[Budget]:
@@ -18,20 +21,43 @@ def budget_lines(session: Session, unit_id: int, *, page: int, per_page: int) ->
     return paginate(session, stmt, page=page, per_page=per_page)
 
 
-def ledger(session: Session, budget_id: int) -> list[tuple[dt.datetime, EntryKind, Decimal]]:
-    """(time, kind, amount) of every movement on the budget: what the chart and the forecast are drawn from."""
-    return list(session.execute(
-        select(BudgetEntry.at, BudgetEntry.kind, BudgetEntry.amount).where(BudgetEntry.budget_id == budget_id)
-    ).all())
+def spends(session: Session, budget_id: int) -> list[tuple[dt.date, Decimal]]:
+    """(local date, amount) of every actual cost registered on the budget: spent counts where it was registered."""
+    return [(local_date(at), amount) for at, amount in session.execute(
+        select(BudgetEntry.at, BudgetEntry.amount).where(BudgetEntry.budget_id == budget_id,
+                                                         BudgetEntry.kind == EntryKind.spend)
+    ).all()]
 
 
 def commitments(session: Session, budget_id: int) -> list[SeatPurchase]:
-    """Purchases holding money on the budget (confirmed, or waiting for a stop override), by start date."""
+    """Purchases holding money on the budget (confirmed, or waiting for a stop override), by start date, with
+    their courses (one statement for all of them)."""
     return list(session.scalars(
         select(SeatPurchase).where(SeatPurchase.budget_id == budget_id,
                                    SeatPurchase.status.in_([PurchaseStatus.confirmed, PurchaseStatus.awaiting_override]))
-        .order_by(SeatPurchase.start_date)
+        .order_by(SeatPurchase.start_date, SeatPurchase.id).options(selectinload(SeatPurchase.course))
     ).all())
+
+
+def spreads(session: Session, budgets: list[Budget]) -> dict[int, Consumption]:
+    """The money by month of each budget line (budget/periods.py), in two statements for all of them: the open
+    commitments (confirmed purchases) and the actual costs registered."""
+    ids = [b.id for b in budgets]
+    if not ids:
+        return {}
+    open_by: dict[int, list[Commitment]] = {i: [] for i in ids}
+    spent_by: dict[int, list[tuple[dt.date, Decimal]]] = {i: [] for i in ids}
+    for budget_id, amount, start, end in session.execute(
+        select(SeatPurchase.budget_id, SeatPurchase.amount, SeatPurchase.start_date, SeatPurchase.end_date)
+        .where(SeatPurchase.budget_id.in_(ids), SeatPurchase.status == PurchaseStatus.confirmed)
+    ).all():
+        open_by[budget_id].append(Commitment(amount, start, end))
+    for budget_id, at, amount in session.execute(
+        select(BudgetEntry.budget_id, BudgetEntry.at, BudgetEntry.amount)
+        .where(BudgetEntry.budget_id.in_(ids), BudgetEntry.kind == EntryKind.spend)
+    ).all():
+        spent_by[budget_id].append((local_date(at), amount))
+    return {b.id: consumption(open_by[b.id], spent_by[b.id], b.year) for b in budgets}
 
 
 def unit_budgets(session: Session, unit_id: int) -> list[Budget]:

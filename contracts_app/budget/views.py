@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from .. import clock, formats
+from .. import clock
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..db import begin_write, get_session, lock
 from ..pagination import requested
 from ..web import current_actor, run_action, save_form
 from . import queries, services
-from .forecast import forecast, monthly_consumption
+from .forecast import forecast
+from .periods import AFTER, BEFORE, consumption, open_commitments
 from .forms import BudgetForm, LiftForm, StopForm
 from .models import Budget, BudgetStop
 
@@ -85,12 +86,13 @@ def detail(budget_id: int):
     session = get_session()
     budget = _own_budget(budget_id)
     today = clock.today()
-    entries = queries.ledger(session, budget.id)
-    points = monthly_consumption([(formats.local_date(at), kind.value, amount) for at, kind, amount in entries], budget.year)
     commitments = queries.commitments(session, budget.id)
+    # The months carry open commitments by their seat periods and spending where registered (budget/periods.py).
+    spread = consumption(open_commitments(commitments), queries.spends(session, budget.id), budget.year)
     stop_form = StopForm(formdata=None, starts_on=today)
     return render_template(
-        "budget/detail.html", budget=budget, points=points, fc=forecast(budget.amount, budget.used, budget.year, today),
+        "budget/detail.html", budget=budget, spread=spread, before=BEFORE, after=AFTER,
+        fc=forecast(budget.amount, budget.used, budget.year, today, spread),
         commitments=commitments, stop=budget.active_stop(today), stop_form=stop_form, lift_form=LiftForm(formdata=None),
         today=today,
     )

@@ -1,0 +1,172 @@
+"""The rule that puts a budget line's money on its months (budget/periods.py, pure): a commitment is shared over
+the days of its seat period, an actual cost counts in the month it was registered, and the parts always add up
+to the amount exactly."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from ..support import FIXED_NOW, login
+
+from contracts_app.budget.periods import AFTER, BEFORE, Commitment, consumption, split_by_month
+
+D = dt.date
+
+
+@pytest.mark.parametrize("amount, start, end, parts", [
+    # inside one month: all of it in that month
+    ("7104.00", D(2026, 3, 2), D(2026, 3, 31), {(2026, 3): "7104.00"}),
+    # one day
+    ("0.01", D(2026, 5, 5), D(2026, 5, 5), {(2026, 5): "0.01"}),
+    # across months, by days: 30 days in January, 28 in February, 2 in March (60 days)
+    ("6000.00", D(2026, 1, 2), D(2026, 3, 2), {(2026, 1): "3000.00", (2026, 2): "2800.00", (2026, 3): "200.00"}),
+    # øre that do not share evenly (1, 28 and 1 of 30 days): rounded on the running total, so nothing is lost
+    ("100.00", D(2026, 1, 31), D(2026, 3, 1), {(2026, 1): "3.33", (2026, 2): "93.34", (2026, 3): "3.33"}),
+    ("0.01", D(2026, 1, 1), D(2026, 2, 28), {(2026, 1): "0.01", (2026, 2): "0.00"}),
+    # across the year boundary: 31 days in December, 31 in January
+    ("1000.00", D(2026, 12, 1), D(2027, 1, 31), {(2026, 12): "500.00", (2027, 1): "500.00"}),
+    # a leap year's February counts 29 days
+    ("5900.00", D(2028, 2, 1), D(2028, 3, 30), {(2028, 2): "2900.00", (2028, 3): "3000.00"}),
+])
+def test_a_commitment_is_shared_over_the_months_of_its_seat_period_by_days(amount, start, end, parts):
+    got = split_by_month(Decimal(amount), start, end)
+    assert {ym: str(part) for ym, part in got} == parts
+    assert sum(part for _ym, part in got) == Decimal(amount)
+
+
+@pytest.mark.parametrize("amount, start, end", [
+    ("1000000.01", D(2026, 1, 1), D(2026, 12, 31)),
+    ("99.99", D(2026, 1, 15), D(2026, 11, 3)),
+    ("123456.78", D(2025, 11, 20), D(2027, 2, 2)),
+    ("0.07", D(2026, 1, 1), D(2026, 12, 31)),
+    ("0.00", D(2026, 4, 1), D(2026, 6, 30)),
+])
+def test_the_parts_add_up_to_the_amount_exactly_and_are_whole_ore(amount, start, end):
+    got = split_by_month(Decimal(amount), start, end)
+    assert sum(part for _ym, part in got) == Decimal(amount)
+    assert all(part == part.quantize(Decimal("0.01")) and part >= 0 for _ym, part in got)
+
+
+def test_an_end_before_the_start_counts_on_the_start_day():
+    assert split_by_month(Decimal("50.00"), D(2026, 4, 10), D(2026, 4, 1)) == [((2026, 4), Decimal("50.00"))]
+
+
+def _by_month(result):
+    return {p.month: (p.committed, p.spent, p.cumulative_used) for p in result.rows}
+
+
+@pytest.mark.parametrize("commitments, spends, year, expected", [
+    # a line of next year: its months carry what is planned, although nothing happened yet
+    ([("3000.00", D(2027, 1, 1), D(2027, 1, 31)), ("6400.00", D(2027, 3, 1), D(2027, 4, 1))], [], 2027,
+     {1: ("3000.00", "0", "3000.00"), 3: ("6200.00", "0", "9200.00"), 4: ("200.00", "0", "9400.00")}),
+    # spent counts in the month it was registered
+    ([], [(D(2026, 5, 20), "1234.50")], 2026, {5: ("0", "1234.50", "1234.50")}),
+    # the part of a period after the line's year is shown after the year; before it, before the year
+    ([("1000.00", D(2026, 12, 1), D(2027, 1, 31))], [], 2026, {12: ("500.00", "0", "500.00"), AFTER: ("500.00", "0", "1000.00")}),
+    ([("1000.00", D(2026, 12, 1), D(2027, 1, 31))], [], 2027, {BEFORE: ("500.00", "0", "500.00"), 1: ("500.00", "0", "1000.00")}),
+    # an actual cost registered in January of the next year counts after the year
+    ([], [(D(2027, 1, 8), "700.00")], 2026, {AFTER: ("0", "700.00", "700.00")}),
+])
+def test_the_months_of_a_line_carry_commitments_by_period_and_spending_where_registered(commitments, spends, year, expected):
+    result = consumption([Commitment(Decimal(a), s, e) for a, s, e in commitments],
+                         [(day, Decimal(a)) for day, a in spends], year)
+    got = _by_month(result)
+    for month, (committed, spent, cumulative) in expected.items():
+        assert got[month] == (Decimal(committed), Decimal(spent), Decimal(cumulative)), month
+    assert [p.month for p in result.months] == list(range(1, 13))
+    others = [m for m in got if m not in expected and m in (BEFORE, AFTER)]
+    assert others == []  # the rows before and after the year are there only when they carry money
+    assert sum(p.committed + p.spent for p in result.rows) == result.total
+    assert result.total == sum(Decimal(a) for a, _s, _e in commitments) + sum(Decimal(a) for _d, a in spends)
+
+
+def test_a_cancelled_purchase_counts_nowhere():
+    """Only open commitments are spread: the caller passes the confirmed purchases, and a cancelled one is not
+    among them (periods.open_commitments); a purchase waiting for a stop override holds no money either."""
+    from contracts_app.budget.periods import open_commitments
+    from contracts_app.purchases.states import PurchaseStatus as S
+
+    class P:
+        def __init__(self, status, amount):
+            self.status, self.amount, self.start_date, self.end_date = status, Decimal(amount), D(2026, 4, 1), D(2026, 4, 30)
+
+    rows = [P(S.confirmed, "100.00"), P(S.cancelled, "5000.00"), P(S.awaiting_override, "70.00"),
+            P(S.override_refused, "1.00"), P(S.completed, "900.00")]
+    got = open_commitments(rows)
+    assert [c.amount for c in got] == [Decimal("100.00")]
+    assert consumption(got, [], 2026).total == Decimal("100.00")
+
+
+# --- the budget page ----------------------------------------------------------------------------------------------
+
+def _next_year_line(db, world, *, amount="200000", courses=1, line="Tiltaksmidler opplæring"):
+    """A line for 2027 (today is 2 March 2026) with purchases on courses from January to March 2027."""
+    from ..factories import buy, make_budget, make_course
+
+    budget = make_budget(db, world.nav_office, year=2027, amount=amount, line=line)
+    purchases = []
+    for i in range(courses):
+        course = make_course(db, world.adult_education, title=f"Norsk 2027 {line} nr. {i}", start_date=D(2027, 1, 4),
+                             end_date=D(2027, 3, 26))
+        db.commit()
+        purchases.append(buy(db, course, budget, world.users["advisor"]))
+        db.commit()
+    return budget, purchases
+
+
+def _month_cells(html: str) -> dict[str, str]:
+    """Month label → the committed cell of the page's table of consumption by month."""
+    import re
+
+    return dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', html))
+
+
+def test_a_line_of_next_year_shows_its_months_and_a_forecast(client, db, world):
+    from contracts_app import formats
+
+    budget, [purchase] = _next_year_line(db, world)
+    login(client, world.users["budget_owner"].email)
+    response = client.get(f"/budgets/{budget.id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    cells = _month_cells(html)
+    parts = dict(split_by_month(purchase.amount, D(2027, 1, 4), D(2027, 3, 26)))  # 28, 28 and 26 days
+    assert len(parts) == 3 and all(part > 0 for part in parts.values())
+    for month in (1, 2, 3):
+        assert cells[f"{month:02d}.2027"] == formats.money(parts[(2027, month)])
+    assert cells["04.2027"] == formats.money(Decimal("0"))
+    assert "Før 2027" not in cells and "Etter 2027" not in cells
+    # the rule is stated, and the forecast speaks of a year that has not started
+    assert "fordelt etter antall dager" in html
+    assert "2027 har ikke startet" in html and formats.money(purchase.amount) in html
+    assert "Ingenting er brukt ennå" not in html
+
+
+def test_a_cancelled_purchase_leaves_the_months_of_its_line(client, db, world):
+    from contracts_app import formats
+    from contracts_app.audit import Actor
+    from contracts_app.purchases import services as purchase_services
+
+    budget, [kept, cancelled] = _next_year_line(db, world, courses=2)
+    purchase_services.cancel(db, cancelled.id, reason="Deltakeren fikk jobb", actor=Actor(world.users["advisor"].id, world.nav_office.id),
+                             now=FIXED_NOW)
+    db.commit()
+    login(client, world.users["budget_owner"].email)
+    cells = _month_cells(client.get(f"/budgets/{budget.id}").get_data(as_text=True))
+    parts = dict(split_by_month(kept.amount, D(2027, 1, 4), D(2027, 3, 26)))
+    assert [cells[f"{m:02d}.2027"] for m in (1, 2, 3)] == [formats.money(parts[(2027, m)]) for m in (1, 2, 3)]
+
+
+def test_the_budget_page_runs_as_many_statements_for_many_commitments_as_for_one(client, db, world, count_statements):
+    one, _ = _next_year_line(db, world)
+    many, _ = _next_year_line(db, world, courses=6, line="Andre midler")
+    login(client, world.users["budget_owner"].email)
+    counts = []
+    for budget_id in (one.id, many.id):
+        db.expunge_all()  # the page loads what it shows itself, not from what this test created
+        with count_statements() as seen:
+            assert client.get(f"/budgets/{budget_id}").status_code == 200
+        counts.append(len(seen))
+    assert counts[0] == counts[1]
