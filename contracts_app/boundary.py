@@ -59,7 +59,7 @@ def no_control_characters(form, field) -> None:
     multiline = isinstance(field, TextAreaField)
     if any(isinstance(v, str) and has_control_characters(v, multiline=multiline) for v in values):
         field.errors[:] = []  # the one message that matters
-        raise StopValidation(_MESSAGE)
+        raise StopValidation(str(_MESSAGE))  # plain text: views join messages
 
 
 def _refuse_control_characters_in_query_string() -> None:

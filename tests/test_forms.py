@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -153,3 +154,26 @@ def test_every_integer_and_decimal_field_in_the_app_is_ours(app):
         if re.search(r"\b(IntegerField|DecimalField|FloatField|IntegerRangeField|DecimalRangeField)\(", line)
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("12 500,50", (Decimal("12500.50"), None)), ("1e999999999", (None, "too_large")), ("-1e999999999", (None, "too_large")),
+    ("1e-999999999", (None, "too_many_decimals")), ("sNaN", (None, "not_a_number")), ("-5", (None, "negative")),
+])
+def test_parse_amount_never_traps_on_an_exponent(text, expected):
+    from contracts_app.money import parse_amount
+
+    assert parse_amount(text) == expected
+
+
+def test_the_control_character_message_is_plain_text_views_can_join(app):
+    from wtforms.validators import StopValidation
+
+    from contracts_app.boundary import no_control_characters
+
+    class Field:
+        raw_data, errors = ["a\x00b"], []
+
+    with app.test_request_context("/"), pytest.raises(StopValidation) as refused:
+        no_control_characters(None, Field())
+    assert isinstance(refused.value.args[0], str) and " ".join([refused.value.args[0], "x"])
