@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..choices import options
 from ..courses.forms import cefr_choices, format_choices, kind_choices
 from ..fields import IntField, MoneyField, coerce_id, coerce_required_id
+from ..organisations.place_fields import CountyField, MunicipalityField
 from ..purchases.forms import ParticipantForm
 
 
@@ -39,8 +40,8 @@ class OfferSearchForm(FlaskForm):
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
     kind = SelectField(_l("Kind of course"), choices=lambda: options([("", _l("All"))]) + kind_choices(), default="")
     level = SelectField(_l("Participant's level (CEFR)"), choices=cefr_choices(_l("Any")), default="")
-    county = StringField(_l("County number"), validators=[Optional(), Length(min=2, max=2)])
-    municipality = StringField(_l("Municipality number"), validators=[Optional(), Length(min=4, max=4)])
+    county = CountyField()
+    municipality = MunicipalityField()
     format = SelectField(_l("Format"), choices=lambda: options([("", _l("All"))]) + format_choices(), default="")
     part_time = SelectField(_l("Part-time"), choices=lambda: options([("", _l("All")), ("1", _l("Only part-time"))]), default="")
     start_from = DateField(_l("Start at the earliest"), validators=[Optional()])

@@ -25,6 +25,7 @@ from ..courses.pricing import PricingError
 from ..db import get_session
 from ..pagination import page_arg
 from ..errors import Conflict, DomainError, ValidationFailed
+from ..organisations import places
 from ..organisations.models import LegalEntity, Unit, UnitKind
 from ..purchases.forms import fill_seat_form, participant_inputs
 from ..web import apply_errors, current_actor, run_action, save_form
@@ -32,6 +33,7 @@ from . import offers as offer_services
 from . import queries
 from . import requests as request_services
 from ..purchases import form_tokens
+from ..purchases import services as purchase_services
 from .forms import AcceptForm, MoveForm, OfferForm, OfferSearchForm, ReasonForm, RequestForm, StatusForm
 from .models import OPEN_REQUEST_STATUSES, CapacityOffer, CapacityRequest, OfferStatus, RequestStatus
 from .seats import HoldDays
@@ -95,7 +97,8 @@ def index():
     more = total > queries.COUNT_CAP
     total = min(total, queries.COUNT_CAP)
     return render_template("capacity/index.html", form=form, rows=rows, total=total, more=more, cap=queries.COUNT_CAP, page=page,
-                           pages=max(1, -(-total // queries.PAGE_SIZE)), args=args, unit=unit)
+                           pages=max(1, -(-total // queries.PAGE_SIZE)), args=args, unit=unit,
+                           municipality_name=places.municipality_name)
 
 
 def _period_price(offer: CapacityOffer, start_from: dt.date | None):
@@ -257,12 +260,22 @@ def new_request(offer_id: int):
                 apply_errors(form, ValidationFailed("", errors=errors))
                 status = 422
             else:
-                preview = {"quote": q, "budget": budget, "check": budget_services.check(budget, q.total, on=clock.today()), "side": side}
+                preview = {"quote": q, "budget": budget, "check": budget_services.check(budget, q.total, on=clock.today()), "side": side,
+                           **_agreement_and_rules(session, data, offer)}
             session.rollback()
     elif request.method == "POST":
         status = 422
     return render_template("capacity/request_form.html", form=form, offer=offer, unit=unit, preview=preview, refusal=refusal,
                            is_nav=unit.kind == UnitKind.nav_office), status
+
+
+def _agreement_and_rules(session, data: request_services.RequestInput, offer: CapacityOffer) -> dict:
+    """What the direct purchase's preview shows beside the price: the agreement the seats would be bought under
+    (or the warning that none covers them) and the rules assessment, from the same service
+    (purchases.services.preview) with the purchase that accepting the request makes."""
+    shown = purchase_services.preview(session, request_services._purchase_input(data, offer.course_id, offer.unit_price),
+                                      today=clock.today())
+    return {"agreement": shown.agreement, "agreement_warning": shown.agreement_warning, "assessment": shown.assessment}
 
 
 @bp.get("/capacity/requests")

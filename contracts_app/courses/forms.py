@@ -13,6 +13,7 @@ from ..choices import options
 from ..fields import DecimalNumberField, IntField, MoneyField
 from ..formbase import Form
 from ..money import MONEY_MAX
+from ..organisations.place_fields import MunicipalityField
 from .models import CEFR_LEVELS, MAX_TOTAL_HOURS, CourseFormat, CourseKind
 from .pricing import PriceUnit
 
@@ -54,7 +55,7 @@ class CourseForm(FlaskForm):
     cefr_min = SelectField(_l("Lowest entry level (CEFR)"), choices=cefr_choices(_l("No requirement")), default="")
     cefr_max = SelectField(_l("Highest entry level (CEFR)"), choices=cefr_choices(_l("No upper limit")), default="")
     format = SelectField(_l("Format"), choices=CourseFormat.choices, validators=[DataRequired()])
-    municipality_number = StringField(_l("Municipality number"), validators=[Optional(), Length(max=4)])
+    municipality_number = MunicipalityField(description=_l("Name or number, for example Oslo or 0301."))
     location = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
     start_date = DateField(_l("Start date"), validators=[DataRequired()])
     end_date = DateField(_l("End date"), validators=[DataRequired()])
@@ -79,7 +80,7 @@ class CourseSearchForm(FlaskForm):
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
     kind = SelectField(_l("Kind of course"), choices=lambda: options([("", _l("All"))]) + CourseKind.choices(), default="")
     level = SelectField(_l("Participant's level (CEFR)"), choices=cefr_choices(_l("Any")), default="")
-    municipality = StringField(_l("Municipality number"), validators=[Optional(), Length(max=4)])
+    municipality = MunicipalityField()
     format = SelectField(_l("Format"), choices=lambda: options([("", _l("All"))]) + CourseFormat.choices(), default="")
     part_time = BooleanField(_l("Only part-time"))
     start_from = DateField(_l("Starts on or after"), validators=[Optional()])

@@ -12,6 +12,7 @@ from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..db import get_session
 from ..pagination import page_arg
+from ..organisations import places
 from ..organisations.models import Unit
 from ..web import current_actor, save_form
 from . import queries, services
@@ -51,7 +52,7 @@ def detail(course_id: int):
     course = get_session().get(Course, course_id) or abort(404)
     p = current_principal()
     return render_template(
-        "courses/detail.html", course=course,
+        "courses/detail.html", course=course, municipality_name=places.municipality_name,
         can_edit=perm.can_manage_courses(p) and course.provider_unit_id == p.unit_id,
         can_buy=perm.can_buy_seats(p) and course.provider_unit_id != p.unit_id and course.is_active,
     )
@@ -82,6 +83,7 @@ def new():
     p = current_principal()
     unit = session.get(Unit, p.unit_id) or abort(403)
     form = CourseForm()
+    form.municipality_number.keep = {unit.municipality_number}  # the unit's own place, though the list may not know it
     if request.method == "GET":
         form.municipality_number.data = unit.municipality_number
     if form.validate_on_submit():
@@ -100,6 +102,7 @@ def edit(course_id: int):
     if course.provider_unit_id != current_principal().unit_id:
         abort(403)
     form = CourseForm(obj=course)
+    form.municipality_number.keep = {course.municipality_number}  # what is stored stays valid
     if request.method == "GET":
         form.kind.data, form.format.data, form.price_unit.data = course.kind.value, course.format.value, course.price_unit.value
         form.cefr_min.data, form.cefr_max.data = course.cefr_min or "", course.cefr_max or ""

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..choices import options
 from ..fields import coerce_required_id
 from .models import LegalType, UnitKind
+from .place_fields import MunicipalityField
 
 
 def legal_type_choices():
@@ -63,6 +64,6 @@ class UnitForm(FlaskForm):
         validators=[Optional()],
         description=_l("The municipality that is the office's municipal part."),
     )
-    municipality_number = StringField(_l("Municipality number"), validators=[Optional(), Length(max=4)])
+    municipality_number = MunicipalityField(description=_l("Where the unit is: name or number, for example Oslo or 0301."))
     email = EmailField(_l("E-mail address"), validators=[Optional(), Length(max=200)])
     is_active = BooleanField(_l("Active"), default=True)

@@ -11,7 +11,7 @@ from ..choices import options
 from ..auth.access import requires
 from ..db import get_session
 from ..web import current_actor, save_form
-from . import services
+from . import places, services
 from .forms import LegalEntityForm, UnitForm
 from .models import LegalEntity, LegalType, Unit
 
@@ -23,7 +23,7 @@ bp = Blueprint("organisations", __name__, url_prefix="/admin/organisations")
 def index():
     session = get_session()
     entities = session.scalars(select(LegalEntity).order_by(LegalEntity.name)).all()
-    return render_template("organisations/index.html", entities=entities)
+    return render_template("organisations/index.html", entities=entities, municipality_name=places.municipality_name)
 
 
 def _entity_form_data(form: LegalEntityForm) -> dict:
@@ -73,8 +73,10 @@ def _unit_form(obj: Unit | None = None) -> UnitForm:
     form.municipal_entity_id.choices = options(
         [(None, _("None"))] + [(e.id, e.name) for e in entities if e.legal_type == LegalType.municipality]
     )
-    if obj is not None and not form.is_submitted():
-        form.kind.data = obj.kind.value
+    if obj is not None:
+        form.municipality_number.keep = {obj.municipality_number}  # what is stored stays valid
+        if not form.is_submitted():
+            form.kind.data = obj.kind.value
     return form
 
 

@@ -203,3 +203,78 @@ def test_postgresql_full_text_uses_the_gin_index(db, world, offers):
     plan = "\n".join(r[0] for r in db.execute(text(
         "EXPLAIN SELECT course.id FROM course WHERE course.search_vector @@ to_tsquery('norwegian', 'sjåfør:*')")).all())
     assert "ix_course_fulltext" in plan
+
+
+# --- the request preview shows the agreement and the rules assessment, as the direct purchase's does ---------
+
+@pytest.mark.parametrize("budget,agreement,expected,absent", [
+    # the State (the Nav office's state side) buys from the municipality: under their agreement …
+    ("state", True, ['id="preview-agreement"', "/agreements/{id}", 'id="preview-rules-heading"', 'id="verdict"'],
+     ['id="preview-agreement-warning"']),
+    # … or with none: the warning, and that the provider cannot accept without one
+    ("state", False, ['id="preview-agreement-warning"', "Kontroller at kjøpet gjøres innenfor en gyldig avtale",
+                      "Tilbyderen kan bare godta forespørselen når en registrert avtale dekker den", 'id="verdict"'],
+     ['id="preview-agreement"']),
+    # the municipal side buys from its own municipality: an internal order needs no agreement
+    ("municipal", False, ['id="preview-rules-heading"', 'id="verdict"'], ['id="preview-agreement"', 'id="preview-agreement-warning"']),
+], ids=["agreement", "no-agreement", "internal"])
+def test_request_preview_shows_the_agreement_and_the_rules_like_the_purchase_preview(client, db, world, offers, budget, agreement,
+                                                                                      expected, absent):
+    from contracts_app.agreements.states import AgreementStatus
+
+    from ..agreements.helpers import make_agreement
+
+    made = make_agreement(db, world, state=AgreementStatus.active, start_date="2026-03-02", end_date="2027-12-31") if agreement else None
+    offer = offers[0]["truck"]
+    chosen = world.budget if budget == "state" else offers[1]
+    login(client, "advisor@test.no")
+    response = client.post(f"/capacity/offers/{offer.id}/request", data=_form(offer, chosen, action="preview"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="preview"' in html
+    for text in expected:
+        assert text.replace("{id}", str(made.id) if made else "") in html, text
+    for text in absent:
+        assert text not in html, text
+    # the same panel as the direct purchase's preview of the same seats
+    buy = client.post(f"/courses/{offer.course_id}/buy", data={
+        "seats": "1", "start_date": "2026-03-09", "end_date": "2026-03-27", "budget_id": str(chosen.id),
+        "participants-0-reference": "DELT-1", "action": "preview"}).get_data(as_text=True)
+    verdict = re.compile(r'<h3 class="ds-heading" data-size="sm" id="verdict">[^<]*</h3>')
+    assert verdict.findall(html) == verdict.findall(buy) != []
+    assert db.scalar(select(func.count()).select_from(CapacityRequest)) == 0  # a preview writes nothing
+
+
+@pytest.mark.parametrize("query,expected,message", [
+    ("county=Vestland", {"Yrkesnorsk helse og omsorg"}, None),
+    ("county=vestland+fylke", {"Yrkesnorsk helse og omsorg"}, None),
+    ("county=Vestland+%2846%29", {"Yrkesnorsk helse og omsorg"}, None),  # a chosen suggestion
+    ("municipality=Bergen", {"Yrkesnorsk helse og omsorg"}, None),
+    ("municipality=bergen+kommune", {"Yrkesnorsk helse og omsorg"}, None),
+    ("municipality=Hamar", {"Grunnleggende ferdigheter"}, None),  # exact, although Hamarøy starts the same
+    ("municipality=Kongsving", {"Sjåførkurs med norsk for yrkessjåfører"}, None),  # a unique start
+    ("municipality=abc", {"Sjåførkurs med norsk for yrkessjåfører", "Yrkesnorsk helse og omsorg", "Grunnleggende ferdigheter"},
+     "Ingen kommune heter eller har nummeret «abc». Velg en fra listen."),
+    ("municipality=Kris", {"Sjåførkurs med norsk for yrkessjåfører", "Yrkesnorsk helse og omsorg", "Grunnleggende ferdigheter"},
+     "«Kris» passer til flere kommuner: Kristiansand (4204), Kristiansund (1505)."),
+    ("county=Tr", {"Sjåførkurs med norsk for yrkessjåfører", "Yrkesnorsk helse og omsorg", "Grunnleggende ferdigheter"},
+     "«Tr» passer til flere fylker: Troms (55), Trøndelag (50)."),
+    ("county=460", {"Sjåførkurs med norsk for yrkessjåfører", "Yrkesnorsk helse og omsorg", "Grunnleggende ferdigheter"},
+     "Et fylkesnummer har 2 sifre."),
+], ids=["county-name", "county-suffix", "county-suggestion", "municipality-name", "municipality-suffix", "exact-before-start",
+        "unique-start", "unknown", "ambiguous", "ambiguous-county", "county-digits"])
+def test_search_free_seats_by_place_name(client, world, offers, query, expected, message):
+    login(client, "advisor@test.no")
+    response = client.get(f"/capacity?{query}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert set(titles(html)) == expected
+    if message:
+        assert message in html and 'aria-invalid="true"' in html
+    else:
+        assert 'aria-invalid="true"' not in html
+    # the suggestions, and the offers' places by name
+    assert '<option value="Bergen (4601)"></option>' in html and '<option value="Vestland (46)"></option>' in html
+    assert 'list="county-places"' in html and 'list="municipality-places"' in html
+    if "Yrkesnorsk helse og omsorg" in expected:
+        row = html.split("Yrkesnorsk helse og omsorg</a>", 1)[1].split("</td>", 1)[0]
+        assert "· Bergen" in row  # the course's municipality by name
