@@ -2,6 +2,10 @@
 logging in through the page."""
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+
 from contracts_app import demo
 
 from ..support import wtforms_english_messages
@@ -60,3 +64,16 @@ def log_in(page, base: str, email: str, password: str = demo.DEMO_PASSWORD) -> N
     page.get_by_label("Passord").fill(password)
     page.get_by_role("button", name="Logg inn").click()
     page.wait_for_url("**/home")
+
+
+#: Where the workflow tests save a screenshot of their end state (CI keeps the folder as an artifact).
+ARTIFACTS = Path(os.environ.get("CONTRACTS_TEST_ARTIFACTS") or Path(__file__).resolve().parents[2] / "test-artifacts")
+
+
+def save_screenshot(page, name: str) -> Path:
+    """A full-page PNG of ``page`` as ``test-artifacts/screenshots/<name>.png``; returns its path."""
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (re.sub(r"[^\w.-]+", "-", name) + ".png")
+    page.screenshot(path=str(path), full_page=True)
+    return path
