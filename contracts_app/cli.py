@@ -104,11 +104,17 @@ demo_cli = AppGroup("demo", help="Demo data.")
 
 
 @demo_cli.command("load")
-def demo_load() -> None:
+@click.option("--scale", default=None, metavar="national|FRACTION",
+              help="Also load the national data set (contracts_app/national.py): «national», or a fraction of it such as 0.01.")
+def demo_load(scale: str | None) -> None:
     """Load the demo organisations and users (idempotent) and print the logins."""
-    from . import demo
+    from . import demo, national
     from .db import get_session
 
+    try:
+        scale and national.parse_scale(scale)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--scale") from None
     session = get_session()
     created = demo.load(session, now=clock.now())
     session.commit()
@@ -120,6 +126,8 @@ def demo_load() -> None:
     click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
     for email, roles, where in demo.logins():
         click.echo(f"  {email:32} {roles:22} {where}")
+    if scale:
+        national.run_cli(session, scale, click.echo)
 
 
 rules_cli = AppGroup("rules", help="The procurement rules engine.")

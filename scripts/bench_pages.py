@@ -1,0 +1,253 @@
+"""Benchmark: the pages people open every day, at national scale (issue 22), served as in production.
+
+Needs a PostgreSQL database holding the national data set (contracts_app/national.py):
+
+    export CONTRACTS_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/contracts_bench_national
+    CONTRACTS_DATABASE_URL=$CONTRACTS_BENCH_DATABASE_URL .venv/bin/flask --app contracts_app db upgrade
+    CONTRACTS_DATABASE_URL=$CONTRACTS_BENCH_DATABASE_URL .venv/bin/flask --app contracts_app rules load-thresholds
+    CONTRACTS_DATABASE_URL=$CONTRACTS_BENCH_DATABASE_URL .venv/bin/flask --app contracts_app demo load --scale national
+    .venv/bin/python scripts/bench_pages.py            # or: make bench (runs it when the variable is set)
+
+It serves the app with gunicorn in production mode (as the README's command: sync workers, no access log) with
+statement counting on (``contracts_app.statements``: the X-SQL-Statements header), logs in as each demo role, and
+for every page: a few warm-up requests (not measured), then ``--requests`` requests one after another, and prints
+p50 / p95 latency, the page's size and SQL statements, and p50 as a multiple of a bare Flask page ("hello")
+served by gunicorn the same way in the same run. Without the variable it prints how to run it and exits 0.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PASSWORD = "demo-passord"  # the demo users' (contracts_app.demo.DEMO_PASSWORD)
+
+
+def bare_app():
+    """The yardstick: a bare Flask app with one page, served the same way (``bench_pages:bare_app()``)."""
+    from flask import Flask
+
+    app = Flask("bare")
+    app.add_url_rule("/", "hello", lambda: "hello")
+    return app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Client:
+    """One browser: a session cookie, one request per connection (gunicorn's sync workers close it)."""
+
+    def __init__(self, port: int):
+        self.port, self.cookie = port, ""
+
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, dict, bytes]:
+        body = urllib.parse.urlencode(form).encode() if form is not None else None
+        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nConnection: close\r\nAccept-Language: nb\r\n"
+        if self.cookie:
+            head += f"Cookie: {self.cookie}\r\n"
+        if body is not None:
+            head += f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
+        chunks = []
+        with socket.create_connection(("127.0.0.1", self.port), timeout=120) as sock:
+            sock.sendall(head.encode() + b"\r\n" + (body or b""))
+            while chunk := sock.recv(262144):
+                chunks.append(chunk)
+        raw = b"".join(chunks)
+        header, _, content = raw.partition(b"\r\n\r\n")
+        lines = header.decode("latin-1").split("\r\n")
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+            if name.lower() == "set-cookie":
+                self.cookie = value.strip().split(";", 1)[0]
+        if headers.get("transfer-encoding") == "chunked":
+            content = _unchunk(content)
+        return int(lines[0].split(" ", 2)[1]), headers, content
+
+    def get(self, path: str):
+        return self.request("GET", path)
+
+
+def _unchunk(data: bytes) -> bytes:
+    out, rest = [], data
+    while rest:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line.split(b";")[0] or b"0", 16)
+        if size == 0:
+            break
+        out.append(rest[:size])
+        rest = rest[size + 2:]
+    return b"".join(out)
+
+
+def serve(target: str, port: int, env: dict, workers: int) -> subprocess.Popen:
+    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                               "--timeout", "300", "--pythonpath", str(ROOT / "scripts"), target], cwd=ROOT, env=env)
+    for _ in range(300):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit(f"gunicorn {target} did not start")
+            time.sleep(0.1)
+    raise SystemExit(f"gunicorn {target} did not answer")
+
+
+def measure(client: Client, path: str, warmup: int, n: int) -> dict:
+    for _ in range(warmup):
+        client.get(path)
+    times, sizes, statements, statuses = [], [], [], set()
+    for _ in range(n):
+        t = time.perf_counter()
+        status, headers, content = client.get(path)
+        times.append(time.perf_counter() - t)
+        statuses.add(status)
+        sizes.append(len(content))
+        statements.append(int(headers.get("x-sql-statements", "-1")))
+    q = statistics.quantiles(times, n=20, method="inclusive")
+    return {"p50_ms": round(statistics.median(times) * 1000, 1), "p95_ms": round(q[18] * 1000, 1), "bytes": max(sizes),
+            "statements": max(statements), "status": sorted(statuses)}
+
+
+def targets(url: str) -> dict:
+    """Ids of the objects the pages open: Nav Fjordvik's national budget line, one of its purchases, an agreement
+    of the national set with several versions, the audit log's last page."""
+    from sqlalchemy import func, select
+
+    import contracts_app.models  # noqa: F401 - every model, so relationships resolve
+    from contracts_app.agreements.models import Agreement, AgreementParty
+    from contracts_app.audit import AuditEvent
+    from contracts_app.budget.models import Budget
+    from contracts_app.db import make_engine
+    from contracts_app.national import FJORDVIK_LINE
+    from contracts_app.organisations.models import Unit
+    from contracts_app.pagination import PER_PAGE
+    from contracts_app.purchases.models import SeatPurchase
+    from sqlalchemy.orm import Session
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as s:
+            fjordvik = s.scalar(select(Unit.id).where(Unit.name == "Nav Fjordvik"))
+            budget = s.scalar(select(Budget.id).where(Budget.unit_id == fjordvik, Budget.line == FJORDVIK_LINE))
+            if budget is None:
+                raise SystemExit("No national data set in this database: run `flask --app contracts_app demo load --scale national` "
+                                 "with CONTRACTS_DATABASE_URL set to it first.")
+            purchase = s.scalar(select(SeatPurchase.id).where(SeatPurchase.buyer_unit_id == fjordvik).order_by(SeatPurchase.id.desc()).limit(1))
+            agreement = s.scalar(select(Agreement.id).join(AgreementParty, AgreementParty.agreement_id == Agreement.id)
+                                 .where(AgreementParty.unit_id == fjordvik, Agreement.version >= 3).order_by(Agreement.id.desc()).limit(1))
+            audit = s.scalar(select(func.count()).select_from(AuditEvent))
+    finally:
+        engine.dispose()
+    return {"budget": budget, "purchase": purchase, "agreement": agreement, "audit_last_page": max(1, -(-audit // PER_PAGE))}
+
+
+def pages(ids: dict) -> list[tuple[str, str, str]]:
+    """(user, page label, path): the pages of issue 22's table and the ones opened daily beside them."""
+    advisor, coordinator, owner = "veileder.fjordvik@demo.no", "koordinator.fjordvik@demo.no", "budsjett.fjordvik@demo.no"
+    jurist, admin = "jurist.nav@demo.no", "admin@demo.no"
+    a = ids["agreement"]
+    return [
+        (advisor, "start page (advisor)", "/home"),
+        (coordinator, "start page (provider coordinator)", "/home"),
+        (owner, "start page (budget owner)", "/home"),
+        (jurist, "start page (legal reviewer)", "/home"),
+        (admin, "start page (administrator)", "/home"),
+        (advisor, "free-seat search", "/capacity"),
+        (advisor, "course catalogue, text «norsk»", "/courses/?q=norsk"),
+        (coordinator, "capacity requests (provider, ~2 000)", "/capacity/requests"),
+        (advisor, "capacity requests (advisor)", "/capacity/requests"),
+        (advisor, "purchases (Nav Fjordvik, ~4 000)", "/purchases"),
+        (advisor, "purchase detail", f"/purchases/{ids['purchase']}"),
+        (owner, "budget detail (~4 000 commitments)", f"/budgets/{ids['budget']}"),
+        (jurist, "agreements, no filter", "/agreements"),
+        (jurist, "agreement detail", f"/agreements/{a}"),
+        (jurist, "agreement versions diff", f"/agreements/{a}/versions"),
+        (jurist, "new-agreement wizard", "/agreements/new"),
+        (advisor, "inbox", "/inbox"),
+        (admin, "audit log, first page", "/admin/audit"),
+        (admin, "audit log, filtered (action purchase.)", "/admin/audit?action=purchase."),
+        (admin, "audit log, page 10 000", "/admin/audit?page=10000"),
+        (admin, f"audit log, last page ({ids['audit_last_page']})", f"/admin/audit?page={ids['audit_last_page']}"),
+        (admin, "jobs", "/admin/jobs"),
+        (admin, "e-mail outbox", "/admin/outbox"),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=30, help="measured requests per page (after the warm-up)")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", default="", help="measure only pages whose label contains this")
+    parser.add_argument("--json", action="store_true", help="also print the results as JSON")
+    args = parser.parse_args()
+    url = os.environ.get("CONTRACTS_BENCH_DATABASE_URL")
+    if not url or not url.split(":", 1)[0].startswith("postgres"):
+        print("bench_pages: skipped — set CONTRACTS_BENCH_DATABASE_URL to a PostgreSQL database holding the national data set; "
+              "see scripts/bench_pages.py for the commands.")
+        return 0
+    ids = targets(url)
+    env = {**os.environ, "CONTRACTS_DATABASE_URL": url, "CONTRACTS_SECRET_KEY": "bench-secret-" + "x" * 32, "CONTRACTS_ENV": "production",
+           "CONTRACTS_SECURE_COOKIES": "false", "CONTRACTS_WTF_CSRF_ENABLED": "false", "CONTRACTS_COUNT_STATEMENTS": "1"}
+
+    port = free_port()
+    server = serve("bench_pages:bare_app()", port, env, args.workers)
+    try:
+        bare = measure(Client(port), "/", args.warmup * 10, max(args.requests, 100))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    port = free_port()
+    server = serve("contracts_app.statements:counted_app()", port, env, args.workers)
+    results = []
+    try:
+        clients: dict[str, Client] = {}
+        for user, label, path in pages(ids):
+            if args.only and args.only not in label:
+                continue
+            if user not in clients:
+                c = Client(port)
+                status, headers, _ = c.request("POST", "/login", {"email": user, "password": PASSWORD})
+                if status != 302:
+                    raise SystemExit(f"login as {user} failed ({status})")
+                clients[user] = c
+            r = measure(clients[user], path, args.warmup, args.requests)
+            r.update(label=label, path=path, user=user, ratio=round(r["p50_ms"] / bare["p50_ms"], 1) if bare["p50_ms"] else None)
+            results.append(r)
+            print(f"  {label}: {r['p50_ms']} ms", file=sys.stderr, flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    print(f"Pages at national scale, PostgreSQL, gunicorn {args.workers} sync workers, {args.requests} requests each after "
+          f"{args.warmup} warm-up; bare Flask page p50 {bare['p50_ms']} ms, p95 {bare['p95_ms']} ms")
+    print(f"| {'page':45} | {'p50 ms':>8} | {'p95 ms':>8} | {'× bare':>7} | {'bytes':>9} | {'SQL':>4} | status |")
+    print(f"|{'-' * 47}|{'-' * 10}|{'-' * 10}|{'-' * 9}|{'-' * 11}|{'-' * 6}|--------|")
+    for r in results:
+        print(f"| {r['label']:45} | {r['p50_ms']:>8} | {r['p95_ms']:>8} | {r['ratio']:>7} | {r['bytes']:>9} | {r['statements']:>4} | "
+              f"{','.join(map(str, r['status'])):6} |")
+    if args.json:
+        print(json.dumps({"bare": bare, "pages": results}))
+    return 1 if any(r["status"] != [200] for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
