@@ -28,7 +28,8 @@ def root():
 def index():
     principal = current_principal()
     unit = get_session().get(Unit, principal.unit_id) if principal.unit_id else None
-    return render_template("home.html", principal=principal, unit=unit, waiting_for_me=_waiting_for(principal))
+    return render_template("home.html", principal=principal, unit=unit,
+                           waiting_for_me=_waiting_for(principal) + _agreements_waiting(principal, unit))
 
 
 def _waiting_for(principal) -> list[dict]:
@@ -74,6 +75,59 @@ def _waiting_for(principal) -> list[dict]:
             out.append({"text": ngettext("%(num)d verdict moved by a change of the law awaits you",
                                          "%(num)d verdicts moved by a change of the law await you", n),
                         "url": url_for("lawchange.index", handled="no"), "key": "law_changes"})
+    return out
+
+
+def _agreements_waiting(principal, unit: Unit | None) -> list[dict]:
+    """What awaits the user in agreements, counted in the database in one statement: for a legal reviewer the
+    agreements in legal review they may review (those they drafted are for another reviewer); for the drafting
+    roles their own agreements with changes requested, and the approved agreements their unit has still to sign."""
+    from sqlalchemy import and_, exists, func, literal, or_, select
+
+    from .agreements.models import Agreement, AgreementParty, AgreementSignature, AgreementVersion
+    from .agreements.states import AgreementStatus as S
+    from .auth.models import Role
+    from .organisations.models import UnitKind
+
+    reviews, drafts = principal.has(Role.legal_reviewer), perm.can_draft_agreements(principal)
+    if unit is None or principal.user_id is None or not (reviews or drafts):
+        return []
+    uid = principal.user_id
+    # The unit is involved when it is a party's acting unit; a unit that is not a Nav office also answers for its
+    # legal person's parties (agreements.access.involved for a legal reviewer), and acts for those of them that
+    # name no unit (agreements.access.acts_for).
+    own = AgreementParty.unit_id == unit.id
+    of_entity = AgreementParty.legal_entity_id == unit.legal_entity_id
+    wide = unit.kind != UnitKind.nav_office
+    involved = exists().where(AgreementParty.agreement_id == Agreement.id, or_(own, of_entity) if wide else own)
+    acts_for = or_(own, and_(AgreementParty.unit_id.is_(None), of_entity)) if wide else own
+    drafted = or_(Agreement.created_by_id == uid, exists().where(AgreementVersion.agreement_id == Agreement.id,
+                                                                  AgreementVersion.created_by_id == uid))
+    unsigned = exists().where(
+        AgreementParty.agreement_id == Agreement.id, acts_for,
+        ~exists().where(AgreementSignature.agreement_id == Agreement.id, AgreementSignature.party_id == AgreementParty.id))
+
+    def count(*conds):
+        return select(func.count()).select_from(Agreement).where(*conds).scalar_subquery()
+
+    none = literal(0)
+    to_review, changes, to_sign = get_session().execute(select(
+        count(Agreement.status == S.in_review, involved, ~drafted) if reviews else none,
+        count(Agreement.status == S.changes_requested, drafted) if drafts else none,
+        count(Agreement.status == S.approved, unsigned) if drafts else none,
+    )).one()
+    out = []
+    if to_review:
+        out.append({"text": ngettext("%(num)d agreement awaits legal review", "%(num)d agreements await legal review", to_review),
+                    "url": url_for("agreements.index", status=S.in_review.value), "key": "agreements_to_review"})
+    if changes:
+        out.append({"text": ngettext("%(num)d agreement you drafted has changes requested",
+                                     "%(num)d agreements you drafted have changes requested", changes),
+                    "url": url_for("agreements.index", status=S.changes_requested.value), "key": "agreements_changes_requested"})
+    if to_sign:
+        out.append({"text": ngettext("%(num)d approved agreement awaits your unit's signature",
+                                     "%(num)d approved agreements await your unit's signature", to_sign),
+                    "url": url_for("agreements.index", status=S.approved.value), "key": "agreements_to_sign"})
     return out
 
 

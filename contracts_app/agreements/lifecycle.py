@@ -18,13 +18,14 @@ from ..audit import Actor
 from ..db import begin_write, lock
 from ..documents import uploads
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..notifications.services import legal_reviewers_of
 from ..rules.dates import add_months
 from . import access
 from .models import (
     Agreement, AgreementOption, AgreementSignature, ReviewDecision, ReviewDecisionKind, SignatureMethod,
 )
-from .queries import exercised_options, max_end, next_option
-from .services import _new_version, principal_of
+from .queries import drafters, exercised_options, max_end, next_option
+from .services import _new_version, deciders_of, principal_of, tell
 from .states import IN_FORCE, OPTIONS_ALLOWED, AgreementStatus, check_transition
 
 S = AgreementStatus
@@ -99,13 +100,31 @@ def record_signature(
                                                                                "signed_on": signed_on, "pdf_sha256": sig.pdf_sha256,
                                                                                "method": method})
     signed = set(session.scalars(select(AgreementSignature.party_id).where(AgreementSignature.agreement_id == a.id)))
-    if all(p.id in signed for p in a.parties):
-        _move(session, a, S.signed, "sign", actor, now)
-        if a.start_date is not None and a.start_date <= today:
-            _move(session, a, S.active, "activate", actor, now)
-            if a.end_date is not None and a.end_date < today:
-                _move(session, a, S.expired, "expire", actor, now)
+    everyone = all(p.id in signed for p in a.parties)
+    # the drafters, and those who sign for the other parties (every party's, once all have signed)
+    others = a.parties if everyone else [p for p in a.parties if p.id != party.id]
+    told = drafters(session, a) | set(deciders_of(session, a, parties=others))
+    if not everyone:
+        tell(session, a, told, "agreement.party_signed", {"party": party.name}, actor=actor, now=now)
+        return a
+    _move(session, a, S.signed, "sign", actor, now)
+    tell(session, a, told, "agreement.signed", {"party": party.name}, actor=actor, now=now)
+    if a.start_date is not None and a.start_date <= today:
+        _move(session, a, S.active, "activate", actor, now)
+        # the notice the date job sends (jobs/agreements.py), with its key: nobody is told twice
+        tell(session, a, in_force_recipients(session, a), "agreement.activated", {"start": a.start_date.isoformat()},
+             actor=actor, now=now, dedupe_key=f"agreement.activated:{a.id}")
+        if a.end_date is not None and a.end_date < today:
+            _move(session, a, S.expired, "expire", actor, now)
+            tell(session, a, in_force_recipients(session, a), "agreement.expired", {"end": a.end_date.isoformat()},
+                 actor=actor, now=now, dedupe_key=f"agreement.expired:{a.id}:{a.end_date.isoformat()}")
     return a
+
+
+def in_force_recipients(session: Session, a: Agreement) -> set[int]:
+    """Who hears that an agreement became active or expired: the parties' coordinators and budget owners and the
+    legal reviewers of the parties' legal persons (the recipients of the date job, jobs/agreements.py)."""
+    return set(deciders_of(session, a)) | set(legal_reviewers_of(session, [p.legal_entity_id for p in a.parties]))
 
 
 def _move(session: Session, a: Agreement, target: AgreementStatus, action: str, actor: Actor, now: dt.datetime, **extra) -> None:
@@ -158,6 +177,8 @@ def terminate(session: Session, agreement_id: int, *, reason: str, on: dt.date |
         raise ValidationFailed(_("The agreement was not terminated."), errors=errors)
     a.termination_reason, a.terminated_on = reason, on
     _move(session, a, S.terminated, "terminate", actor, now, reason=reason, terminated_on=on)
+    tell(session, a, deciders_of(session, a), "agreement.terminated", {"date": on.isoformat(), "reason": reason[:500]},
+         actor=actor, now=now)
     return a
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from .. import audit, formats, rules
@@ -18,8 +19,9 @@ from ..audit import Actor
 from ..db import begin_write, lock
 from ..documents import services as documents
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ..auth.models import User
+from ..auth.models import Membership, Role, User
 from ..auth.permissions import Principal
+from ..notifications.services import notify_users, users_with_roles
 from ..organisations.models import Side, Unit, UnitKind
 from ..rulecheck.services import current_table
 from ..rules.vocab import Verdict
@@ -78,6 +80,70 @@ def _new_version(session: Session, a: Agreement, *, actor: Actor, now: dt.dateti
     session.add(v)
     session.flush()
     return v
+
+
+# --- who is told -----------------------------------------------------------------------------------------------
+
+# Who decides for a party's unit: renewal, termination, signing (the same roles the agreement jobs tell).
+DECIDERS = (Role.provider_coordinator, Role.budget_owner)
+# The most reviewers a message names; the rest are counted.
+NAMED_REVIEWERS = 5
+
+
+def link(a: Agreement) -> str:
+    """The agreement's page, as a notice links it (services do not build URLs with the request)."""
+    return f"/agreements/{a.id}"
+
+
+def tell(session: Session, a: Agreement, user_ids, kind: str, params: dict[str, Any], *, actor: Actor, now: dt.datetime,
+         dedupe_key: str | None = None) -> int:
+    """One notice per person for one event on ``a``; the actor is never told of their own act."""
+    who = {uid for uid in user_ids if uid is not None and uid != actor.user_id}
+    if not who:
+        return 0
+    return notify_users(session, sorted(who), kind, {"title": a.title, **params}, link=link(a), now=now, dedupe_key=dedupe_key)
+
+
+def deciders_of(session: Session, a: Agreement, *, parties=None) -> list[int]:
+    """Provider coordinators and budget owners of the units acting for the parties (all, or ``parties``)."""
+    return users_with_roles(session, [p.unit_id for p in (a.parties if parties is None else parties) if p.unit_id], DECIDERS)
+
+
+def eligible_reviewers(session: Session, a: Agreement) -> list[tuple[int, str]]:
+    """(id, name) of the active legal reviewers who can review ``a`` — the scope of :func:`.access.can_review`: a
+    reviewer at a party's acting unit, or at a unit (not a Nav office) of a party's legal person — without its
+    drafters (the two-person rule of :func:`_check_reviewer`). By name."""
+    unit_ids = sorted({p.unit_id for p in a.parties if p.unit_id})
+    entity_ids = sorted({p.legal_entity_id for p in a.parties if p.legal_entity_id})
+    where = []
+    if unit_ids:
+        where.append(Membership.unit_id.in_(unit_ids))
+    if entity_ids:
+        where.append(and_(Unit.legal_entity_id.in_(entity_ids), Unit.kind != UnitKind.nav_office))
+    if not where:
+        return []
+    reviewers = (select(Membership.user_id).join(Unit, Unit.id == Membership.unit_id)
+                 .where(Membership.role == Role.legal_reviewer, or_(*where)))
+    rows = session.execute(select(User.id, User.name).where(User.id.in_(reviewers), User.is_active.is_(True))
+                           .order_by(User.name, User.id)).all()
+    excluded = drafters(session, a)
+    return [(uid, name) for uid, name in rows if uid not in excluded]
+
+
+def named(people: list[tuple[int, str]]) -> str:
+    """"Ada, Bo and 3 more": the names of the first few people and how many more there are."""
+    names = ", ".join(name for _uid, name in people[:NAMED_REVIEWERS])
+    more = len(people) - NAMED_REVIEWERS
+    return _("%(names)s and %(n)d more", names=names, n=more) if more > 0 else names
+
+
+def no_reviewer_message(a: Agreement) -> str:
+    """Why an agreement cannot go to legal review, and what an administrator must do about it."""
+    where = ", ".join(f"{p.unit.name} ({p.name})" if p.unit is not None else p.name for p in a.parties)
+    return _(
+        "No legal reviewer other than its drafters can review this agreement, so it cannot be sent to legal review. "
+        "An administrator must give the legal reviewer role to someone who has not drafted it, at one of the parties' "
+        "units or at a unit (not a Nav office) of a party's legal person: %(where)s.", where=where)
 
 
 # --- who is acting ---------------------------------------------------------------------------------------------
@@ -219,13 +285,19 @@ def submit(session: Session, agreement_id: int, *, actor: Actor, now: dt.datetim
     errors = completeness_errors(a)
     if errors:
         raise ValidationFailed(_("The agreement is not ready for legal review."), errors=errors)
-    before = a.status
+    reviewers = eligible_reviewers(session, a)
+    if not reviewers:
+        raise Conflict(no_reviewer_message(a))
+    before, again = a.status, a.submitted_version is not None
     check_transition(a.status, S.in_review, "submit")
     a.status = S.in_review
     a.submitted_version = a.version
     a.updated_at = now
     session.flush()
-    audit.record(session, actor, "agreement.submitted", a, at=now, before={"status": before}, after={"status": a.status, "version": a.version})
+    audit.record(session, actor, "agreement.submitted", a, at=now, before={"status": before},
+                 after={"status": a.status, "version": a.version, "reviewers": [uid for uid, _name in reviewers]})
+    tell(session, a, [uid for uid, _name in reviewers], "agreement.resubmitted" if again else "agreement.submitted",
+         {"version": a.version}, actor=actor, now=now)
     return a
 
 
@@ -252,6 +324,7 @@ def request_changes(session: Session, agreement_id: int, *, note: str, actor: Ac
                                reviewer_id=actor.user_id, note=note, created_at=now))
     session.flush()
     audit.record(session, actor, "agreement.changes_requested", a, at=now, before={"status": "in_review"}, after={"status": a.status, "note": note})
+    tell(session, a, drafters(session, a), "agreement.changes_requested", {"note": note[:500]}, actor=actor, now=now)
     return a
 
 
@@ -307,6 +380,7 @@ def approve(
         "status": a.status, "version": a.version, "engine_verdict": engine_verdict, "reviewer_verdict": decision.reviewer_verdict,
         "ruleset": decision.ruleset, "document_sha256": decision.document_sha256, "departure_reasoning": decision.departure_reasoning,
     })
+    tell(session, a, drafters(session, a), "agreement.approved", {"version": a.version}, actor=actor, now=now)
     return decision
 
 
@@ -336,7 +410,21 @@ def add_comment(
     session.add(c)
     session.flush()
     audit.record(session, actor, "agreement.commented", a, at=now, after={"comment_id": c.id, "section": section, "reply_to": c.parent_id})
+    tell(session, a, comment_recipients(session, a), "agreement.commented", {"name": _author_name(session, actor)}, actor=actor, now=now)
     return c
+
+
+def comment_recipients(session: Session, a: Agreement) -> set[int]:
+    """Who hears of a comment: the drafters, and the other side of the conversation so far — everyone who has
+    commented on the agreement or decided on it in legal review."""
+    commenters = select(ReviewComment.author_id).where(ReviewComment.agreement_id == a.id)
+    deciders = select(ReviewDecision.reviewer_id).where(ReviewDecision.agreement_id == a.id)
+    return drafters(session, a) | set(session.scalars(commenters.union(deciders)).all())
+
+
+def _author_name(session: Session, actor: Actor) -> str:
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    return user.name if user is not None else "?"
 
 
 def resolve_comment(session: Session, comment_id: int, *, actor: Actor, now: dt.datetime, reopen: bool = False) -> ReviewComment:

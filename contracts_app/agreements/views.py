@@ -7,13 +7,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import clock
+from ..boundary import ID_MAX
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..choices import options
 from ..db import get_session
 from ..documents import services as documents
 from ..documents.downloads import attachment
-from ..errors import ValidationFailed
+from ..errors import DomainError, ValidationFailed
 from ..lawchange.services import assessment_now
 from ..organisations.models import LegalEntity, Unit, UnitKind
 from ..pagination import requested
@@ -44,6 +45,16 @@ def _who_choices():
 def _unit_choices():
     units = get_session().scalars(select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.name)).all()
     return [(u.id, f"{u.name} ({u.legal_entity.name})") for u in units]
+
+
+def _id_arg(value: str | None) -> int | None:
+    """An id from the query string or a hidden field: a plain number 1 … ID_MAX, else None (never an overflow
+    in the database)."""
+    value = (value or "").strip()
+    if not value.isascii() or not value.isdigit() or len(value) > len(str(ID_MAX)):
+        return None
+    number = int(value)
+    return number if 1 <= number <= ID_MAX else None
 
 
 def _party_rows(form) -> list[dict]:
@@ -107,7 +118,8 @@ def new():
     form = NewAgreementForm()
     choices = _who_choices()
     if request.method == "GET":
-        rows = _prefill_parties(request.args.getlist("party", type=int))
+        ids = [_id_arg(v) for v in request.args.getlist("party")[:10]]
+        rows = _prefill_parties([i for i in ids if i is not None])
         while len(form.parties.entries) < max(2, len(rows)):
             form.parties.append_entry()
         for entry, row in zip(form.parties.entries, rows):
@@ -274,6 +286,9 @@ def detail(agreement_id: int):
     approval = queries.current_approval(session, a)
     # Beside a frozen verdict: what the law data in force now would conclude, when that differs (one assessment).
     law_now = assessment_now(session, approval.facts, approval.frozen_assessment) if approval else None
+    # Review routing: who would review it (or reviews it now), and what an administrator must do when nobody can.
+    routing = can_edit and a.status in (S.draft, S.changes_requested, S.in_review)
+    reviewers = services.eligible_reviewers(session, a) if routing else []
     return render_template(
         "agreements/detail.html", agreement=a, steps=_steps(a), can_edit=can_edit and a.status in EDITABLE,
         can_act=can_edit, can_sign=access.can_sign(p, unit, a) and bool(sig_form.party_id.choices), can_review=can_review, reviewer_is_drafter=access.can_review(p, unit, a) and a.status == S.in_review and not can_review,
@@ -284,6 +299,8 @@ def detail(agreement_id: int):
         versions=vs, use=queries.value_used(session, a), purchases=purchases, next_option=queries.next_option(a),
         live_options=queries.exercised_options(a), max_end=queries.max_end(a), editable=EDITABLE, in_force=IN_FORCE,
         options_allowed=OPTIONS_ALLOWED, S=S, completeness=completeness_errors(a),
+        routing=routing, reviewers=services.named(reviewers) if reviewers else "",
+        no_reviewer=services.no_reviewer_message(a) if routing and not reviewers else "",
     )
 
 
@@ -291,8 +308,18 @@ def detail(agreement_id: int):
 @requires(perm.can_draft_agreements)
 def submit(agreement_id: int):
     a = visible_agreement(agreement_id, access.can_edit)
-    run_action(lambda: services.submit(get_session(), a.id, actor=current_actor(), now=clock.now()),
-               _("The agreement was sent to legal review."))
+    session = get_session()
+    try:
+        services.submit(session, a.id, actor=current_actor(), now=clock.now())
+    except DomainError as exc:
+        session.rollback()
+        if exc.status == 403:
+            raise
+        flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
+        return redirect(url_for(".detail", agreement_id=a.id))
+    reviewers = services.eligible_reviewers(session, a)
+    session.commit()
+    flash(_("Sent to legal review with %(names)s.", names=services.named(reviewers)), "success")
     return redirect(url_for(".detail", agreement_id=a.id))
 
 
@@ -322,8 +349,12 @@ def review(agreement_id: int):
 def comment(agreement_id: int):
     a = visible_agreement(agreement_id, access.can_edit)
     form = CommentForm()
+    if not form.validate_on_submit():  # an empty, too long or control-character comment is never stored
+        flash(" ".join(f"{form[k].label.text}: {' '.join(map(str, v))}" for k, v in form.errors.items() if k in form)
+              or _("Check the form."), "error")
+        return redirect(url_for(".detail", agreement_id=a.id) + "#comments")
     run_action(lambda: services.add_comment(get_session(), a.id, section=form.section.data or "", body=form.body.data or "",
-                                            parent_id=int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None,
+                                            parent_id=_id_arg(form.parent_id.data),
                                             actor=current_actor(), now=clock.now()),
                _("The comment was added."))
     return redirect(url_for(".detail", agreement_id=a.id) + "#comments")
@@ -348,9 +379,14 @@ def versions(agreement_id: int):
     session = get_session()
     a = visible_agreement(agreement_id)
     vs = queries.versions(session, a.id)
-    first = request.args.get("a", type=int) or max(1, a.version - 1)
-    second = request.args.get("b", type=int) or a.version
-    changes = queries.version_diff(session, a.id, first, second)  # NotFound (404) for a version it does not have
+    numbers = {v.number for v in vs}
+    default = (max(1, a.version - 1), a.version)
+    asked = [(request.args.get(k) or "").strip() for k in ("a", "b")]
+    first, second = (_id_arg(v) if v else d for v, d in zip(asked, default))
+    if first not in numbers or second not in numbers:  # not a number, or not a version of this agreement
+        flash(_("The agreement has no such version: its latest two versions are compared instead."), "error")
+        first, second = default
+    changes = queries.version_diff(session, a.id, first, second)
     return render_template("agreements/versions.html", agreement=a, versions=vs, a=first, b=second, changes=changes)
 
 

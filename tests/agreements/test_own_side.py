@@ -181,8 +181,12 @@ def _lierdal_framework(db, world, lierdal):
         actor=school, now=now)
     for step in ("subject", "period", "value"):
         services.save_step(db, a.id, step, STEP_DATA[step], expected_version=a.version, actor=school, now=now)
+    # Lierdal kommune's own jurist reviews it (Testvik's cannot: submitting routes to a reviewer of the parties)
+    legal_unit = make_unit(db, lierdal.kommune, name="Lierdal juridisk", kind="other")
+    jurist = make_user(db, "jurist@lierdal.no", role=Role.legal_reviewer, unit=legal_unit)
     services.submit(db, a.id, actor=school, now=now)
-    services.approve(db, a.id, reviewer_verdict=None, reasoning=None, note=None, actor=reviewer(world), now=now, today=today)
+    services.approve(db, a.id, reviewer_verdict=None, reasoning=None, note=None, actor=Actor(jurist.id, legal_unit.id),
+                     now=now, today=today)
     for party, signer in zip(a.parties, (Actor(lierdal.owner.id, lierdal.nav.id), school)):
         lifecycle.record_signature(db, a.id, party_id=party.id, signer_name="Leder", signer_role="Leder", signed_on=today,
                                   actor=signer, now=now, today=today)

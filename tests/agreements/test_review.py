@@ -23,13 +23,13 @@ def test_a_reviewer_who_drafted_cannot_review(db, world):
     legal = reviewer(world)
     services.save_step(db, a.id, "value", {**STEP_DATA["value"], "price_terms": "Jurist skrev dette."},
                        expected_version=a.version, actor=legal, now=clock.now())
+    other = second_reviewer(db, world)  # without another reviewer it could not be submitted (test_notices.py)
     services.submit(db, a.id, actor=drafter(world), now=clock.now())
     with pytest.raises(PermissionDenied):
         _approve(db, a, legal)
     with pytest.raises(PermissionDenied):
         services.request_changes(db, a.id, note="Ser fint ut.", actor=legal, now=clock.now())
     assert not queries.may_review(db, a, legal.user_id)
-    other = second_reviewer(db, world)
     assert queries.may_review(db, a, other.user_id)
     _approve(db, a, other)
     assert a.status == S.approved
