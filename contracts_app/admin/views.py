@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 
 from ..auth import permissions as perm
 from ..auth.access import requires
+from ..choices import options
 from ..db import get_session
 from ..pagination import requested
 from . import queries
@@ -19,7 +21,9 @@ PAGE_SIZE = 50
 @requires(perm.can_view_audit)
 def audit_log():
     session = get_session()
-    filters = AuditFilterForm(request.args).filters()
+    form = AuditFilterForm(request.args)
+    form.object_type.choices = options([("", _("All"))] + [(t, t) for t in queries.object_types(session)])
+    filters = form.filters()
     page, per_page = requested(request.args, per_page=PAGE_SIZE)
     found = queries.events(session, **filters, page=page, per_page=per_page)
     args = {k: v for k, v in filters.items() if v}
@@ -27,5 +31,5 @@ def audit_log():
         args["per_page"] = found.per_page
     return render_template(
         "admin/audit.html", events=found.items, found=found, args=args, users=queries.actors(session, found.items),
-        types=queries.object_types(session), total=found.total, filters=filters,
+        total=found.total, form=form,
     )

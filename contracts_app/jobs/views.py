@@ -1,38 +1,89 @@
-"""Admin page for scheduled jobs: what ran (start, end, result, error) and "run now"."""
+"""Admin page for scheduled jobs: what ran (start, end, result, error), filtered by job and result and paged in
+the database, and "run now". By default the runs that changed nothing are left out (the mailer runs every minute);
+"all runs" shows them, consecutive ones of a job folded into one row."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from ..formbase import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import String, and_, cast, func, not_, select
 
 from .. import audit, clock
 from ..auth import permissions as perm
 from ..auth.access import requires
 from ..db import get_session
 from ..notifications.models import OutboxMessage, OutboxStatus
+from ..pagination import paginate, requested
 from ..web import current_actor
 from . import runner
-from .models import JobRun
+from .forms import RunFilterForm
+from .labels import result_items, result_summary, schedule_label, trigger_label
+from .models import JobRun, RunStatus
 from .registry import JOBS
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
+
+
+PAGE_SIZE = 50
+
+
+def _without_changes():
+    """A run that succeeded and changed nothing: every count it returned is 0 (no digit 1–9 in its result; the
+    results are counts, lists of ids and the odd date). A condition in SQL, so the list pages in the database."""
+    text = func.coalesce(cast(JobRun.result, String), "")
+    return and_(JobRun.status == RunStatus.succeeded, *[text.not_like(f"%{d}%") for d in "123456789"])
+
+
+def _runs(job: str, result: str):
+    stmt = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
+    if job:
+        stmt = stmt.where(JobRun.job == job)
+    if result == "":
+        stmt = stmt.where(not_(_without_changes()))
+    elif result == "idle":
+        stmt = stmt.where(_without_changes())
+    elif result != "all":
+        stmt = stmt.where(JobRun.status == RunStatus(result))
+    return stmt
+
+
+def _folded(runs: list[JobRun], fold: bool) -> list[dict]:
+    """The page's rows: with ``fold``, consecutive runs of one job that changed nothing are one row."""
+    rows: list[dict] = []
+    for run in runs:
+        idle = run.status is RunStatus.succeeded and not result_items(run.result)
+        last = rows[-1] if rows else None
+        if fold and idle and last is not None and last["idle"] and last["runs"][0].job == run.job:
+            last["runs"].append(run)
+        else:
+            rows.append({"idle": idle, "runs": [run]})
+    return rows
 
 
 @bp.get("")
 @requires(perm.is_admin)
 def index():
     session = get_session()
-    job = request.args.get("job") if request.args.get("job") in JOBS else None
-    stmt = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(100)
-    if job:
-        stmt = stmt.where(JobRun.job == job)
-    runs = session.scalars(stmt).all()
+    form = RunFilterForm(request.args)
+    filters = form.filters()  # an invalid filter has a message on its field and is not applied
+    job, result = filters["job"], filters["result"]
+    page, per_page = requested(request.args, per_page=PAGE_SIZE)
+    found = paginate(session, _runs(job, result), page=page, per_page=per_page)
+    hidden = 0
+    if result == "":
+        hidden = session.scalar(select(func.count()).select_from(_runs(job, "idle").order_by(None).subquery())) or 0
     latest_ids = session.execute(select(JobRun.job, func.max(JobRun.id)).group_by(JobRun.job)).all()
     latest = {r.job: r for r in session.scalars(select(JobRun).where(JobRun.id.in_([i for _, i in latest_ids])))} if latest_ids else {}
     failed_mail = session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OutboxStatus.failed)) or 0
-    return render_template("jobs/index.html", jobs=JOBS.values(), runs=runs, latest=latest, job=job, failed_mail=failed_mail,
-                           form=FlaskForm())
+    args = {k: v for k, v in filters.items() if v}
+    if "per_page" in request.args:
+        args["per_page"] = found.per_page
+    return render_template(
+        "jobs/index.html", jobs=JOBS.values(), rows=_folded(found.items, fold=result in ("all", "idle", "succeeded")),
+        found=found, args=args, hidden=hidden, job=job, result=result, filter_form=form, latest=latest,
+        failed_mail=failed_mail, form=FlaskForm(), schedule_label=schedule_label, trigger_label=trigger_label,
+        result_items=result_items,
+    )
 
 
 @bp.post("/<name>/run")
@@ -53,7 +104,7 @@ def run_now(name: str):
 
     outcome = runner.run_job(name, trigger="manual", on_finish=audited)
     if outcome.status == "succeeded":
-        flash(_("%(job)s ran: %(result)s", job=name, result=", ".join(f"{k} {v}" for k, v in outcome.result.items())), "success")
+        flash(_("%(job)s ran: %(result)s", job=name, result=result_summary(outcome.result)), "success")
     else:
         flash(_("%(job)s failed: %(error)s", job=name, error=outcome.error or ""), "error")
     return redirect(url_for(".index"))

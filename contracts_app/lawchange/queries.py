@@ -14,6 +14,7 @@ from ..auth.permissions import Principal
 from ..capacity.models import CapacityOffer, CapacityRequest
 from ..courses.models import Course
 from ..organisations.models import Side, Unit, UnitKind
+from ..pagination import Page, paginate
 from ..purchases.models import SeatPurchase
 from ..rulecheck.models import LawChange, LawChangeItem
 
@@ -89,16 +90,13 @@ def _filtered(p: Principal, unit: Unit | None, f: Filters):
     return stmt
 
 
-def items(session: Session, p: Principal, unit: Unit | None, f: Filters, page: int) -> tuple[list[LawChangeItem], int]:
-    """One page of the moved items (newest change first, unhandled first, then by reference date) and the total."""
-    stmt = _filtered(p, unit, f)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(LawChangeItem.law_change_id.desc(), LawChangeItem.handled_at.is_not(None),
-                      LawChangeItem.reference_date, LawChangeItem.id)
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return list(rows), total
+def items(session: Session, p: Principal, unit: Unit | None, f: Filters, *, page: int,
+          per_page: int = PAGE_SIZE) -> Page[LawChangeItem]:
+    """One page of the moved items (newest change first, unhandled first, then by reference date) and the total;
+    a page past the end is the last page."""
+    stmt = _filtered(p, unit, f).order_by(LawChangeItem.law_change_id.desc(), LawChangeItem.handled_at.is_not(None),
+                                          LawChangeItem.reference_date, LawChangeItem.id)
+    return paginate(session, stmt, page=page, per_page=per_page)
 
 
 def item(session: Session, p: Principal, unit: Unit | None, item_id: int) -> LawChangeItem | None:
@@ -110,9 +108,15 @@ def unhandled_count(session: Session, p: Principal, unit: Unit | None) -> int:
         _filtered(p, unit, Filters(handled="no")).subquery())) or 0
 
 
-def changes(session: Session) -> list[LawChange]:
-    """The re-assessed changes, newest first (the filter's choices)."""
-    return list(session.scalars(select(LawChange).where(LawChange.status == "done").order_by(LawChange.id.desc()).limit(200)))
+def changes(session: Session, also: int | None = None) -> list[LawChange]:
+    """The re-assessed changes, newest first (the filter's choices): the latest 200, and ``also`` (the one asked
+    for in the query string) if it is an older re-assessed change."""
+    found = list(session.scalars(select(LawChange).where(LawChange.status == "done").order_by(LawChange.id.desc()).limit(200)))
+    if also is not None and all(c.id != also for c in found):
+        older = session.scalar(select(LawChange).where(LawChange.id == also, LawChange.status == "done"))
+        if older is not None:
+            found.append(older)
+    return found
 
 
 def openable(session: Session, p: Principal, shown: list[LawChangeItem]) -> set[tuple[str, int]]:

@@ -8,12 +8,14 @@ from .. import clock
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..db import get_session
+from ..choices import options
+from ..formats import date as fmt_date
 from ..organisations.models import Unit
-from ..rulecheck.labels import VERDICTS
+from ..pagination import requested
 from ..rulecheck.models import LawChange
 from ..web import current_actor, save_form
 from . import queries, services
-from .forms import HandledForm
+from .forms import FilterForm, HandledForm
 from .labels import cause_label, kind_label
 
 bp = Blueprint("lawchange", __name__, url_prefix="/law-changes")
@@ -24,32 +26,27 @@ def _unit() -> Unit | None:
     return get_session().get(Unit, p.unit_id) if p.unit_id else None
 
 
-def _filters() -> queries.Filters:
-    args = request.args
-    kind, verdict, handled = args.get("kind", ""), args.get("verdict", ""), args.get("handled", "")
-    return queries.Filters(
-        change=args.get("change", type=int),
-        kind=kind if kind in services.KINDS else "",
-        verdict=verdict if verdict in VERDICTS else "",
-        handled=handled if handled in ("yes", "no") else "",
-    )
+def _change_label(change: LawChange) -> str:
+    moved = change.items_moved or 0
+    return f"{fmt_date(change.created_at)}: {cause_label(change.cause)} ({_('%(n)d moved', n=moved)})"
 
 
 @bp.get("")
 @requires(perm.can_view_law_changes)
 def index():
     session, p = get_session(), current_principal()
-    filters = _filters()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    shown, total = queries.items(session, p, _unit(), filters, page)
-    pages = max(1, -(-total // queries.PAGE_SIZE))
-    if page > pages:  # past the last page (an old link, a typed number): the last page, never an empty one
-        page = pages
-        shown, total = queries.items(session, p, _unit(), filters, page)
+    form = FilterForm(request.args)
+    changes = queries.changes(session, also=form.change.data if not form.change.process_errors else None)
+    form.change.choices = options([("", _("All"))] + [(c.id, _change_label(c)) for c in changes])
+    filters = form.filters()  # an invalid filter has a message on its field and is not applied
+    page, per_page = requested(request.args, per_page=queries.PAGE_SIZE)
+    found = queries.items(session, p, _unit(), filters, page=page, per_page=per_page)
+    args = filters.args()
+    if "per_page" in request.args:
+        args["per_page"] = found.per_page
     return render_template(
-        "lawchange/index.html", items=shown, total=total, page=page, pages=pages,
-        filters=filters, changes=queries.changes(session), kinds=services.KINDS, verdicts=VERDICTS,
-        openable=queries.openable(session, p, shown), kind_label=kind_label, cause_label=cause_label,
+        "lawchange/index.html", items=found.items, found=found, total=found.total, args=args, form=form,
+        changes=changes, openable=queries.openable(session, p, found.items), kind_label=kind_label, cause_label=cause_label,
     )
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from ..formbase import FlaskForm
 from sqlalchemy import func, select
+from wtforms import SelectField
 
 from .. import clock
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
+from ..choices import options
 from ..db import begin_write, get_session
-from ..web import current_actor
+from ..formbase import FlaskForm, Form
+from ..pagination import paginate, requested
+from ..web import current_actor, safe_redirect_target
 from . import email, services
 from .messages import KIND_LABELS, render
 from .models import Notification, OutboxMessage, OutboxStatus
@@ -38,10 +41,10 @@ def mark_read(notification_id: int):
     n = session.get(Notification, notification_id)
     services.mark_read(session, user_id, notification_id, now=clock.now())
     session.commit()
-    # Links are paths the app wrote itself; never follow anything that could leave the site.
-    if n is not None and n.user_id == user_id and n.link and n.link.startswith("/") and not n.link.startswith("//") \
-            and request.form.get("open"):
-        return redirect(n.link)
+    # Links are paths the app wrote itself; still, never follow anything that could leave the site.
+    target = safe_redirect_target(n.link) if n is not None and n.user_id == user_id else None
+    if target and request.form.get("open"):
+        return redirect(target)
     return redirect(url_for(".inbox"))
 
 
@@ -81,19 +84,38 @@ def preferences():
     return render_template("notifications/preferences.html", rows=rows, modes=MODE_LABELS, form=form)
 
 
+class OutboxFilterForm(Form):
+    """The outbox's status filter, from the query string (a GET form: no CSRF token). An unknown status is a
+    message on the field and the list shows every message."""
+
+    status = SelectField(_l("Status"), default="",
+                         choices=lambda: options([("", _l("All"))]) + OutboxStatus.choices())
+
+
+OUTBOX_PAGE_SIZE = 50
+
+
 @bp.get("/admin/outbox")
 @requires(perm.is_admin)
 def outbox():
     session = get_session()
-    status = request.args.get("status") if request.args.get("status") in {s.value for s in OutboxStatus} else None
-    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)
+    form = OutboxFilterForm(request.args)
+    form.validate()
+    status = None if form.status.errors else (form.status.data or None)
+    counts = {getattr(k, "value", k): v for k, v in
+              session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()}
+    form.status.choices = options([("", _("All (%(n)d)", n=sum(counts.values())))] +
+                                  [(s.value, f"{s.label} ({counts.get(s.value, 0)})") for s in OutboxStatus])
+    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if status:
-        stmt = stmt.where(OutboxMessage.status == status)
-    counts = dict(session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
-    return render_template("notifications/outbox.html", messages=session.scalars(stmt).all(), status=status,
-                           statuses=[(s.value, s.label) for s in OutboxStatus],
-                           counts={getattr(k, "value", k): v for k, v in counts.items()},
-                           smtp_host=current_app.config.get("SMTP_HOST"), form=FlaskForm())
+        stmt = stmt.where(OutboxMessage.status == OutboxStatus(status))
+    page, per_page = requested(request.args, per_page=OUTBOX_PAGE_SIZE)
+    found = paginate(session, stmt, page=page, per_page=per_page)
+    args = {"status": status} if status else {}
+    if "per_page" in request.args:
+        args["per_page"] = found.per_page
+    return render_template("notifications/outbox.html", messages=found.items, found=found, args=args, status=status,
+                           filter_form=form, smtp_host=current_app.config.get("SMTP_HOST"), form=FlaskForm())
 
 
 @bp.post("/admin/outbox/<int:message_id>/requeue")

@@ -15,6 +15,7 @@ from ..boundary import JSONRefused, load_json
 from ..choices import options
 from ..db import get_session
 from ..formats import date as fmt_date, money
+from ..fields import coerce_id
 from ..errors import Conflict, DomainError, ValidationFailed, error_response
 from ..organisations.models import LegalEntity
 from ..rules import evaluate_document
@@ -69,20 +70,38 @@ def _assess(form: RulesCheckForm):
     return facts, body, []
 
 
+def _scenario_asked_for() -> Scenario | bool | None:
+    """The saved scenario ``?scenario=`` names: the scenario if it is one of the user's unit's, False if the value
+    names none (another unit's, a deleted one, or not an id: letters, -1, 400 digits — parsed with the app's
+    bounded id parsing, never handed to the database unbounded), None if no scenario is asked for."""
+    if "scenario" not in request.args:
+        return None
+    try:
+        scenario_id = coerce_id(request.args.get("scenario", "").strip())
+    except ValueError:
+        return False
+    if scenario_id is None:
+        return None
+    found = get_session().get(Scenario, scenario_id) if scenario_id >= 1 else None
+    return found if found is not None and found.unit_id == current_principal().unit_id else False
+
+
 @bp.route("/regelsjekk", methods=["GET", "POST"])
 @requires(perm.can_use_rules_check)
 def index():
     session = get_session()
     scenario = None
     extra: dict = {}
-    if request.method == "GET" and request.args.get("scenario", type=int):
-        scenario = session.get(Scenario, request.args.get("scenario", type=int))
-        if scenario is None or scenario.unit_id != current_principal().unit_id:
-            abort(404)
+    asked = _scenario_asked_for() if request.method == "GET" else None
+    missing = asked is False
+    if asked:
+        scenario = asked
         data, extra = form_data_from_facts(scenario.facts, {e.org_number: e for e in _entities()})
         form = _form(data=data)
     else:
         form = _form()
+    if missing:  # an id of no scenario of the unit, or not an id at all: the empty page, saying so (404)
+        flash(_("The scenario was not found. It may have been deleted, or it belongs to another unit."), "error")
     facts = assessment = None
     engine_errors: list = []
     if request.method == "POST" and form.validate_on_submit():
@@ -108,7 +127,7 @@ def index():
                 return redirect(url_for(".index", scenario=saved.id))
     elif request.method == "GET" and scenario is not None:
         facts, assessment, engine_errors = _assess_data(form, scenario.facts)
-    status = 422 if (form.errors or engine_errors) and request.method == "POST" else 200
+    status = 404 if missing else 422 if (form.errors or engine_errors) and request.method == "POST" else 200
     return render_template(
         "rulecheck/index.html", form=form, facts=facts, assessment=assessment, engine_errors=engine_errors,
         scenarios=_scenarios(), scenario=scenario, scenario_form=ScenarioForm(formdata=None, name=scenario.name if scenario else ""),

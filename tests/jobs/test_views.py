@@ -2,6 +2,7 @@
 and the command line."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from contracts_app.audit import AuditEvent
@@ -73,3 +74,30 @@ def test_job_and_mail_settings_are_checked_at_start(tmp_path):
             create_app({**base, **bad})
     app = create_app({**base, "SCHEDULER_IN_PROCESS": "off", "RETENTION_MONTHS": 24})
     assert app.config["SCHEDULER_IN_PROCESS"] is False and app.config["RETENTION_MONTHS"] == 24
+
+
+@pytest.mark.parametrize("link,expected", [
+    ("/agreements/7", "/agreements/7"),
+    ("//evil.example/x", "/inbox"),
+    ("/\\evil.example", "/inbox"),
+    ("https://evil.example/", "/inbox"),
+    ("/ok\x1bx", "/inbox"),
+    (None, "/inbox"),
+])
+def test_opening_a_notice_follows_only_a_path_on_this_site(client, db, world, link, expected):
+    from contracts_app import clock
+    from contracts_app.notifications.models import Notification
+
+    n = Notification(user_id=world.users["budget_owner"].id, kind="budget.warning_crossed", params={}, link=link,
+                     created_at=clock.now())
+    db.add(n)
+    db.commit()
+    login(client, "budget@test.no")
+    r = client.post(f"/inbox/{n.id}/read", data={"open": "1"})
+    assert r.status_code == 302 and r.location.endswith(expected)
+
+
+def test_run_now_says_what_the_job_did_in_words(client, db, world):
+    login(client, "admin@test.no")
+    page = client.post("/admin/jobs/notifications.mailer/run", follow_redirects=True).get_data(as_text=True)
+    assert "notifications.mailer er kjørt: ingen endringer" in page

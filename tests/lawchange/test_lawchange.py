@@ -283,23 +283,63 @@ def test_each_reviewer_lists_the_items_of_their_own_legal_person(client, db, wor
         assert 'data-key="law_changes"' in home and f"{len(sees)} " in home
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("kind=seat_purchase", {n for n in MOVED if n.startswith("p_")}),
-    ("kind=agreement&handled=no", {n for n in MOVED if n.startswith("a_")}),
-    ("verdict=below_scope", set()),
-    ("verdict=procurement_required", MOVED),
-    ("handled=yes", set()),
-    ("change=999999", set()),
+@pytest.mark.parametrize("query,expected,message", [
+    ("kind=seat_purchase", {n for n in MOVED if n.startswith("p_")}, None),
+    ("kind=agreement&handled=no", {n for n in MOVED if n.startswith("a_")}, None),
+    ("verdict=below_scope", set(), None),
+    ("verdict=procurement_required", MOVED, None),
+    ("handled=yes", set(), None),
+    # A value that is not one of the choices is said on its field and not applied: the list and its count are
+    # of the filters that hold, never of a filter silently dropped.
+    ("change=999999", MOVED, "Velg en regelendring fra listen."),
+    ("change=abc&kind=seat_purchase", {n for n in MOVED if n.startswith("p_")}, "Velg en regelendring fra listen."),
+    ("change=" + "9" * 400, MOVED, "Velg en regelendring fra listen."),
+    ("change=-1&handled=no", MOVED, "Velg en regelendring fra listen."),
+    ("kind=contract", MOVED, "Ikke et gyldig valg"),
+    ("verdict=maybe&kind=agreement", {n for n in MOVED if n.startswith("a_")}, "Ikke et gyldig valg"),
+    ("handled=perhaps", MOVED, "Ikke et gyldig valg"),
+    ("page=" + "9" * 400, MOVED, None),  # a page out of range is the first page
+    ("page=-3&per_page=abc", MOVED, None),
 ])
-def test_the_list_filters(client, db, world, impact, query, expected):
+def test_the_list_filters(client, db, world, impact, query, expected, message):
     _activate(db, world, impact)
     services.reassess_pending(db, now=clock.now(), actor=SYSTEM)
     db.commit()
     login(client, world.users["admin"].email)
-    page = client.get(f"/law-changes?{query}").get_data(as_text=True)
+    response = client.get(f"/law-changes?{query}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
     shown = {(kind, int(ident)) for kind, ident in
              (part.split('"')[0].split(":") for part in page.split('data-item="')[1:])}
     assert _names(impact, shown) == expected
+    assert f"{len(expected)} " in page.split('id="law-change-total"')[1][:80]
+    if message:
+        assert message in page and 'aria-invalid="true"' in page
+    else:
+        assert 'aria-invalid="true"' not in page
+
+
+def test_the_change_filter_lists_the_changes_and_keeps_the_choice(client, db, world, impact):
+    _activate(db, world, impact)
+    services.reassess_pending(db, now=clock.now(), actor=SYSTEM)
+    db.commit()
+    change = db.scalars(select(LawChange).where(LawChange.status == "done")).one()
+    login(client, world.users["admin"].email)
+    page = client.get(f"/law-changes?change={change.id}").get_data(as_text=True)
+    assert f'<option selected value="{change.id}">' in page and f"{len(MOVED)} endret" in page
+    assert 'aria-invalid="true"' not in page
+
+
+def test_the_list_pages_in_the_database_and_keeps_its_filters(client, db, world, impact):
+    _activate(db, world, impact)
+    services.reassess_pending(db, now=clock.now(), actor=SYSTEM)
+    db.commit()
+    login(client, world.users["admin"].email)
+    first = client.get("/law-changes?per_page=5&handled=no").get_data(as_text=True)
+    assert first.count('data-item="') == 5 and f"Side 1 av {-(-len(MOVED) // 5)}" in first
+    assert "page=2" in first and "handled=no" in first.split('rel="next"')[1][:200]
+    last = client.get("/law-changes?per_page=5&handled=no&page=999").get_data(as_text=True)  # past the end: the last
+    assert last.count('data-item="') == len(MOVED) - 5 * (-(-len(MOVED) // 5) - 1)
 
 
 def test_the_cli_reassesses_and_prints_what_moved(app, db, world, impact):
