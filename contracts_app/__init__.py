@@ -31,6 +31,7 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
     from .jobs.views import bp as jobs_bp
     from .lawchange.views import bp as lawchange_bp
     from .notifications.views import bp as notifications_bp
+    from .openfeed.views import bp as openfeed_bp
     from .purchases.views import bp as purchases_bp
     from .organisations.views import bp as organisations_bp
     from .rulecheck.views import bp as rulecheck_bp
@@ -52,13 +53,16 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
 
     db.init_app(app)
+    from . import statements
+
+    statements.init_app(app)  # X-SQL-Statements per response, only with CONTRACTS_COUNT_STATEMENTS (benchmarks)
     access.init_app(app)
     i18n.init_app(app)
     csrf = CSRFProtect(app)
     csrf.exempt(api_bp)  # JSON API: no cookies-only form posts; see api/__init__.py
 
     for bp in (home_bp, auth_bp, organisations_bp, courses_bp, purchases_bp, capacity_bp, budget_bp, agreements_bp, documents_bp,
-               rulecheck_bp, lawchange_bp, admin_bp, jobs_bp, notifications_bp, api_bp):
+               rulecheck_bp, lawchange_bp, admin_bp, jobs_bp, notifications_bp, api_bp, openfeed_bp):
         app.register_blueprint(bp)
     errors.register_error_handlers(app)
     cli.register(app)

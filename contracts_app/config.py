@@ -58,6 +58,7 @@ DEFAULTS: dict[str, object] = {
     # --- scheduled jobs (contracts_app/jobs). The scheduler is its own process (`flask scheduler run`);
     # this runs it inside the development server instead (`make run` turns it on). Never in gunicorn (wsgi.py).
     "SCHEDULER_IN_PROCESS": False,
+    "COUNT_STATEMENTS": False,  # X-SQL-Statements per response (benchmarks only; contracts_app/statements.py)
     # A run still "running" after this many minutes is taken for crashed and its window may be claimed again.
     "JOB_STALE_MINUTES": 60,
     # Participant references and consent data are anonymised this many months after the seat ended.
@@ -97,7 +98,7 @@ FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 # Every on/off setting goes through as_bool (the one parser). SECURE_COOKIES may also be left unset (None):
 # then it follows the environment. The Flask and Flask-WTF switches are here too, because a CONTRACTS_ variable
 # can set them and "off" would otherwise be a truthy string.
-BOOLEAN_SETTINGS = ("SECURE_COOKIES", "SCHEDULER_IN_PROCESS", "TESTING", "DEBUG", "WTF_CSRF_ENABLED")
+BOOLEAN_SETTINGS = ("SECURE_COOKIES", "SCHEDULER_IN_PROCESS", "TESTING", "DEBUG", "WTF_CSRF_ENABLED", "COUNT_STATEMENTS")
 
 
 def as_bool(value, name: str) -> bool:

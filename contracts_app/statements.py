@@ -18,10 +18,7 @@ def _count(_conn, _cursor, _statement, _parameters, _context, _executemany) -> N
 
 
 def enabled(app: Flask) -> bool:
-    from .config import as_bool
-
-    value = app.config.get("COUNT_STATEMENTS", False)
-    return bool(value) and as_bool(value, "COUNT_STATEMENTS")
+    return bool(app.config.get("COUNT_STATEMENTS"))  # parsed by config.as_bool like every on/off setting
 
 
 def init_app(app: Flask, *, force: bool = False) -> bool:
