@@ -12,7 +12,9 @@ way an injected ``<style>`` sheet can. ``tests/e2e`` checks in Chromium that no 
 
 Caching: every response that is not a static file gets ``Cache-Control: no-store`` — pages behind the login
 and document downloads carry participant references and must not stay in a shared or browser cache (the few
-public pages, such as the login form, carry a CSRF token and gain nothing from a cache either).
+public pages, such as the login form, carry a CSRF token and gain nothing from a cache either). A view that
+marks its response ``Cache-Control: public`` keeps it: only the open free-seat feed's JSON and CSV
+(``openfeed``), which carry no session, token or personal data.
 """
 from __future__ import annotations
 
@@ -51,7 +53,7 @@ def _set_headers(response):
     if cfg["ENV"] == "production" and cfg["HSTS_SECONDS"] > 0:
         # Browsers ignore it over plain HTTP, so it is sent whatever the scheme the proxy forwarded.
         response.headers["Strict-Transport-Security"] = f"max-age={cfg['HSTS_SECONDS']}; includeSubDomains"
-    if request.endpoint != "static":
+    if request.endpoint != "static" and not response.cache_control.public:
         response.headers["Cache-Control"] = "no-store"
     return response
 

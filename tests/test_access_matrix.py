@@ -115,6 +115,9 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
     "agreements.generate_documents": (("POST",), DRAFT),
     "agreements.signed_pdf": (("GET",), ALL),
     "documents.download": (("GET",), ALL),
+    "openfeed.index": (("GET",), PUBLIC),
+    "openfeed.feed_json": (("GET",), PUBLIC),
+    "openfeed.feed_csv": (("GET",), PUBLIC),
 }
 
 

@@ -14,7 +14,7 @@ from ..purchases.forms import ParticipantForm
 
 
 def visibility_choices():
-    return options([("all_public", _l("All public services in the portal")), ("named", _l("Only the organisations named below"))])
+    return options([("all_public", _l("All public services in the portal, and the open list of free seats")), ("named", _l("Only the organisations named below"))])
 
 
 class OfferForm(FlaskForm):
