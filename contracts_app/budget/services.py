@@ -216,7 +216,7 @@ def check(budget: Budget, amount: Decimal, *, on: dt.date, override_stop: bool =
         refusal = _(
             "The budget %(budget)s is stopped (tiltaksstopp) from %(start)s, declared by %(who)s: %(reason)s. "
             "A purchase needs an override approved by another budget owner.",
-            budget=label, start=formats.date(stop.starts_on), who=who, reason=stop.reason,
+            budget=label, start=formats.date(stop.starts_on), who=who, reason=stop.reason.rstrip().rstrip("."),  # the message adds its own full stop
         )
     elif remaining_after < 0 and budget.stop_mode == StopMode.hard:
         refusal = _(

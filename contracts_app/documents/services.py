@@ -7,14 +7,21 @@ import hashlib
 
 from sqlalchemy.orm import Session
 
+from flask_babel import gettext as _
+
 from .. import audit
 from ..agreements.models import Agreement, AgreementDocument, ReviewDecision
 from ..agreements.queries import signatures
 from ..audit import Actor
-from ..purchases.models import SeatPurchase
+from ..errors import Conflict
+from ..purchases.models import PurchaseStatus, SeatPurchase
 from .agreement import agreement_context, kinds_for
 from .order import order_context
 from .rendering import manifest, render
+
+
+# The statuses of a purchase that was confirmed and still stands (a cancelled one keeps the document it had).
+ORDERED = frozenset({PurchaseStatus.confirmed, PurchaseStatus.completed})
 
 
 def _store(session: Session, *, kind: str, content: bytes, template: str, version: str, filename: str, actor: Actor,
@@ -47,10 +54,15 @@ def generate_for_agreement(session: Session, a: Agreement, *, decision: ReviewDe
 
 
 def generate_order_confirmation(session: Session, purchase: SeatPurchase, *, actor: Actor, now: dt.datetime) -> AgreementDocument:
+    """The order confirmation of a confirmed purchase, made when it is confirmed (purchases.services.confirm and
+    the approval of an override) and stored with its template, template version and SHA-256. Both the buying
+    unit and the provider download it (documents.views.download)."""
+    if purchase.status not in ORDERED:
+        raise Conflict(_("An order confirmation is made only for a confirmed purchase."))
     agreement = session.get(Agreement, purchase.agreement_id) if purchase.agreement_id else None
     content, template, version = render("order_confirmation", order_context(purchase, agreement=agreement, now=now))
-    # Not attached to the agreement: it lists the buyer's participant references, which only the buying unit
-    # sees (its access follows the purchase, see documents.views.download).
+    # Not attached to the agreement: it lists the participant references, which only the two sides of the
+    # purchase see (its access follows the purchase, see documents.views.download).
     doc = _store(session, kind="order_confirmation", content=content, template=template, version=version,
                  filename=f"ordrebekreftelse-{purchase.id}.docx", actor=actor, now=now, purchase_id=purchase.id)
     audit.record(session, actor, "purchase.order_confirmation_generated", purchase, at=now,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask import request
 from flask_babel import gettext as _
@@ -19,12 +20,31 @@ from ..courses.models import CEFR_LEVELS
 from .services import ParticipantInput
 
 
+_ROW = re.compile(r"-(\d+)-$")
+
+
 class ParticipantForm(Form):
     reference = StringField(_l("Participant reference"), validators=[Optional(), Length(max=40)],
                             description=_l("Your own pseudonymous reference. Never a name or a national identity number."))
     cefr_level = SelectField(_l("CEFR level"), choices=lambda: options([("", _l("Unknown"))] + [(c, c) for c in CEFR_LEVELS]), default="")
     consent = BooleanField(_l("Has consented to information sharing between the services"))
     consent_date = DateField(_l("Date of consent"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        """WTForms' own messages on a row (too long, not a valid date, not a valid choice) name the row as the
+        services' do ("Deltaker 3: …"): in the error summary equal messages of several rows said nothing."""
+        ok = super().validate(extra_validators)
+        row = participant_row(self._prefix)
+        if not ok and row is not None:
+            for f in self:
+                f.errors = [_("Participant %(n)d: %(message)s", n=row, message=m) for m in f.errors]
+        return ok
+
+
+def participant_row(prefix: str) -> int | None:
+    """The 1-based row of a participant sub-form from its prefix (``participants-2-`` → 3)."""
+    match = _ROW.search(prefix or "")
+    return int(match.group(1)) + 1 if match else None
 
 
 class PurchaseForm(FlaskForm):

@@ -19,12 +19,15 @@ from sqlalchemy.orm import Session, joinedload, object_session
 from .. import audit, formats, rules
 from ..agreements.queries import covering_agreement, covering_agreement_id
 from ..audit import Actor
+from ..auth.models import Role, User
 from ..budget import services as budget_services
 from ..budget.models import Budget
 from ..courses.models import CEFR_LEVELS, Course
 from ..courses.pricing import PricingError, Quote, Rate, Schedule, quote
 from ..db import begin_write, lock
+from ..documents import services as documents
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ..notifications.services import notify_users, users_with_roles
 from ..organisations.models import Side, Unit, UnitKind
 from ..rulecheck.services import current_table
 from . import facts as facts_module
@@ -37,7 +40,9 @@ _LONG_DIGITS = re.compile(r"\d{6,}")
 
 
 class BudgetRefused(Conflict):
-    """The budget (a stop, or nothing left under a hard stop) refuses the purchase."""
+    """The budget (a stop, or nothing left under a hard stop) refuses the purchase. ``stopped``: a declared stop
+    refused it. Either way the buyer can ask for an override (:func:`confirm` with ``override_reason``); another
+    budget owner at the unit decides (:func:`decide_override`)."""
 
     def __init__(self, message: str, *, stopped: bool):
         super().__init__(message)
@@ -263,8 +268,12 @@ def confirm(
 ) -> SeatPurchase:
     """Reserve seats and money together. Raises ValidationFailed, Conflict or BudgetRefused; writes nothing then.
 
-    With ``override_reason`` a purchase refused only by a declared budget stop is stored as
-    ``awaiting_override`` (no seats, no money) for another budget owner to decide.
+    ``override_reason`` (a string, even an empty one: the buyer asks for an override): a purchase refused only
+    by its budget line (a declared stop, or over the limit of a hard stop) is stored as ``awaiting_override``
+    (no seats, no money) for another budget owner of the unit to decide, and they are notified. An empty or
+    short reason is a field error, not the refusal again.
+
+    A confirmed purchase gets its order confirmation (documents.services) in the same transaction.
 
     Lock before you count: a write transaction, the course row locked and read fresh, then the budget line's
     (:func:`_lock`), then the checks on what is locked, then the writes through the unit of work.
@@ -285,7 +294,7 @@ def confirm(
         )
     check = budget_services.check(budget, q.total, on=today)
     if not check.allowed:
-        if check.stopped_by is not None and override_reason:
+        if override_reason is not None:
             return _store_awaiting_override(session, data, course, budget, side, q, actor=actor, now=now, reason=override_reason)
         raise BudgetRefused(check.refusal, stopped=check.stopped_by is not None)
     purchase = _new_purchase(data, course, budget, side, q, "confirm", actor, now)
@@ -295,6 +304,7 @@ def confirm(
     _reserve(session, purchase, course, budget, held=data.held_seats, now=now)
     audit.record(session, actor, "purchase.confirmed", purchase, at=now, after=_summary(purchase))
     session.flush()
+    documents.generate_order_confirmation(session, purchase, actor=actor, now=now)
     return purchase
 
 
@@ -348,7 +358,18 @@ def _store_awaiting_override(session, data, course, budget, side, q, *, actor, n
     session.add(purchase)
     session.flush()
     audit.record(session, actor, "purchase.override_requested", purchase, at=now, after={**_summary(purchase), "reason": reason})
+    # The budget owners of the line (the buying unit's), except the one who asks: they decide (two-person rule).
+    owners = [uid for uid in users_with_roles(session, [budget.unit_id], (Role.budget_owner,)) if uid != actor.user_id]
+    notify_users(session, owners, "purchases.override_requested", {
+        "unit": budget.unit.name, "line": budget.line, "year": budget.year, "seats": purchase.seats,
+        "course": course.title, "total": str(purchase.amount), "reason": reason,
+    }, link=purchase_link(purchase.id), now=now)
     return purchase
+
+
+def purchase_link(purchase_id: int) -> str:
+    """The purchase page, for notices (services do not build URLs with the request)."""
+    return f"/purchases/{purchase_id}"
 
 
 def decide_override(
@@ -369,13 +390,20 @@ def decide_override(
     note = (note or "").strip()
     if len(note) > 2000:
         raise ValidationFailed(_("The note is too long."), errors=[{"path": "note", "message": _("At most 2000 characters.")}])
+    overdrawn = None
     if approve:
         course, budget = _lock(session, purchase.course_id, purchase.budget_id)
         if course.seats_free < purchase.seats:
             raise Conflict(_("Only %(n)d seats are free on %(course)s now.", n=course.seats_free, course=course.title))
+        # The decision overrides a declared stop. A hard stop's limit holds (the database refuses an overdrawn
+        # hard-stop line): a request over it waits until a budget owner raises the line or changes its mode.
         check = budget_services.check(budget, purchase.amount, on=today, override_stop=True)
         if not check.allowed:
-            raise BudgetRefused(check.refusal, stopped=False)
+            raise BudgetRefused(
+                _("%(refusal)s Raise the budget line or change its stop mode, then approve again.", refusal=check.refusal),
+                stopped=False,
+            )
+        overdrawn = -check.remaining_after if check.remaining_after < 0 else None  # a warn-only line
         purchase.assessment = assess(
             session, buyer=purchase.buyer_unit, side=purchase.side, course=course, amount=purchase.amount,
             start=purchase.start_date, end=purchase.end_date,
@@ -390,8 +418,17 @@ def decide_override(
     session.flush()
     audit.record(
         session, actor, "purchase.override_approved" if approve else "purchase.override_refused", purchase, at=now,
-        before={"status": before}, after={"status": after, "note": note},
+        before={"status": before},
+        after={"status": after, "note": note, **({"overdrawn_by": overdrawn} if overdrawn else {})},
     )
+    if approve:
+        documents.generate_order_confirmation(session, purchase, actor=actor, now=now)
+    # The one who asked is told the decision (inbox, and e-mail by their preference).
+    decider = session.get(User, actor.user_id)
+    notify_users(session, [purchase.created_by_id], "purchases.override_approved" if approve else "purchases.override_refused", {
+        "seats": purchase.seats, "course": purchase.course.title, "who": decider.name if decider else "?",
+        "note": note or "—",
+    }, link=purchase_link(purchase.id), now=now)
     return purchase
 
 

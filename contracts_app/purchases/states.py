@@ -60,3 +60,15 @@ def target(current: PurchaseStatus, action: str, *, message: str | None = None) 
         return TRANSITIONS[(current, action)]
     except KeyError:
         raise TransitionNotAllowed(current, action=action, message=message) from None
+
+
+# What the purchase page's story calls each audit event of a purchase (purchases.queries.story).
+EVENTS = {
+    "purchase.override_requested": _l("Override requested"),
+    "purchase.override_approved": _l("Override approved"),
+    "purchase.override_refused": _l("Override refused"),
+    "purchase.confirmed": _l("Purchase confirmed: seats and money reserved"),
+    "purchase.order_confirmation_generated": _l("Order confirmation made"),
+    "purchase.cancelled": _l("Purchase cancelled: seats and money released"),
+    "purchase.actual_cost_registered": _l("Actual cost registered"),
+}

@@ -12,7 +12,9 @@ from ..budget.models import Budget
 from ..budget.queries import unit_budgets
 from ..courses.models import Course
 from ..db import get_session
+from ..documents import queries as document_queries
 from ..documents import services as documents
+from ..documents.access import may_download_for_purchase
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..organisations.models import Unit, UnitKind
 from ..web import apply_errors, buyer_purchase_or_403, current_actor, run_action, visible_purchase
@@ -80,7 +82,7 @@ def _confirm(session, course_id: int, unit: Unit, *, override: bool):
     try:
         purchase = services.confirm(
             session, data, actor=actor, now=now, today=clock.today(),
-            override_reason=form.override_reason.data if override else None,
+            override_reason=(form.override_reason.data or "") if override else None,
         )
         form_tokens.use(session, token, purpose=form_tokens.PURCHASE_CONFIRM, actor=actor, object_id=purchase.id, now=now)
     except form_tokens.AlreadyUsed:
@@ -91,16 +93,17 @@ def _confirm(session, course_id: int, unit: Unit, *, override: bool):
         if (first := _sent_before(session, token, quiet=True)) is not None:
             return first
         apply_errors(form, exc)
-        return _render_again(session, form, course_id, unit), 422
-    except Conflict as exc:  # someone else was quicker, or the budget refuses (a stop can be overridden)
+        # An override request without a good reason: the price, the refusal and the reason field again, with
+        # the field's message (not the refusal alone).
+        return _render_again(session, form, course_id, unit, data if override else None), 422
+    except Conflict as exc:  # someone else was quicker, or the budget refuses (it can be overridden)
         session.rollback()
         if (first := _sent_before(session, token, quiet=True)) is not None:
             return first  # that someone was this same form, sent twice: show what the first one bought
-        stopped = isinstance(exc, services.BudgetRefused) and exc.stopped
-        return _render_again(session, form, course_id, unit, data, refusal=exc.message, stopped=stopped), 409
+        return _render_again(session, form, course_id, unit, data, refusal=exc.message), 409
     session.commit()
     if purchase.status == PurchaseStatus.awaiting_override:
-        flash(_("The override request was sent to another budget owner at your unit."), "info")
+        flash(_("The override request was sent to the budget owners of your unit."), "info")
     else:
         flash(_("The purchase is confirmed: %(seats)d seat(s), %(amount)s.", seats=purchase.seats,
                 amount=formats.money(purchase.amount)), "success")
@@ -123,24 +126,33 @@ def _course_or_404(session, course_id: int) -> Course:
 
 
 def _render_again(session, form: PurchaseForm, course_id: int, unit: Unit, data: services.PurchaseInput | None = None,
-                  *, refusal: str | None = None, stopped: bool = False):
-    """A confirmation that did not go through, shown again with the budget lines and, after a refusal, the
-    preview beside its reason."""
+                  *, refusal: str | None = None):
+    """A confirmation that did not go through, shown again with the budget lines and, with ``data`` (after a
+    refusal, or an override request the service sent back), the preview beside it."""
     course = _course_or_404(session, course_id)
     fill_seat_form(form, unit_budgets(session, unit.id), first=course.start_date, last=course.end_date)
-    preview = services.preview(session, data, today=clock.today()) if refusal is not None else None
-    return _render(form, course, unit, preview, refusal, stopped)
+    preview = services.preview(session, data, today=clock.today()) if data is not None else None
+    return _render(form, course, unit, preview, refusal)
 
 
-def _render(form, course, unit, preview=None, refusal=None, stopped=False):
+def overridable(preview) -> bool:
+    """The price is right and only the budget line refuses (a declared stop, or over a hard stop's limit): the
+    page offers to ask for an override instead of confirming."""
+    return bool(preview is not None and not preview.errors and preview.budget_check is not None and not preview.budget_check.allowed)
+
+
+def _render(form, course, unit, preview=None, refusal=None):
     # A form keeps its token through previews and refusals: going back after a purchase and sending the price
     # form again (the browser's "confirm resubmission") carries the used token, so confirming again creates
     # nothing. Only a page opened afresh (GET) is a new form.
     if request.method == "GET" or not form_tokens.well_formed(form.form_token.data):
         form.form_token.data = form_tokens.new_token()
+    override = overridable(preview)
+    if override:
+        form.override_reason.flags.required = True  # asked for only on this path; the service checks it
     return render_template(
-        "purchases/buy.html", form=form, course=course, unit=unit, preview=preview, refusal=refusal, stopped=stopped,
-        is_nav=unit.kind == UnitKind.nav_office,
+        "purchases/buy.html", form=form, course=course, unit=unit, preview=preview, refusal=refusal,
+        overridable=override, is_nav=unit.kind == UnitKind.nav_office,
     )
 
 
@@ -158,8 +170,15 @@ def detail(purchase_id: int):
     purchase = visible_purchase(purchase_id)
     p = current_principal()
     buyer_side = p.unit_id == purchase.buyer_unit_id
+    session = get_session()
+    may_download = may_download_for_purchase(p, purchase)
     return render_template(
         "purchases/detail.html", purchase=purchase, buyer_side=buyer_side,
+        story=queries.story(session, purchase.id), events=states.EVENTS,
+        order_documents=document_queries.order_confirmations(session, purchase.id) if may_download else [],
+        may_download=may_download,
+        # A purchase confirmed before order confirmations were made at confirmation can still get one.
+        can_make_order_confirmation=buyer_side and perm.can_act_for_buyer(p) and purchase.status in documents.ORDERED,
         can_cancel=buyer_side and perm.can_cancel_purchase(p) and states.allows(purchase.status, "cancel"),
         can_register_cost=buyer_side and perm.can_manage_budget(p) and states.allows(purchase.status, "register_actual_cost"),
         can_decide_override=buyer_side and perm.can_manage_budget(p) and states.allows(purchase.status, "approve_override")
@@ -214,8 +233,18 @@ def decide_override(purchase_id: int):
 @bp.post("/purchases/<int:purchase_id>/order-confirmation")
 @requires(perm.can_act_for_buyer)
 def order_confirmation(purchase_id: int):
+    """The purchase's order confirmation: the one made at confirmation, or for a purchase confirmed before
+    they were (issue 20), made now. Never for a purchase that is not confirmed."""
     purchase = buyer_purchase_or_403(purchase_id)
     session = get_session()
-    doc = documents.generate_order_confirmation(session, purchase, actor=current_actor(), now=clock.now())
+    existing = document_queries.order_confirmations(session, purchase.id)
+    if existing:
+        return redirect(url_for("documents.download", document_id=existing[-1].id))
+    try:
+        doc = documents.generate_order_confirmation(session, purchase, actor=current_actor(), now=clock.now())
+    except Conflict as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".detail", purchase_id=purchase.id))
     session.commit()
     return redirect(url_for("documents.download", document_id=doc.id))

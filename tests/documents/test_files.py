@@ -2,6 +2,7 @@
 downloads carry an RFC 6266 ``filename*`` so any Unicode name works."""
 from __future__ import annotations
 
+import hashlib
 import io
 from urllib.parse import quote
 
@@ -143,14 +144,15 @@ def test_signed_pdf_downloads_with_any_unicode_name(client, db, world, filename)
 
 @pytest.mark.parametrize("filename", ["Ordrebekreftelse – Николай Æsøy.docx", "ordrebekreftelse-12.docx"])
 def test_generated_documents_download_with_any_unicode_name(client, db, world, filename):
+    digest = hashlib.sha256(b"docx bytes").hexdigest()
     doc = AgreementDocument(purchase_id=world.purchase.id, kind="order_confirmation", template_name="t", template_version="1",
-                            sha256="0" * 64, filename=filename, content=b"docx bytes", created_at=clock.now())
+                            sha256=digest, filename=filename, content=b"docx bytes", created_at=clock.now())
     db.add(doc)
     db.commit()
     login(client, world.users["advisor"].email)
     response = client.get(f"/documents/{doc.id}")
     assert response.status_code == 200 and response.data == b"docx bytes"
-    assert response.headers["X-Content-SHA256"] == "0" * 64
+    assert response.headers["X-Content-SHA256"] == digest
     _fallback, extended = _disposition_names(response.headers["Content-Disposition"])
     assert (extended is None) is filename.isascii()
     assert response.headers["Cache-Control"] == "no-store"
