@@ -161,10 +161,30 @@ class OfferFilters:
     page: int = 1
 
 
-def _available_seats():
+def available_seats():
     """SQL for the seats a new request can hold: free in the offer and in the course."""
     offer_free = CapacityOffer.seats_offered - CapacityOffer.seats_held - CapacityOffer.seats_taken
     return case((offer_free < CapacityOffer.course_seats_free, offer_free), else_=CapacityOffer.course_seats_free)
+
+
+def open_for_requests(today: dt.date, *, min_seats: int = 1) -> list:
+    """The one rule of an offer open for requests: published, the request deadline not passed, the course
+    active, and at least ``min_seats`` seats a request could hold (the search and the public feed)."""
+    return [
+        CapacityOffer.status == OfferStatus.published,
+        CapacityOffer.request_deadline >= today,
+        CapacityOffer.course_active.is_(True),
+        available_seats() >= min_seats,
+    ]
+
+
+def level_conditions(level: str) -> list:
+    """The course's CEFR range admits ``level`` (an open end admits every level); none for an unknown level."""
+    if level not in CEFR_LEVELS:
+        return []
+    i = CEFR_LEVELS.index(level)
+    return [or_(CapacityOffer.course_cefr_min.is_(None), CapacityOffer.course_cefr_min.in_(CEFR_LEVELS[: i + 1])),
+            or_(CapacityOffer.course_cefr_max.is_(None), CapacityOffer.course_cefr_max.in_(CEFR_LEVELS[i:]))]
 
 
 def visible_condition(unit: Unit):
@@ -184,21 +204,12 @@ def search(session: Session, unit: Unit, f: OfferFilters, *, today: dt.date) -> 
     One table: the offer carries copies of its course's search fields and free seats (see the model), so
     filtering, counting and ordering never join; the page's 20 offers load their courses afterwards.
     """
-    conds = [
-        CapacityOffer.status == OfferStatus.published,
-        CapacityOffer.request_deadline >= today,
-        CapacityOffer.course_active.is_(True),
-        visible_condition(unit),
-    ]
+    conds = [*open_for_requests(today, min_seats=f.min_seats or 1), visible_condition(unit), *level_conditions(f.level)]
     ft = fulltext_condition(session, f.q)
     if ft is not None:
         conds.append(ft)
     if f.kind:
         conds.append(CapacityOffer.course_kind == f.kind)
-    if f.level in CEFR_LEVELS:
-        i = CEFR_LEVELS.index(f.level)
-        conds.append(or_(CapacityOffer.course_cefr_min.is_(None), CapacityOffer.course_cefr_min.in_(CEFR_LEVELS[: i + 1])))
-        conds.append(or_(CapacityOffer.course_cefr_max.is_(None), CapacityOffer.course_cefr_max.in_(CEFR_LEVELS[i:])))
     if f.municipality:
         conds.append(CapacityOffer.course_municipality == f.municipality)
     elif f.county:
@@ -214,8 +225,7 @@ def search(session: Session, unit: Unit, f: OfferFilters, *, today: dt.date) -> 
         conds.append(CapacityOffer.period_start <= f.start_to)
     if f.max_price is not None:
         conds.append(CapacityOffer.seat_price <= f.max_price)
-    available = _available_seats()
-    conds.append(available >= (f.min_seats or 1))
+    available = available_seats()
     where = and_(*conds)
     base = select(CapacityOffer, available.label("available")).where(where).options(
         selectinload(CapacityOffer.course), selectinload(CapacityOffer.provider_unit))

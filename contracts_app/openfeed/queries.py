@@ -1,8 +1,7 @@
 """Reads of the public free-seat feed: which offers anyone may see, one page of them or all, as plain values.
 
-"Open for requests" is the logged-in search's rule (``capacity.queries.search``): published, the request
-deadline not passed, the course active, and at least one seat a request could hold (``_available_seats``,
-the one SQL definition of a free seat, reused here). The feed adds one condition: the offer is open to every
+"Open for requests" is the logged-in search's rule (``capacity.queries.open_for_requests``: published, the
+request deadline not passed, the course active, and at least one seat a request could hold). The feed adds one condition: the offer is open to every
 public service (``Visibility.all_public``); an offer shown to named organisations only is never public.
 """
 from __future__ import annotations
@@ -11,12 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..capacity.models import CapacityOffer, OfferStatus, Visibility
-from ..capacity.queries import _available_seats
-from ..courses.models import CEFR_LEVELS
+from ..capacity.models import CapacityOffer, Visibility
+from ..capacity.queries import level_conditions, open_for_requests
 from ..organisations import places
 from ..pagination import Page, paginate
 
@@ -54,13 +52,7 @@ class FeedItem:
 
 def public_conditions(today: dt.date) -> list:
     """Offers anyone may see today: open to all public services and open for requests (search's rule)."""
-    return [
-        CapacityOffer.status == OfferStatus.published,
-        CapacityOffer.visibility == Visibility.all_public,
-        CapacityOffer.request_deadline >= today,
-        CapacityOffer.course_active.is_(True),
-        _available_seats() >= 1,
-    ]
+    return [*open_for_requests(today), CapacityOffer.visibility == Visibility.all_public]
 
 
 def feed_query(f: FeedFilters, *, today: dt.date) -> Select:
@@ -68,10 +60,7 @@ def feed_query(f: FeedFilters, *, today: dt.date) -> Select:
     conds = public_conditions(today)
     if f.municipality:
         conds.append(CapacityOffer.course_municipality == f.municipality)
-    if f.level in CEFR_LEVELS:  # as the search: the course's range admits the level (an open end admits all)
-        i = CEFR_LEVELS.index(f.level)
-        conds.append(or_(CapacityOffer.course_cefr_min.is_(None), CapacityOffer.course_cefr_min.in_(CEFR_LEVELS[: i + 1])))
-        conds.append(or_(CapacityOffer.course_cefr_max.is_(None), CapacityOffer.course_cefr_max.in_(CEFR_LEVELS[i:])))
+    conds += level_conditions(f.level)
     if f.fmt:
         conds.append(CapacityOffer.course_format == f.fmt)
     return (
