@@ -127,3 +127,18 @@ def coerce_required_id(value) -> int:
     if number is None:
         raise ValueError(NOT_A_NUMBER)
     return number
+
+
+class NotBefore:
+    """Validator for the end of a range: not before the field named ``start`` (an inverted range is an error
+    next to the end, never a search that silently finds nothing)."""
+
+    def __init__(self, start: str):
+        self.start = start
+
+    def __call__(self, form, field) -> None:
+        start = form[self.start]
+        if field.data is not None and start.data is not None and not start.errors and field.data < start.data:
+            from flask_babel import gettext
+
+            raise StopValidation(gettext("Must not be before «%(start)s».", start=start.label.text))

@@ -82,6 +82,21 @@ def test_list_pages_answer_hostile_numbers_without_an_error(client, world, path,
     assert client.get(path).status_code == 200
 
 
+@pytest.mark.parametrize("path, refused", [
+    ("/courses/?start_from=2027-05-01&start_to=2027-01-01", True),
+    ("/capacity?start_from=2027-05-01&start_to=2027-01-01", True),
+    ("/courses/?start_from=2027-01-01&start_to=2027-01-01", False),
+    ("/capacity?start_from=2027-01-01&start_to=2027-05-01", False),
+])
+def test_an_inverted_start_window_is_an_error_next_to_its_end(client, world, path, refused):
+    login(client, "advisor@test.no")
+    response = client.get(path)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert ("Kan ikke være før" in html) is refused
+    assert ('aria-invalid="true"' in html) is refused
+
+
 @pytest.mark.parametrize("path, user", [
     ("/courses/?q=a%00b", "advisor@test.no"),
     ("/capacity?q=%00", "advisor@test.no"),

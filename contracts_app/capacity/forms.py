@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..choices import options
 from ..courses.forms import cefr_choices, format_choices, kind_choices
-from ..fields import IntField, MoneyField, coerce_id, coerce_required_id
+from ..fields import IntField, MoneyField, NotBefore, coerce_id, coerce_required_id
 from ..organisations.place_fields import CountyField, MunicipalityField
 from ..purchases.forms import ParticipantForm
 
@@ -45,7 +45,7 @@ class OfferSearchForm(FlaskForm):
     format = SelectField(_l("Format"), choices=lambda: options([("", _l("All"))]) + format_choices(), default="")
     part_time = SelectField(_l("Part-time"), choices=lambda: options([("", _l("All")), ("1", _l("Only part-time"))]), default="")
     start_from = DateField(_l("Start at the earliest"), validators=[Optional()])
-    start_to = DateField(_l("Start at the latest"), validators=[Optional()])
+    start_to = DateField(_l("Start at the latest"), validators=[Optional(), NotBefore("start_from")])
     max_price = MoneyField(_l("Highest price per seat for the offer period (NOK)"),
                              validators=[Optional(), NumberRange(min=0, max=100_000_000)])
     min_seats = IntField(_l("At least this many free seats"), validators=[Optional(), NumberRange(min=1, max=1000)])

@@ -10,7 +10,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..choices import options
-from ..fields import DecimalNumberField, IntField, MoneyField
+from ..fields import DecimalNumberField, IntField, MoneyField, NotBefore
 from ..formbase import Form
 from ..money import MONEY_MAX
 from ..organisations.place_fields import MunicipalityField
@@ -84,5 +84,5 @@ class CourseSearchForm(FlaskForm):
     format = SelectField(_l("Format"), choices=lambda: options([("", _l("All"))]) + CourseFormat.choices(), default="")
     part_time = BooleanField(_l("Only part-time"))
     start_from = DateField(_l("Starts on or after"), validators=[Optional()])
-    start_to = DateField(_l("Starts on or before"), validators=[Optional()])
+    start_to = DateField(_l("Starts on or before"), validators=[Optional(), NotBefore("start_from")])
     min_free = IntField(_l("At least this many free seats"), validators=[Optional(), NumberRange(min=0, max=10000)])
