@@ -6,6 +6,7 @@ from wtforms import SelectField
 
 from ..choices import options
 from ..formbase import Form
+from .labels import job_title
 from .registry import JOBS
 
 #: ``result`` values: "" (the default) hides the runs that changed nothing — the mailer alone runs 1 440 times a
@@ -24,7 +25,7 @@ class RunFilterForm(Form):
     """Which runs to list. An unknown job or result is a message on its field, and that filter is not applied
     (:meth:`filters`)."""
 
-    job = SelectField(_l("Job"), default="", choices=lambda: options([("", _l("All jobs"))] + [(n, n) for n in JOBS]))
+    job = SelectField(_l("Job"), default="", choices=lambda: options([("", _l("All jobs"))] + [(n, job_title(n)) for n in JOBS]))
     result = SelectField(_l("Result"), default="", choices=lambda: options(RESULTS.items()))
 
     def filters(self) -> dict[str, str]:

@@ -7,6 +7,38 @@ from flask_babel import gettext, lazy_gettext as _l
 from .. import formats
 from .schedule import Schedule
 
+#: Each job's name in words (the technical name stays beside it, for the logs and `flask jobs run`).
+TITLES = {
+    "agreements.dates": _l("Agreements start and end"),
+    "agreements.reminders": _l("Agreement reminders"),
+    "capacity.offers": _l("Free-seat offers close"),
+    "capacity.holds": _l("Held seats are released"),
+    "capacity.reminders": _l("Free-seat reminders"),
+    "budget.alerts": _l("Budget alerts"),
+    "purchases.split_watch": _l("Split-purchase watch"),
+    "retention.anonymise": _l("Participant data anonymised"),
+    "notifications.digest": _l("Daily e-mail digest"),
+    "law.reassess": _l("Re-assessment after a change of the law"),
+    "notifications.mailer": _l("E-mail sending"),
+}
+
+
+def job_title(name: str) -> str:
+    return str(TITLES.get(name, name))
+
+
+def window_label(key: str) -> str:
+    """A run's window key ("2026-12-07" or "2026-12-07T15:10Z", in UTC) the Norwegian way, in local time."""
+    import datetime as dt
+
+    try:
+        if "T" in key:
+            return formats.datetime(dt.datetime.strptime(key, "%Y-%m-%dT%H:%MZ").replace(tzinfo=dt.timezone.utc))
+        return formats.date(dt.date.fromisoformat(key))
+    except (TypeError, ValueError):
+        return key
+
+
 TRIGGERS = {
     "schedule": _l("on schedule"),
     "catch_up": _l("catch-up at start"),

@@ -17,7 +17,7 @@ from ..pagination import paginate, requested
 from ..web import current_actor
 from . import runner
 from .forms import RunFilterForm
-from .labels import result_items, result_summary, schedule_label, trigger_label
+from .labels import job_title, result_items, result_summary, schedule_label, trigger_label, window_label
 from .models import JobRun, RunStatus
 from .registry import JOBS
 
@@ -82,7 +82,7 @@ def index():
         "jobs/index.html", jobs=JOBS.values(), rows=_folded(found.items, fold=result in ("all", "idle", "succeeded")),
         found=found, args=args, hidden=hidden, job=job, result=result, filter_form=form, latest=latest,
         failed_mail=failed_mail, form=FlaskForm(), schedule_label=schedule_label, trigger_label=trigger_label,
-        result_items=result_items,
+        result_items=result_items, job_title=job_title, window_label=window_label,
     )
 
 
@@ -104,7 +104,7 @@ def run_now(name: str):
 
     outcome = runner.run_job(name, trigger="manual", on_finish=audited)
     if outcome.status == "succeeded":
-        flash(_("%(job)s ran: %(result)s", job=name, result=result_summary(outcome.result)), "success")
+        flash(_("%(job)s ran: %(result)s", job=job_title(name), result=result_summary(outcome.result)), "success")
     else:
-        flash(_("%(job)s failed: %(error)s", job=name, error=outcome.error or ""), "error")
+        flash(_("%(job)s failed: %(error)s", job=job_title(name), error=outcome.error or ""), "error")
     return redirect(url_for(".index"))

@@ -100,4 +100,21 @@ def test_opening_a_notice_follows_only_a_path_on_this_site(client, db, world, li
 def test_run_now_says_what_the_job_did_in_words(client, db, world):
     login(client, "admin@test.no")
     page = client.post("/admin/jobs/notifications.mailer/run", follow_redirects=True).get_data(as_text=True)
-    assert "notifications.mailer er kjørt: ingen endringer" in page
+    assert "Utsending av e-post er kjørt: ingen endringer" in page
+
+
+@pytest.mark.parametrize("key, shown", [
+    ("2026-12-07", "07.12.2026"), ("2026-12-07T15:10Z", "07.12.2026 16:10"), ("manual-17", "manual-17"),
+])
+def test_a_run_window_is_shown_the_norwegian_way_in_local_time(app, key, shown):
+    from contracts_app.jobs.labels import window_label
+
+    with app.test_request_context("/"):
+        assert window_label(key) == shown
+
+
+def test_every_job_has_a_title_in_words(app):
+    from contracts_app.jobs.labels import TITLES
+    from contracts_app.jobs.registry import JOBS
+
+    assert set(TITLES) == set(JOBS)
