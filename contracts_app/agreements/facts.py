@@ -55,7 +55,10 @@ def agreement_facts(a: Agreement, *, today: dt.date) -> dict[str, Any]:
         "supplier": party_facts(supplier) if supplier else None,
     }
     same = buyer is not None and supplier is not None and buyer.org_number == supplier.org_number
-    facts["relationship"] = {} if same else {"control": "none"}
+    if same:
+        facts["relationship"] = {}  # one legal person: in-house within the entity (EXC-INH-01)
+    # Otherwise no relationship is sent: no kind of agreement here claims extended in-house (a cooperation claims
+    # the horizontal exemption, the others follow a procurement), so the engine asks no in-house questions.
     value: dict[str, Any] = {}
     if a.estimated_value is not None:
         value["base_nok"] = _num(a.estimated_value)
@@ -93,6 +96,53 @@ def agreement_facts(a: Agreement, *, today: dt.date) -> dict[str, Any]:
             block["mode"] = "enkeltplass"
         facts["nav"] = block
     return facts
+
+
+class _Draft:
+    """An agreement seen with a wizard step's unsaved values laid over it (read-only: nothing is written)."""
+
+    def __init__(self, base: Any, values: dict[str, Any]):
+        self._base, self._values = base, values
+
+    def __getattr__(self, name: str) -> Any:
+        values = self.__dict__["_values"]
+        return values[name] if name in values else getattr(self.__dict__["_base"], name)
+
+
+def draft_view(a: Agreement, step: str, values: dict[str, Any], parties: list | None, *, resolve) -> Any:
+    """``a`` as it would be after saving ``step`` with ``values`` and ``parties`` (what :func:`parsing.parse_step`
+    returns), for :func:`agreement_facts`. ``resolve(model, id)`` loads a unit or legal entity (the session's
+    ``get``). Nothing is added to the session and the agreement is not changed."""
+    from ..organisations.models import LegalEntity, Side, Unit
+
+    over = {k: v for k, v in values.items() if k != "covered_unit_ids"}
+    if step == "parties" and parties is not None:
+        rows = []
+        saved = list(a.parties)
+        for i, row in enumerate(parties):
+            unit = resolve(Unit, row["unit_id"]) if row.get("unit_id") else None
+            entity = resolve(LegalEntity, row["legal_entity_id"]) if row.get("legal_entity_id") else None
+            side = row.get("nav_side")
+            # like the save: a row keeps its cooperation answers while it is the same legal entity
+            base = saved[i] if i < len(saved) and saved[i].org_number == row.get("org_number") else _NO_PARTY
+            rows.append(_Draft(base, {
+                **row, "unit": unit, "legal_entity": entity, "nav_side": Side(side) if side else None,
+            }))
+        over["parties"] = rows
+    elif step == "cooperation" and parties is not None:
+        over["parties"] = [_Draft(p, row) for p, row in zip(a.parties, parties)] + list(a.parties)[len(parties):]
+    return _Draft(a, over)
+
+
+class _NoParty:
+    """The cooperation fields of a party that is not saved yet: all unknown."""
+
+    statutory_task = contributions = payment_only = open_market_share_pct = None
+    name = org_number = legal_type = role = None
+    unit = legal_entity = nav_side = None
+
+
+_NO_PARTY = _NoParty()
 
 
 def _coop_party(p: AgreementParty) -> dict[str, Any]:

@@ -18,13 +18,15 @@ from ..errors import DomainError, ValidationFailed
 from ..lawchange.services import assessment_now
 from ..organisations.models import LegalEntity, Unit, UnitKind
 from ..pagination import requested
+from ..rulecheck.questions import wizard_link
 from ..web import current_actor, current_unit, run_action, save_form, visible_agreement
 from . import access, lifecycle, queries, services
+from . import facts as facts_module
 from .forms import (
     STEP_FORMS, CommentForm, FilterForm, NewAgreementForm, ResolveForm, ReviewForm, SignatureForm, TerminateForm,
 )
 from .models import Agreement, AgreementKind, AgreementParty, AgreementSignature, ReviewComment, SignatureMethod
-from .parsing import completeness_errors
+from .parsing import completeness_errors, parse_step
 from .states import EDITABLE, IN_FORCE, OPTIONS_ALLOWED, AgreementStatus
 
 bp = Blueprint("agreements", __name__)
@@ -61,9 +63,10 @@ def _party_rows(form) -> list[dict]:
     rows = []
     for entry in form.parties.entries:
         d = dict(entry.form.data)
-        who = d.pop("who", "") or ""
-        d["unit_id"] = int(who[2:]) if who.startswith("u:") else None
-        d["legal_entity_id"] = int(who[2:]) if who.startswith("e:") else None
+        who = str(d.pop("who", "") or "")
+        # "u:<id>" / "e:<id>"; anything else that is not a bounded id names nobody (never a 500)
+        d["unit_id"] = _id_arg(who[2:]) if who.startswith("u:") else None
+        d["legal_entity_id"] = _id_arg(who[2:]) if who.startswith("e:") else None
         rows.append(d)
     return rows
 
@@ -257,13 +260,79 @@ def edit(agreement_id: int, step: str):
             return redirect(url_for(".detail", agreement_id=a.id))
     if request.method == "POST":
         session.refresh(a)
-        return _render_step(a, step, form), 422
+        # without JavaScript too, the verdict shows what the user typed (nothing of it is saved)
+        return _render_step(a, step, form, live=_draft_assessment(a, step, form)), 422
     return _render_step(a, step, form)
 
 
-def _render_step(a: Agreement, step: str, form):
+def _render_step(a: Agreement, step: str, form, *, live: tuple[dict, bool] | None = None):
     return render_template("agreements/edit.html", agreement=a, step=step, form=form, steps=_steps(a),
-                           threads=queries.comment_threads(get_session(), a.id))
+                           threads=queries.comment_threads(get_session(), a.id), **_panel(a, step, live))
+
+
+def _panel(a: Agreement, step: str, live: tuple[dict, bool] | None) -> dict:
+    """The verdict panel's context: the result (saved, or with the step's unsaved input), and where each missing
+    fact is answered in the wizard."""
+    steps = _steps(a)
+
+    def url_for_step(target: str) -> str | None:
+        if target not in steps:
+            return None
+        return "" if target == step else url_for(".edit", agreement_id=a.id, step=target)
+
+    parties = list(a.parties)
+    buyer = next((i for i, p in enumerate(parties) if p.role == "buyer"), 0)
+    supplier = next((i for i, p in enumerate(parties) if p.role == "supplier" and i != buyer), 1 if buyer == 0 else 0)
+    result, unread = live if live is not None else (a.assessment, False)
+    return {"result": result, "live": live is not None, "unread": unread,
+            "question_link": wizard_link(url_for_step, buyer=buyer, supplier=supplier)}
+
+
+# Fields whose error means another value of the step cannot be read either.
+_ERROR_KEYS = {"custom_options": ("option_plan", "option_scheme"), "option_scheme": ("option_plan", "option_scheme"),
+               "parties": ("parties", "kind")}
+
+
+def _draft_assessment(a: Agreement, step: str, form) -> tuple[dict, bool]:
+    """The engine on the draft with this step's unsaved input laid over it (``form`` validated already): the same
+    parsing and facts as the save, but nothing is written (the agreement is seen through :func:`facts.draft_view`).
+    A field that cannot be read keeps its saved value. Returns the result and whether some input was left out."""
+    session = get_session()
+    data = _step_data(form, step)
+    errors: list[dict] = []
+    p, unit = current_principal(), current_unit()
+    with session.no_autoflush:
+        values, parties = parse_step(session, a, step, data, errors, visible=lambda other: access.can_view(p, unit, other),
+                                     today=clock.today())
+    bad = {str(e.get("path", "")).split("[")[0].split(".")[0] for e in errors if e.get("path") != "confirm_past"}
+    bad |= {name for name in form.errors if name not in ("csrf_token", "lock_version", "action")}
+    for key in list(bad):
+        bad.update(_ERROR_KEYS.get(key, ()))
+    for key in bad & set(values):
+        values[key] = getattr(a, key, None)
+    if "parties" in bad:
+        parties = None  # the saved parties (or their saved cooperation answers)
+    view = facts_module.draft_view(a, step, values, parties, resolve=session.get)
+    with session.no_autoflush:
+        result = services.assess(session, view, today=clock.today())
+    return result, bool(bad)
+
+
+@bp.post("/agreements/<int:agreement_id>/edit/<step>/vurdering")
+@requires(perm.can_draft_agreements)
+def live_verdict(agreement_id: int, step: str):
+    """The verdict panel alone for the step's unsaved input, for the wizard's live update while the user types.
+    Saves nothing."""
+    a = visible_agreement(agreement_id, access.can_edit)
+    if step not in _steps(a) or a.status not in EDITABLE:
+        abort(404)
+    form = _step_form(a, step, from_request=True)
+    if not form.validate() and "csrf_token" in form.errors:
+        abort(400)
+    html = render_template("agreements/_assessment.html", agreement=a, step=step, wizard_panel=True,
+                           **_panel(a, step, _draft_assessment(a, step, form)))
+    get_session().rollback()  # nothing was changed; and nothing of this request can be
+    return html
 
 
 # --- the agreement page -----------------------------------------------------------------------------------------

@@ -12,6 +12,18 @@ from ..rules.vocab import Regime, Verdict
 from .wording import UNKNOWN, date_text, findings, money_text, term
 
 
+def _missing(paths) -> str:
+    """What the engine still needs, as the plain questions the pages ask (documents are always bokmål)."""
+    if not paths:
+        return "ingen"
+    from flask_babel import force_locale
+
+    from ..rulecheck.questions import ask
+
+    with force_locale("nb"):
+        return " ".join(q["text"] for q in ask(paths))
+
+
 def assessment_kind(a: Agreement, decision: ReviewDecision | None = None) -> str:
     verdict = (decision.reviewer_verdict if decision is not None else None) or a.verdict
     return "procurement_protocol" if verdict in ("procurement_required", "below_scope", None) else "exemption_assessment"
@@ -36,9 +48,9 @@ def assessment_context(a: Agreement, decision: ReviewDecision | None) -> dict[st
         "reasons": findings(result.get("reasons")),
         "warnings": findings(result.get("warnings")),
         "obligations": findings(result.get("obligations")),
-        "missing_facts": ", ".join(result.get("missing_facts") or []) or "ingen",
+        "missing_facts": _missing(result.get("missing_facts")),
         "ruleset_version": ruleset.get("version", UNKNOWN),
-        "thresholds_from": ruleset.get("thresholds_effective_from") or UNKNOWN,
+        "thresholds_from": date_text(ruleset.get("thresholds_effective_from")) or UNKNOWN,
         "table_id": ruleset.get("table_id") or UNKNOWN,
         # Which version of the Act and the regulation the verdict applied (assessments made before the law
         # versions existed do not say: then it is stated as unknown, never guessed).

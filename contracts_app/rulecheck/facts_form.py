@@ -81,12 +81,16 @@ def facts_from_form(form, entities: dict[str, LegalEntity], extra: dict[str, Any
     facts["reference_date"] = f.reference_date.data.isoformat() if f.reference_date.data else None
     facts["buyer"] = party_from_form(f, "buyer", entities)
     facts["supplier"] = party_from_form(f, "supplier", entities)
-    if f.supplier_activity_pct.data is not None:
-        facts["supplier"]["activity_for_controllers_pct"] = _num(f.supplier_activity_pct.data)
-    _put(facts["supplier"], "activity_basis", f.supplier_activity_basis.data or None)
-    _put(facts["supplier"], "projection_reason", f.supplier_projection_reason.data or None)
-    _put(facts["supplier"], "direct_private_capital", _tri(f.supplier_private_capital.data))
-    _put(facts["supplier"], "private_capital_required_by_law_noncontrolling", _tri(f.supplier_private_capital_by_law.data))
+    # A private company cannot be controlled as in-house: the form hides those questions, and their answers
+    # (typed before the supplier was chosen) are not sent, so the engine does not ask them either.
+    in_house = facts["supplier"].get("legal_type") != "private"
+    if in_house:
+        if f.supplier_activity_pct.data is not None:
+            facts["supplier"]["activity_for_controllers_pct"] = _num(f.supplier_activity_pct.data)
+        _put(facts["supplier"], "activity_basis", f.supplier_activity_basis.data or None)
+        _put(facts["supplier"], "projection_reason", f.supplier_projection_reason.data or None)
+        _put(facts["supplier"], "direct_private_capital", _tri(f.supplier_private_capital.data))
+        _put(facts["supplier"], "private_capital_required_by_law_noncontrolling", _tri(f.supplier_private_capital_by_law.data))
 
     rel: dict[str, Any] = {}
     _put(rel, "control", f.control.data or None)
@@ -96,7 +100,10 @@ def facts_from_form(form, entities: dict[str, LegalEntity], extra: dict[str, Any
     _put(joint, "no_contrary_interests", _tri(f.joint_no_contrary_interests.data))
     _put(rel, "joint_control", joint or None)
     _put(rel, "inverse_or_sister", _tri(f.inverse_or_sister.data))
-    facts["relationship"] = rel
+    if in_house:
+        facts["relationship"] = rel
+    else:
+        facts.pop("relationship", None)  # no in-house claim: the engine asks nothing about control
 
     value: dict[str, Any] = {}
     for name in ("base_nok", "options_nok", "extensions_nok", "monthly_nok", "framework_max_nok"):

@@ -96,5 +96,8 @@ def fact_label(path: str) -> str:
 
 
 def template_globals() -> dict:
+    from .questions import ask, clean_message, shown_findings
+
     return {"verdict_label": verdict_label, "regime_label": regime_label, "fact_label": fact_label,
-            "threshold_name": threshold_name}
+            "threshold_name": threshold_name, "missing_questions": ask, "finding_text": clean_message,
+            "shown_findings": shown_findings}

@@ -25,6 +25,7 @@ from . import services
 from .facts_form import facts_from_form, form_data_from_facts
 from .forms import ActivationForm, ImportForm, RulesCheckForm, ScenarioForm, ThresholdPeriodForm, VerificationForm
 from .labels import threshold_name
+from .questions import rulecheck_link
 from .models import LawVersionPeriod, Scenario, ThresholdPeriod
 
 bp = Blueprint("rulecheck", __name__)
@@ -32,6 +33,25 @@ bp = Blueprint("rulecheck", __name__)
 
 def _entities() -> list[LegalEntity]:
     return get_session().scalars(select(LegalEntity).order_by(LegalEntity.name)).all()
+
+
+def _private_supplier(form: RulesCheckForm) -> bool:
+    """Whether the supplier is known to be a private company (the chosen legal entity, or the manual legal type):
+    then it cannot be controlled as in-house, and the form does not ask about it."""
+    chosen = form.supplier_entity.data or ""
+    if chosen and chosen != "other":
+        entity = next((e for e in _entities() if str(e.id) == chosen), None)
+        return entity is not None and entity.legal_type.value == "private"
+    return chosen == "other" and (form.supplier_legal_type.data or "") == "private"
+
+
+def _page_extras(form: RulesCheckForm) -> dict:
+    """What the page needs to show only the relevant questions: whether the supplier is known to be private (the
+    in-house section is hidden), the ids of the private legal entities (for the script), and where each missing
+    fact is answered on the page."""
+    return {"private_supplier": _private_supplier(form),
+            "private_entities": ",".join(str(e.id) for e in _entities() if e.legal_type.value == "private"),
+            "question_link": rulecheck_link}
 
 
 def _form(data: dict | None = None) -> RulesCheckForm:
@@ -53,9 +73,12 @@ def _scenarios():
 def _assess(form: RulesCheckForm):
     """Build facts from the form and run the engine. Returns (facts, assessment or None, errors)."""
     entities = {str(e.id): e for e in _entities()}
-    try:
-        extra = json.loads(form.extra_facts.data or "{}")
-    except ValueError:
+    try:  # the facts kept from an import: size, nesting and control characters checked like any JSON body
+        extra = load_json(form.extra_facts.data or "{}", max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+    except JSONRefused as exc:
+        if not exc.syntax:
+            message = exc.message_en if str(get_locale() or "nb") == "en" else exc.message
+            return None, None, [{"path": "", "message": message, "message_en": exc.message_en}]
         extra = {}
     if not isinstance(extra, dict):
         extra = {}
@@ -107,12 +130,12 @@ def index():
     if request.method == "POST" and form.validate_on_submit():
         facts, assessment, engine_errors = _assess(form)
         action = form.action.data or "assess"
-        if action == "export" and not engine_errors:
+        if action == "export" and not engine_errors and facts is not None:
             return Response(
                 json.dumps(facts, ensure_ascii=False, indent=2), mimetype="application/json",
                 headers={"Content-Disposition": 'attachment; filename="regelsjekk-fakta.json"'},
             )
-        if action == "save":
+        if action == "save" and facts is not None:
             try:
                 saved = services.save_scenario(
                     session, name=form.scenario_name.data or "", facts=facts, actor=current_actor(), now=clock.now(),
@@ -131,7 +154,7 @@ def index():
     return render_template(
         "rulecheck/index.html", form=form, facts=facts, assessment=assessment, engine_errors=engine_errors,
         scenarios=_scenarios(), scenario=scenario, scenario_form=ScenarioForm(formdata=None, name=scenario.name if scenario else ""),
-        import_form=ImportForm(formdata=None), extra=extra, lang=str(get_locale() or "nb"),
+        import_form=ImportForm(formdata=None), extra=extra, lang=str(get_locale() or "nb"), **_page_extras(form),
     ), status
 
 
@@ -147,8 +170,9 @@ def live_assessment():
     form = _form()
     if not form.validate_on_submit():
         return render_template("rulecheck/_assessment.html", assessment=None, engine_errors=[], form=form, lang=str(get_locale() or "nb"))
-    _facts, assessment, engine_errors = _assess(form)
-    return render_template("rulecheck/_assessment.html", assessment=assessment, engine_errors=engine_errors, form=form, lang=str(get_locale() or "nb"))
+    facts, assessment, engine_errors = _assess(form)
+    return render_template("rulecheck/_assessment.html", assessment=assessment, engine_errors=engine_errors, form=form,
+                           facts=facts, question_link=rulecheck_link, lang=str(get_locale() or "nb"))
 
 
 @bp.post("/regelsjekk/import")
@@ -177,7 +201,7 @@ def import_facts():
     return render_template(
         "rulecheck/index.html", form=form, facts=facts, assessment=assessment, engine_errors=engine_errors,
         scenarios=_scenarios(), scenario=None, scenario_form=ScenarioForm(formdata=None), import_form=ImportForm(formdata=None),
-        extra=extra, lang=str(get_locale() or "nb"),
+        extra=extra, lang=str(get_locale() or "nb"), **_page_extras(form),
     )
 
 

@@ -100,8 +100,8 @@ class EXC_BURDEN_01(Rule):
         ),
         "unknown": (
             UNKNOWN,
-            "Unntak tolkes strengt, og oppdragsgiveren må godtgjøre at alle vilkår er oppfylt. Unntaket for {names} er ikke godtgjort fordi opplysninger mangler (se missing_facts); inntil de foreligger gjelder anskaffelsesreglene.",
-            "Exemptions are interpreted strictly and the authority must prove every condition. The {names} exemption is not established because facts are missing (see missing_facts); until they are known the procurement rules apply.",
+            "Unntak tolkes strengt, og oppdragsgiveren må godtgjøre at alle vilkår er oppfylt. Unntaket for {names} er ikke godtgjort fordi opplysninger mangler; inntil de foreligger gjelder anskaffelsesreglene.",
+            "Exemptions are interpreted strictly and the authority must prove every condition. The {names} exemption is not established because facts are missing; until they are known the procurement rules apply.",
         ),
     }
 

@@ -156,3 +156,19 @@ def test_generated_documents_download_with_any_unicode_name(client, db, world, f
     _fallback, extended = _disposition_names(response.headers["Content-Disposition"])
     assert (extended is None) is filename.isascii()
     assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("paths", [["supplier.activity_basis"], ["contract.value.base_nok", "supplier.activity_basis"]])
+def test_the_assessment_document_asks_for_missing_facts_in_words(app, paths):
+    from contracts_app.documents.assessment import _missing
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        text = _missing(paths)
+    assert not any(p in text for p in paths)  # no internal keys in a lawyer's document
+    assert text.count("?") == len(paths) and text.startswith("Hva")  # bokmål questions, even for an English reader
+
+
+def test_the_assessment_document_says_when_nothing_is_missing():
+    from contracts_app.documents.assessment import _missing
+
+    assert _missing([]) == "ingen"

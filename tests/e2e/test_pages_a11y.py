@@ -29,6 +29,29 @@ def test_rules_check_shows_the_verdict_live_and_is_accessible(page, live_server,
     assert_accessible(axe, page)
 
 
+def test_rules_check_hides_in_house_for_a_private_supplier_and_links_questions(page, live_server, axe):
+    log_in(page, live_server, "jurist.nav@demo.no")
+    page.goto(live_server + "/regelsjekk")
+    assert page.locator("#in-house").is_visible()
+    page.locator("#supplier_entity").select_option("other")
+    page.locator("#supplier_legal_type").select_option("private")
+    assert page.locator("#in-house").is_hidden() and page.locator("#in-house-note").is_visible()
+    page.locator("#supplier_legal_type").select_option("public_body")
+    assert page.locator("#in-house").is_visible()
+    page.locator("#supplier_name").fill("Fjordvik opplæring KF")
+    page.locator("#supplier_entity_id").fill("NO-FJ-KF")
+    page.locator("#buyer_entity").select_option(label="Arbeids- og velferdsetaten (889640782)")
+    page.locator("#reference_date").fill("2026-03-02")
+    page.locator("#reference_date").press("Tab")
+    # "what is missing" is questions, each a link to the field that answers it
+    link = page.locator("#assessment .missing-questions a[href='#base_nok']")
+    link.wait_for(timeout=10000)
+    assert "." not in link.inner_text().split("?")[0].replace("eks. mva.", "")
+    link.click()
+    assert page.evaluate("document.activeElement.id") == "base_nok"
+    assert_accessible(axe, page)
+
+
 @pytest.mark.parametrize(
     "email,path",
     [
