@@ -80,4 +80,13 @@ def init_app(app: Flask) -> None:
     formats.set_timezone(app.config["TIMEZONE"])
     app.jinja_env.filters.update(money=formats.money, number=formats.number, date=formats.date,
                                  datetime=formats.datetime, period=formats.period, percent=formats.percent,
-                                 clock_time=formats.clock_time)
+                                 clock_time=formats.clock_time, price_breakdown=_price_breakdown)
+
+
+def _price_breakdown(stored) -> list[str]:
+    """A purchase's stored price breakdown in the reader's language (``{{ purchase.breakdown|price_breakdown }}``)."""
+    from flask_babel import get_locale
+
+    from .courses.pricing import render_breakdown
+
+    return render_breakdown(stored, str(get_locale() or "nb"))

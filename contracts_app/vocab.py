@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
 
@@ -51,3 +52,20 @@ class LabelledEnum(str, enum.Enum):
     def choices(cls, members=None) -> list[SelectChoice]:
         """Select options in declaration order (or for the given members)."""
         return [SelectChoice(m.value, m.label) for m in (members if members is not None else cls)]
+
+
+class MeasureCode(LabelledEnum):
+    """Nav's measure codes (tiltakskoder, tiltaksforskriften ch. 7) that an agreement or a purchase can be made
+    under. The value is Nav's code, stored as it is; pages, forms and documents show the label."""
+
+    norwegian_training_basic_skills_fov = "NORSKOPPLAERING_GRUNNLEGGENDE_FERDIGHETER_FOV"
+    labour_market_training = "ARBEIDSMARKEDSOPPLAERING"
+    group_labour_market_training = "GRUPPE_ARBEIDSMARKEDSOPPLAERING"
+    higher_vocational_education = "HOYERE_YRKESFAGLIG_UTDANNING"
+
+    __labels__ = {
+        "NORSKOPPLAERING_GRUNNLEGGENDE_FERDIGHETER_FOV": _l("Norwegian training, basic skills, FOV"),
+        "ARBEIDSMARKEDSOPPLAERING": _l("Labour-market training (AMO)"),
+        "GRUPPE_ARBEIDSMARKEDSOPPLAERING": _l("Group AMO"),
+        "HOYERE_YRKESFAGLIG_UTDANNING": _l("Higher vocational education"),
+    }

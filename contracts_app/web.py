@@ -7,6 +7,7 @@ from typing import Callable, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, flash, request
+from flask_babel import gettext
 from .formbase import FlaskForm
 from sqlalchemy.orm import joinedload
 from wtforms.fields import FieldList, FormField
@@ -133,23 +134,32 @@ def apply_errors(form: FlaskForm, exc: ValidationFailed) -> None:
 
 def error_list(form: FlaskForm) -> list[tuple[str, str, str]]:
     """Every error on the form as (field id, label, message), nested fields included, read from the fields
-    themselves (``form.errors`` is cached after validation and misses errors added by services)."""
+    themselves (``form.errors`` is cached after validation and misses errors added by services).
+    A field inside a repeated sub-form is named with its row: "Parter, nr. 2: Navn"."""
     out: list[tuple[str, str, str]] = []
 
-    def walk(fields) -> None:
+    def walk(fields, prefix: str = "") -> None:
         for field in fields:
             if field.type == "CSRFTokenField":
                 continue
             if isinstance(field, FieldList):
                 for message in field.errors if isinstance(field.errors, list) else []:
                     if isinstance(message, str):
-                        out.append((field.id, str(field.label.text), message))
-                walk(field.entries)
+                        out.append((field.id, prefix + str(field.label.text), message))
+                # a list given no label of its own has WTForms' English default (its name): then only the row's number
+                named = not isinstance(field.label.text, str)
+                for i, entry in enumerate(field.entries):
+                    if isinstance(entry, FormField):
+                        row = (gettext("%(list)s, no. %(n)d", list=str(field.label.text), n=i + 1) if named
+                               else gettext("No. %(n)d", n=i + 1))
+                        walk(entry.form, prefix + row + ": ")
+                    else:
+                        walk([entry], prefix)
             elif isinstance(field, FormField):
-                walk(field.form)
+                walk(field.form, prefix)
             else:
                 for message in field.errors:
-                    out.append((field.id, str(field.label.text), message))
+                    out.append((field.id, prefix + str(field.label.text), message))
 
     walk(form)
     return out

@@ -104,7 +104,7 @@ def test_the_outbox_filters_by_status(client, db, world, query, subjects):
     page = client.get(f"/admin/outbox?{query}").get_data(as_text=True)
     assert set(re.findall(r"<summary>(Emne \d)</summary>", page)) == subjects
     assert f"{len(subjects)} e-post" in page
-    assert "Ikke sendt (ingen SMTP-server) (2)" in page  # the statuses in words, with their counts
+    assert "Lagret her, ikke sendt (ingen SMTP-server) (2)" in page  # the statuses in words, with their counts
 
 
 def test_the_outbox_pages_in_the_database(client, db, world):

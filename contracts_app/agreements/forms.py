@@ -14,9 +14,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from ..choices import options
 from ..fields import INT_MAX, IntField, coerce_required_id
 from ..formbase import Form
+from ..vocab import MeasureCode
 from ..rulecheck.labels import VERDICTS
 from ..organisations.models import LegalType, Side
-from .labels import SECTIONS as SECTION_LABELS
+from .labels import ACTIVITY_BASES, OPTION_SCHEMES, PRICING, PRIVATE_ADVANTAGED, PROJECTION_REASONS, SECTIONS as SECTION_LABELS
 from .models import AgreementKind, PartyRole
 from .states import AgreementStatus
 
@@ -56,7 +57,7 @@ class NewAgreementForm(FlaskForm):
     action = StringField()  # the button pressed: "add_party" adds a row, anything else creates the draft
     kind = SelectField(_l("Kind of agreement"), choices=kind_choices)
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    parties = FieldList(FormField(PartyForm), min_entries=2, max_entries=10)
+    parties = FieldList(FormField(PartyForm), label=_l("Parties"), min_entries=2, max_entries=10)
 
 
 class StepForm(FlaskForm):
@@ -68,7 +69,7 @@ class StepForm(FlaskForm):
 
 class PartiesForm(StepForm):
     kind = SelectField(_l("Kind of agreement"), choices=kind_choices)
-    parties = FieldList(FormField(PartyForm), min_entries=2, max_entries=10)
+    parties = FieldList(FormField(PartyForm), label=_l("Parties"), min_entries=2, max_entries=10)
     # the service checks each unit against the buying parties; the choices are the registered units
     covered_unit_ids = SelectMultipleField(
         _l("Further units covered"), coerce=coerce_required_id, validate_choice=False,
@@ -77,11 +78,7 @@ class PartiesForm(StepForm):
 
 
 def measure_choices():
-    return options([
-        ("", _l("None / not a Nav measure")), ("NORSKOPPLAERING_GRUNNLEGGENDE_FERDIGHETER_FOV", _l("Norwegian training, basic skills, FOV")),
-        ("ARBEIDSMARKEDSOPPLAERING", _l("Labour-market training (AMO)")), ("GRUPPE_ARBEIDSMARKEDSOPPLAERING", _l("Group AMO")),
-        ("HOYERE_YRKESFAGLIG_UTDANNING", _l("Higher vocational education")),
-    ])
+    return options([("", _l("None / not a Nav measure"))]) + MeasureCode.choices()
 
 
 class SubjectForm(StepForm):
@@ -101,10 +98,7 @@ class PeriodForm(StepForm):
     start_date = DateField(_l("Start date"), validators=[Optional()])
     end_date = DateField(_l("End date (base period)"), validators=[Optional()],
                          description=_l("Leave empty with 2+1 or 1+1+1 to have it computed from the start date."))
-    option_scheme = SelectField(_l("Options"), choices=lambda: options([
-        ("none", _l("No options")), ("2+1", _l("2+1 (two years plus one optional year)")),
-        ("1+1+1", _l("1+1+1 (one year plus two optional years)")), ("custom", _l("Custom")),
-    ]), default="none")
+    option_scheme = SelectField(_l("Options"), choices=lambda: options(OPTION_SCHEMES.items()), default="none")
     custom_options = StringField(_l("Custom options: length of each option in months"), validators=[Optional(), Length(max=100)],
                                  description=_l("For example 12, 6."))
     max_duration_months = StringField(_l("Maximum duration in months, options included"), validators=[Optional(), Length(max=10)])
@@ -129,28 +123,20 @@ class CoopPartyForm(Form):
 
 
 class CooperationForm(StepForm):
-    parties = FieldList(FormField(CoopPartyForm), min_entries=0, max_entries=10)
+    parties = FieldList(FormField(CoopPartyForm), label=_l("Parties"), min_entries=0, max_entries=10)
     common_objectives = TextAreaField(_l("Common objectives"), validators=[Optional(), Length(max=10000)])
     governance = TextAreaField(_l("Governance and joint strategy"), validators=[Optional(), Length(max=10000)])
     cost_sharing = TextAreaField(_l("Cost sharing"), validators=[Optional(), Length(max=10000)])
-    pricing = SelectField(_l("Pricing between the parties"), choices=lambda: options([
-        ("", _l("Unknown")), ("own_costs_each", _l("Each party bears its own costs")),
-        ("cost_reimbursement", _l("Reimbursement of costs")), ("market_price_margin", _l("Market price with a margin")),
-    ]), default="")
-    activity_basis = SelectField(_l("Basis for the market shares"), choices=lambda: options([
-        ("", _l("Unknown")), ("avg_turnover_3y", _l("Average turnover, last three years")),
-        ("alt_measure_3y", _l("Other activity measure, last three years")), ("projection", _l("Business projection")),
-    ]), default="")
-    projection_reason = SelectField(_l("Why projections are used for the market shares"), choices=lambda: options([
-        ("", _l("Unknown")), ("new_entity", _l("A new entity (less than three years of figures)")),
-        ("new_activity", _l("A new activity")), ("reorganisation", _l("A reorganisation")),
-        ("none", _l("None of these: three years of figures exist")),
-    ]), default="", description=_l("Projections count only for a new entity, a new activity or a reorganisation."))
+    pricing = SelectField(_l("Pricing between the parties"), choices=lambda: options([("", _l("Unknown")), *PRICING.items()]), default="")
+    activity_basis = SelectField(_l("Basis for the market shares"), choices=lambda: options([("", _l("Unknown")), *ACTIVITY_BASES.items()]),
+                                 default="")
+    projection_reason = SelectField(_l("Why projections are used for the market shares"),
+                                    choices=lambda: options([("", _l("Unknown")), *PROJECTION_REASONS.items()]), default="",
+                                    description=_l("Projections count only for a new entity, a new activity or a reorganisation."))
     market_share_monitoring = TextAreaField(_l("How the market shares are monitored"), validators=[Optional(), Length(max=5000)])
     public_interest_only = SelectField(_l("Governed only by public-interest considerations"), choices=tri, default="")
-    private_operator_advantaged = SelectField(_l("Is a private operator placed in a better position than its competitors?"), choices=lambda: options([
-        ("", _l("Not assessed")), ("no", _l("No")), ("yes", _l("Yes")), ("unknown", _l("Unknown — needs a legal assessment")),
-    ]), default="")
+    private_operator_advantaged = SelectField(_l("Is a private operator placed in a better position than its competitors?"),
+                                              choices=lambda: options([("", _l("Not assessed")), *PRIVATE_ADVANTAGED.items()]), default="")
     third_party_subcontracting = SelectField(_l("Core service subcontracted to a third party"), choices=tri, default="")
     subcontracting_note = TextAreaField(_l("Subcontracting"), validators=[Optional(), Length(max=5000)])
     review_and_exit = TextAreaField(_l("Review and exit"), validators=[Optional(), Length(max=5000)])

@@ -138,6 +138,30 @@ def version_diff(session: Session, agreement_id: int, a: int, b: int) -> list[tu
     return diff(found[a].snapshot, found[b].snapshot)
 
 
+def diff_names(session: Session, changes) -> dict[tuple[str, int], str]:
+    """The names behind the ids a version diff shows ((kind, id) → name; kinds as in ``labels.ID_FIELDS``): at
+    most one query per kind. A visible agreement's diff names only its own parties' units and organisations."""
+    from ..organisations.models import LegalEntity
+    from .labels import ID_FIELDS, field_key
+
+    wanted: dict[str, set[int]] = {}
+    for path, old, new in changes:
+        kind = ID_FIELDS.get(field_key(path))
+        if kind is None:
+            continue
+        for value in (old, new):
+            for i in value if isinstance(value, list) else [value]:
+                if isinstance(i, int) and not isinstance(i, bool):
+                    wanted.setdefault(kind, set()).add(i)
+    models = {"unit": (Unit, Unit.name), "legal_entity": (LegalEntity, LegalEntity.name), "agreement": (Agreement, Agreement.title)}
+    out: dict[tuple[str, int], str] = {}
+    for kind, ids in wanted.items():
+        model, name = models[kind]
+        for i, n in session.execute(select(model.id, name).where(model.id.in_(sorted(ids)))):
+            out[(kind, i)] = n
+    return out
+
+
 # --- review, signatures, documents --------------------------------------------------------------------------
 
 

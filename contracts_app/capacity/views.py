@@ -11,7 +11,7 @@ import datetime as dt
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
 
 from .. import clock
@@ -250,7 +250,8 @@ def new_request(offer_id: int):
             else:
                 session.commit()
                 if req.status == RequestStatus.held:
-                    flash(_("The request is sent and %(n)d seat(s) are held for you until the provider answers.", n=req.seats), "success")
+                    flash(ngettext("The request is sent and %(num)d seat is held for you until the provider answers.",
+                                   "The request is sent and %(num)d seats are held for you until the provider answers.", req.seats), "success")
                 else:
                     flash(_("The offer is full: your request is number %(n)d on the waiting list.", n=req.position), "info")
                 return redirect(url_for(".request_detail", request_id=req.id))

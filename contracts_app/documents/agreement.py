@@ -8,6 +8,7 @@ from typing import Any
 
 from ..agreements.models import Agreement, AgreementKind, AgreementSignature, ReviewDecision
 from ..rules.vocab import ActivityBasis, Advantaged, ContractingSide, LegalType, Pricing
+from ..vocab import MeasureCode
 from .assessment import assessment_context, assessment_kind
 from .rendering import manifest
 from .wording import (
@@ -55,7 +56,7 @@ def agreement_context(a: Agreement, *, decision: ReviewDecision | None, signatur
         title = "Anskaffelsesprotokoll" if kind == "procurement_protocol" else "Unntaksvurdering (dokumentasjon av unntak)"
     ctx = {
         "document_title": title, "title": a.title, "agreement_id": a.id, "version": a.version, "kind": KIND_NB[a.kind.value],
-        "parties": parties, "subject": text(a.subject), "cpv": ", ".join(a.cpv_codes or []) or UNKNOWN, "measure": text(a.measure_code),
+        "parties": parties, "subject": text(a.subject), "cpv": ", ".join(a.cpv_codes or []) or UNKNOWN, "measure": text(_measure(a.measure_code)),
         "common_objectives": text(a.common_objectives), "governance": text(a.governance), "cost_sharing": text(a.cost_sharing),
         "pricing": term(Pricing, a.pricing), "public_interest": yes_no(a.public_interest_only),
         "activity_basis": term(ActivityBasis, a.activity_basis), "market_share_monitoring": text(a.market_share_monitoring),
@@ -76,3 +77,13 @@ def agreement_context(a: Agreement, *, decision: ReviewDecision | None, signatur
     }
     ctx.update(assessment_context(a, decision))
     return ctx
+
+
+def _measure(code: str | None) -> str | None:
+    """The measure by its name, in bokmål whatever the reader's language (documents are always bokmål)."""
+    if not code:
+        return None
+    from flask_babel import force_locale
+
+    with force_locale("nb"):
+        return MeasureCode.label_of(code)

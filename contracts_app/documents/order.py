@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from ..agreements.models import Agreement
+from ..courses.pricing import render_breakdown
 from ..formats import local_date
 from ..purchases.models import SeatPurchase
 from .rendering import manifest
@@ -27,7 +28,7 @@ def order_context(purchase: SeatPurchase, *, agreement: Agreement | None, now: d
         "course": purchase.course.title, "start_date": date_text(purchase.start_date), "end_date": date_text(purchase.end_date),
         "seats": purchase.seats,
         "participants": ", ".join(p.reference for p in purchase.participants) or UNKNOWN,
-        "breakdown": [str(line) for line in purchase.breakdown or []], "amount": money_text(purchase.amount),
+        "breakdown": render_breakdown(purchase.breakdown, "nb"), "amount": money_text(purchase.amount),
         "budget_line": f"{purchase.budget.line} {purchase.budget.year}",
         "agreement_text": (f"Kjøpet er gjort under avtale nr. {agreement.id}: {agreement.title} "
                            f"({date_text(agreement.start_date)}–{date_text(agreement.end_date)}).") if agreement else

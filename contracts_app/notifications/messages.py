@@ -7,27 +7,55 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import get_translations, gettext, lazy_gettext as _l, ngettext as _ngettext
 
 from .. import formats
 from ..courses.models import CourseKind
 
+
+class Plural(NamedTuple):
+    """A message with a singular and a plural form, chosen by the stored parameter ``count`` (a number of seats,
+    days …) when the message is shown."""
+
+    singular: str
+    plural: str
+    count: str
+
+
+def ngettext(singular: str, plural: str, count: str) -> Plural:
+    """Marks a plural message for the catalogue (extracted like ``ngettext``); :func:`render` translates it."""
+    return Plural(singular, plural, count)
+
+
 MESSAGES = {
-    "capacity.request_received": _l("%(unit)s requests %(seats)s seat(s) on %(course)s. The seats are held until %(until)s."),
-    "capacity.request_waiting": _l("%(unit)s joined the waiting list for %(seats)s seat(s) on %(course)s."),
-    "capacity.request_accepted": _l("Your request for %(seats)s seat(s) on %(course)s was accepted: the purchase is confirmed."),
-    "capacity.request_declined": _l("Your request for %(seats)s seat(s) on %(course)s was declined: %(reason)s"),
-    "capacity.request_withdrawn": _l("%(unit)s withdrew its request for %(seats)s seat(s) on %(course)s."),
-    "capacity.request_expired": _l("The hold on %(seats)s seat(s) on %(course)s for %(unit)s expired without an answer; the seats are free again."),
-    "capacity.waitlist_offered": _l("Seats became free on %(course)s: take your %(seats)s seat(s) before %(until)s, or they go to the next in line."),
-    "capacity.waitlist_taken": _l("%(unit)s took the %(seats)s seat(s) offered from the waiting list on %(course)s. The seats are held until %(until)s."),
+    "capacity.request_received": ngettext("%(unit)s requests %(seats)s seat on %(course)s. The seat is held until %(until)s.",
+                                          "%(unit)s requests %(seats)s seats on %(course)s. The seats are held until %(until)s.", "seats"),
+    "capacity.request_waiting": ngettext("%(unit)s joined the waiting list for %(seats)s seat on %(course)s.",
+                                         "%(unit)s joined the waiting list for %(seats)s seats on %(course)s.", "seats"),
+    "capacity.request_accepted": ngettext("Your request for %(seats)s seat on %(course)s was accepted: the purchase is confirmed.",
+                                          "Your request for %(seats)s seats on %(course)s was accepted: the purchase is confirmed.", "seats"),
+    "capacity.request_declined": ngettext("Your request for %(seats)s seat on %(course)s was declined: %(reason)s",
+                                          "Your request for %(seats)s seats on %(course)s was declined: %(reason)s", "seats"),
+    "capacity.request_withdrawn": ngettext("%(unit)s withdrew its request for %(seats)s seat on %(course)s.",
+                                           "%(unit)s withdrew its request for %(seats)s seats on %(course)s.", "seats"),
+    "capacity.request_expired": ngettext("The hold on %(seats)s seat on %(course)s for %(unit)s expired without an answer; the seat is free again.",
+                                         "The hold on %(seats)s seats on %(course)s for %(unit)s expired without an answer; the seats are free again.", "seats"),
+    "capacity.waitlist_offered": ngettext("Seats became free on %(course)s: take your %(seats)s seat before %(until)s, or it goes to the next in line.",
+                                          "Seats became free on %(course)s: take your %(seats)s seats before %(until)s, or they go to the next in line.", "seats"),
+    "capacity.waitlist_taken": ngettext("%(unit)s took the %(seats)s seat offered from the waiting list on %(course)s. The seat is held until %(until)s.",
+                                        "%(unit)s took the %(seats)s seats offered from the waiting list on %(course)s. The seats are held until %(until)s.", "seats"),
     "capacity.offer_withdrawn": _l("The offer of free seats on %(course)s was withdrawn; your request ended: %(reason)s"),
-    "capacity.hold_expiring": _l("%(unit)s's request for %(seats)s seat(s) on %(course)s is held only until %(until)s: answer it before then, or the seats are released."),
-    "capacity.offered_expiring": _l("The %(seats)s seat(s) offered to you from the waiting list on %(course)s are yours only until %(until)s: take them before then."),
+    "capacity.hold_expiring": ngettext("%(unit)s's request for %(seats)s seat on %(course)s is held only until %(until)s: answer it before then, or the seat is released.",
+                                       "%(unit)s's request for %(seats)s seats on %(course)s is held only until %(until)s: answer it before then, or the seats are released.", "seats"),
+    "capacity.offered_expiring": ngettext("The %(seats)s seat offered to you from the waiting list on %(course)s is yours only until %(until)s: take it before then.",
+                                          "The %(seats)s seats offered to you from the waiting list on %(course)s are yours only until %(until)s: take them before then.", "seats"),
     # scheduled jobs (contracts_app/jobs)
-    "agreement.ends_soon": _l("The agreement “%(title)s” ends on %(end)s, in %(days)s days. Decide in time whether to renew, exercise an option or let it end."),
-    "agreement.option_deadline": _l("Option %(option)s of the agreement “%(title)s” (%(months)s months) must be decided by %(deadline)s, in %(days)s days; the agreement now ends on %(end)s."),
+    "agreement.ends_soon": ngettext("The agreement “%(title)s” ends on %(end)s, in %(days)s day. Decide in time whether to renew, exercise an option or let it end.",
+                                    "The agreement “%(title)s” ends on %(end)s, in %(days)s days. Decide in time whether to renew, exercise an option or let it end.", "days"),
+    "agreement.option_deadline": ngettext("Option %(option)s of the agreement “%(title)s” (%(months)s months) must be decided by %(deadline)s, in %(days)s day; the agreement now ends on %(end)s.",
+                                          "Option %(option)s of the agreement “%(title)s” (%(months)s months) must be decided by %(deadline)s, in %(days)s days; the agreement now ends on %(end)s.", "days"),
     "agreement.activated": _l("The agreement “%(title)s” is active from %(start)s."),
     "agreement.expired": _l("The agreement “%(title)s” expired: it ended on %(end)s. Purchases under it are no longer covered."),
     "agreement.submitted": _l("The agreement “%(title)s” was sent to legal review (version %(version)s): you can review it."),
@@ -39,13 +67,19 @@ MESSAGES = {
     "agreement.signed": _l("Every party has signed the agreement “%(title)s” (the last was %(party)s)."),
     "agreement.terminated": _l("The agreement “%(title)s” was terminated; it ends on %(date)s: %(reason)s"),
     "budget.warning_crossed": _l("The budget “%(line)s” %(year)s of %(unit)s has passed its warning level: %(pct)s %% used (warning at %(warning)s %%), %(remaining)s left."),
-    "budget.runout_soon": _l("At the rate so far, the budget “%(line)s” %(year)s of %(unit)s runs out on %(date)s, in %(days)s days."),
-    "budget.runout_planned": _l("The commitments already made on the budget “%(line)s” %(year)s of %(unit)s use it up on %(date)s, in %(days)s days."),
-    "law.reassessed": _l("A change of the law data on %(date)s moved the verdict of open items you answer for (number of items: %(moved)s). Check them under «Changes after a change of the law» and mark each handled."),
+    "budget.runout_soon": ngettext("At the rate so far, the budget “%(line)s” %(year)s of %(unit)s runs out on %(date)s, in %(days)s day.",
+                                   "At the rate so far, the budget “%(line)s” %(year)s of %(unit)s runs out on %(date)s, in %(days)s days.", "days"),
+    "budget.runout_planned": ngettext("The commitments already made on the budget “%(line)s” %(year)s of %(unit)s use it up on %(date)s, in %(days)s day.",
+                                      "The commitments already made on the budget “%(line)s” %(year)s of %(unit)s use it up on %(date)s, in %(days)s days.", "days"),
+    "law.reassessed": ngettext("A change of the law data on %(date)s moved the verdict of %(moved)s open item you answer for. Check it under «Changes after a change of the law» and mark it handled.",
+                               "A change of the law data on %(date)s moved the verdict of %(moved)s open items you answer for. Check them under «Changes after a change of the law» and mark each handled.", "moved"),
     "purchases.split_risk": _l("Purchases by %(buyer)s from %(supplier)s for the same need (%(need)s) add up to %(total)s over the last 12 months: %(pct)s %% of the %(threshold_name)s of %(threshold)s. Purchases of the same kind must be viewed together (VAL-06): consider an agreement or a procurement before buying more."),
-    "purchases.override_requested": _l("%(unit)s asks for an override of the budget line “%(line)s” %(year)s: %(seats)s seat(s) on %(course)s for %(total)s. Reason: %(reason)s. Open the purchase to approve or refuse it."),
-    "purchases.override_approved": _l("Your override request for %(seats)s seat(s) on %(course)s was approved by %(who)s: the purchase is confirmed. Note: %(note)s"),
-    "purchases.override_refused": _l("Your override request for %(seats)s seat(s) on %(course)s was refused by %(who)s: %(note)s"),
+    "purchases.override_requested": ngettext("%(unit)s asks for an override of the budget line “%(line)s” %(year)s: %(seats)s seat on %(course)s for %(total)s. Reason: %(reason)s. Open the purchase to approve or refuse it.",
+                                             "%(unit)s asks for an override of the budget line “%(line)s” %(year)s: %(seats)s seats on %(course)s for %(total)s. Reason: %(reason)s. Open the purchase to approve or refuse it.", "seats"),
+    "purchases.override_approved": ngettext("Your override request for %(seats)s seat on %(course)s was approved by %(who)s: the purchase is confirmed. Note: %(note)s",
+                                            "Your override request for %(seats)s seats on %(course)s was approved by %(who)s: the purchase is confirmed. Note: %(note)s", "seats"),
+    "purchases.override_refused": ngettext("Your override request for %(seats)s seat on %(course)s was refused by %(who)s: %(note)s",
+                                           "Your override request for %(seats)s seats on %(course)s was refused by %(who)s: %(note)s", "seats"),
 }
 
 # The kinds a user can choose e-mail for, in the order of the settings page, with a short label.
@@ -132,11 +166,25 @@ def render(kind: str, params: dict) -> str:
     if template is None:
         return kind
     shown = {k: (FORMAT[k](v) if k in FORMAT and v is not None else v) for k, v in (params or {}).items()}
+    if isinstance(template, Plural):
+        n = _count(shown.get(template.count))
+        try:
+            return _ngettext(template.singular, template.plural, n, **shown)
+        except (KeyError, ValueError, TypeError):  # a notice stored before its text changed: show it unfilled
+            return get_translations().ungettext(template.singular, template.plural, n)
     # The lazy string keeps its message id; translate it now, in the reader's locale, with the parameters.
     try:
         return gettext(template._args[0], **shown)
     except (KeyError, ValueError, TypeError):  # a notice stored before its text changed: show it unfilled
         return gettext(template._args[0])
+
+
+def _count(value) -> int:
+    """The number that picks the plural form; a missing or unreadable count (an old notice) reads as plural."""
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return 2
 
 
 def kind_label(kind: str) -> str:

@@ -84,7 +84,7 @@ class OutboxStatus(LabelledEnum):
     sink = "sink"  # no SMTP host is configured: kept here, never sent (development and tests)
     failed = "failed"  # gave up after CONTRACTS_SMTP_MAX_ATTEMPTS; an admin can queue it again
 
-    __labels__ = {"queued": _l("Queued"), "sent": _l("Sent"), "sink": _l("Not sent (no SMTP server)"), "failed": _l("Failed")}
+    __labels__ = {"queued": _l("Queued"), "sent": _l("Sent"), "sink": _l("Kept here, not sent (no SMTP server)"), "failed": _l("Failed")}
 
 
 class OutboxMessage(Base):

@@ -94,7 +94,8 @@ def test_review_through_the_page_and_documents_download(client, db, world):
     a = make_agreement(db, world, state=S.in_review)
     login(client, world.users["legal_reviewer"].email)
     html = client.get(f"/agreements/{a.id}").get_data(as_text=True)
-    assert "Registrer beslutningen" in html
+    # the decision is one button each, not a drop-down and a "record" button
+    assert 'name="decision" value="approve"' in html and 'name="decision" value="changes"' in html and 'id="decision"' not in html
     r = client.post(f"/agreements/{a.id}/comments", data={"section": "cooperation", "body": "Hvor mange lærere?"})
     assert r.status_code == 302
     r = client.post(f"/agreements/{a.id}/review", data={"decision": "approve", "reviewer_verdict": "procurement_required",
@@ -202,3 +203,19 @@ def test_the_call_off_subject_step_offers_the_agreements_in_force(client, db, wo
     data = {"lock_version": str(order.version), "title": "Avrop", "subject": "To plasser", "parent_id": str(frame.id), "action": "save"}
     assert client.post(f"/agreements/{order.id}/edit/subject", data=data).status_code == 302
     assert frame.title in client.get(f"/agreements/{order.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("locale,row,english_default", [("nb", "Parter, nr. 1: ", "Parties"), ("en", "Parties, no. 1: ", "Parties-0")])
+def test_the_error_summary_names_a_party_field_with_its_row_in_the_readers_language(client, db, world, locale, row, english_default):
+    a = make_agreement(db, world)
+    login(client, world.users["provider_coordinator"].email)
+    if locale == "en":
+        client.post("/language", data={"locale": "en", "back": "/home"})
+    fields = {"kind": "cooperation", "parties-0-who": "", "parties-0-name": "Privat AS", "parties-0-org_number": "",
+              "parties-0-role": "partner", "parties-1-who": "e:1", "parties-1-role": "partner"}
+    r = client.post(f"/agreements/{a.id}/edit/parties", data=_form(a, **fields))
+    assert r.status_code == 422
+    summary = r.get_data(as_text=True).split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert row in summary and 'href="#parties-0-' in summary
+    if locale == "nb":
+        assert english_default not in summary

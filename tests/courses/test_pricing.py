@@ -558,3 +558,52 @@ def test_amounts_use_non_breaking_spaces_and_unknown_locales_are_refused():
     assert line.text("nb") == line.text("no")
     with pytest.raises(ValueError):
         line.text("de")
+
+
+# --- a stored breakdown is put into words when shown, in the reader's language -------------------------
+
+
+@pytest.mark.parametrize("locale", ["nb", "en"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: hours_quote("2026-03-16", "2026-04-10", seats=2, price=rates(("2026-01-01", "60"), ("2026-03-30", "62.50"))),
+        lambda: hours_quote("2026-08-17", "2026-11-06"),
+        lambda: quote(PriceUnit.per_month, RATE_60, start=date(2026, 1, 15), end=date(2026, 3, 2), seats=3),
+        lambda: quote(PriceUnit.per_seat, RATE_60, start=date(2026, 1, 15), end=date(2026, 3, 2), seats=1),
+    ],
+)
+def test_a_stored_breakdown_reads_as_the_live_one_after_a_json_round_trip(make, locale):
+    import json
+
+    from contracts_app.courses.pricing import render_breakdown
+
+    q = make()
+    stored = json.loads(json.dumps(q.breakdown_record()))
+    assert render_breakdown(stored, locale) == q.breakdown(locale)
+
+
+@pytest.mark.parametrize(
+    ("stored", "english"),
+    [
+        ("16.03.2026–29.03.2026: 8 t/uke × 2 uker × 2 plasser × kr 60,00 = kr 1 920,00",
+         "16.03.2026–29.03.2026: 8 h/week × 2 weeks × 2 seats × kr 60,00 = kr 1 920,00"),
+        ("30.03.2026–10.04.2026: ca. 11,33 t × 1 plass × kr 62,50 = kr 708,33",
+         "30.03.2026–10.04.2026: approx. 11,33 h × 1 seat × kr 62,50 = kr 708,33"),
+        ("01.01.2026–31.03.2026: 4 uker × kr 60,00 = kr 240,00", "01.01.2026–31.03.2026: 4 weeks × kr 60,00 = kr 240,00"),
+        ("01.01.2026–31.03.2026: 3 måneder × 1 måned × kr 60,00 = kr 180,00",
+         "01.01.2026–31.03.2026: 3 months × 1 month × kr 60,00 = kr 180,00"),
+        ("Sum eks. mva.: kr 3 320,00", "Total excl. VAT: kr 3 320,00"),
+        ("Helligdager uten undervisning: 02.04.2026 (Skjærtorsdag), 06.04.2026 (Andre påskedag)",
+         "Public holidays without teaching: 02.04.2026 (Maundy Thursday), 06.04.2026 (Easter Monday)"),
+        ("En linje skrevet for hånd", "En linje skrevet for hånd"),
+    ],
+)
+def test_bokmal_lines_stored_before_are_put_into_english_and_kept_in_bokmal(stored, english):
+    from contracts_app.courses.pricing import render_breakdown
+
+    nbsp = stored.replace(" t", NBSP + "t").replace(" u", NBSP + "u").replace(" p", NBSP + "p").replace(" m", NBSP + "m") \
+        if "×" in stored else stored
+    assert plain(render_breakdown([nbsp], "en")[0]) == english
+    assert render_breakdown([nbsp], "nb") == [nbsp]
+    assert render_breakdown(None, "en") == []

@@ -31,6 +31,13 @@ def test_draft_review_changes_approval_signing(browser, live_server, axe):
     drafter.get_by_role("button", name="Opprett utkast").click()
     drafter.wait_for_url("**/edit/subject")
     assert_accessible(axe, drafter)
+    # the step bar's steps stand apart ("1. Parter" "2. Gjenstand", never "1. Parter2. Gjenstand")
+    first, second = (drafter.locator("ol.wizard-steps > li").nth(i).bounding_box() for i in range(2))
+    assert first["x"] + first["width"] < second["x"] or second["y"] >= first["y"] + first["height"]
+    drafter.goto(drafter.url.replace("/edit/subject", "/edit/parties"))
+    # the covered units multi-select shows several options, not a one-line box
+    assert drafter.locator("#covered_unit_ids").bounding_box()["height"] > 100
+    drafter.goto(drafter.url.replace("/edit/parties", "/edit/subject"))
     drafter.locator("#subject").fill("Norskopplæring med arbeidspraksis for Navs brukere.")
     drafter.locator("#cpv_codes").fill("80580000-3")
     _save_and_continue(drafter)
@@ -46,7 +53,13 @@ def test_draft_review_changes_approval_signing(browser, live_server, axe):
     drafter.locator("#max_duration_months").fill("36")
     _save_and_continue(drafter)
     drafter.wait_for_url("**/edit/value")
+    # the verdict follows the typing, before anything is saved (static/wizard.js, debounced)
+    drafter.locator("#estimated_value").fill("40 000")
+    drafter.wait_for_selector('#verdict-panel [data-verdict="below_scope"]')
+    assert "ulagrede endringer" in drafter.locator("#verdict-panel").inner_text()
     drafter.locator("#estimated_value").fill("900 000")
+    drafter.wait_for_selector('#verdict-panel [data-verdict]:not([data-verdict="below_scope"])')
+    assert drafter.locator("#verdict-panel").get_attribute("aria-live") == "polite"
     drafter.locator("#options_value").fill("450 000")
     _save_and_continue(drafter)
     drafter.wait_for_url("**/edit/cooperation")
@@ -83,9 +96,8 @@ def test_draft_review_changes_approval_signing(browser, live_server, axe):
     jurist.locator("#body").fill("Beskriv styringen av samarbeidet.")
     jurist.get_by_role("button", name="Legg til kommentar").click()
     assert "Beskriv styringen av samarbeidet." in jurist.locator("#comments").inner_text()
-    jurist.locator("#decision").select_option("changes")
     jurist.locator("#note").fill("Styringen mangler.")
-    jurist.get_by_role("button", name="Registrer beslutningen").click()
+    jurist.get_by_role("button", name="Be om endringer").click()
     assert jurist.locator("#status").inner_text() == "Endringer etterspurt"
     assert_accessible(axe, jurist)
 
@@ -100,8 +112,7 @@ def test_draft_review_changes_approval_signing(browser, live_server, axe):
 
     jurist.goto(agreement_url)
     jurist.get_by_role("button", name="Merk som løst").click()
-    jurist.locator("#decision").select_option("approve")
-    jurist.get_by_role("button", name="Registrer beslutningen").click()
+    jurist.get_by_role("button", name="Godkjenn").click()
     assert jurist.locator("#status").inner_text() == "Godkjent"
     assert "SHA-256" in jurist.locator("#frozen").inner_text()
     assert_accessible(axe, jurist)

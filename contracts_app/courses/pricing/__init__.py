@@ -78,6 +78,7 @@ from .calculation import quote
 from .units import PriceUnit
 from .validation import validate_rates
 from .values import MAX_PERIOD_YEARS, MAX_SEATS, PriceError, PricingError, Quote, QuoteLine, Rate, Schedule
+from .wording import render_breakdown
 
 __all__ = [
     "MAX_PERIOD_YEARS",
@@ -91,6 +92,7 @@ __all__ = [
     "Rate",
     "Schedule",
     "quote",
+    "render_breakdown",
     "round_money",
     "validate_rates",
 ]

@@ -162,6 +162,10 @@ class Quote:
         """Human-readable lines (:func:`.wording.breakdown`): one per quote line, the total, skipped holidays."""
         return wording.breakdown(self, locale)
 
+    def breakdown_record(self) -> list[dict]:
+        """The breakdown as data to store (:func:`.wording.breakdown_record`), put into words when shown."""
+        return wording.breakdown_record(self)
+
     def amount_by_year(self) -> dict[int, Decimal]:
         """How ``total`` falls on calendar years; the values add up to ``total`` exactly."""
         years: dict[int, Decimal] = {}
