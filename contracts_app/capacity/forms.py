@@ -60,7 +60,7 @@ class RequestForm(FlaskForm):
     side = SelectField(_l("Which side of the Nav office buys"), choices=lambda: options([
         ("", _l("As the budget line")), ("state", _l("The state side (Arbeids- og velferdsetaten)")), ("municipal", _l("The municipal side")),
     ]), default="")
-    participants = FieldList(FormField(ParticipantForm), min_entries=1, max_entries=50)
+    participants = FieldList(FormField(ParticipantForm), _l("Participants"), min_entries=1, max_entries=50)
     message = TextAreaField(_l("Message to the provider"), validators=[Optional(), Length(max=2000)])
     # Asked only when the service needs them (requests.request_errors): a start in the past, too few free seats.
     confirm_past_start = BooleanField(_l("The start date is in the past, and that is right"))

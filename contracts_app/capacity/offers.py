@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -202,8 +202,9 @@ def update_offer(session: Session, offer_id: int, data: OfferInput, *, actor: Ac
             CapacityRequest.offer_id == offer.id, CapacityRequest.status.in_(OPEN_REQUEST_STATUSES),
             (CapacityRequest.start_date < data.period_start) | (CapacityRequest.end_date > data.period_end)))
         if outside:
-            errors.append({"path": "period_start", "message": _(
-                "%(n)d open request(s) fall outside the new period: answer them first.", n=outside)})
+            errors.append({"path": "period_start", "message": ngettext(
+                "%(num)d open request falls outside the new period: answer it first.",
+                "%(num)d open requests fall outside the new period: answer them first.", outside)})
     if errors:
         raise ValidationFailed(_("The offer was not saved."), errors=errors)
     before = _offer_summary(offer)

@@ -56,7 +56,8 @@ def test_two_people_saving_the_same_draft_get_a_conflict_page_with_both_values(a
     r = other.post(f"/agreements/{a.id}/edit/value", data={"lock_version": str(opened), "estimated_value": "700000", "action": "save"})
     assert r.status_code == 409
     html = r.get_data(as_text=True)
-    assert "900000.00" in html and "700000.00" in html and f'name="lock_version" value="{opened + 1}"' in html
+    # both values shown the Norwegian way (kr, spaces, decimal comma), the new version number to overwrite with
+    assert "kr\xa0900\xa0000,00" in html and "kr\xa0700\xa0000,00" in html and f'name="lock_version" value="{opened + 1}"' in html
     assert 'value="700000"' in html  # the second user's input is kept in the form
     db.refresh(a)
     assert str(a.estimated_value) == "900000.00"

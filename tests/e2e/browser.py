@@ -46,9 +46,12 @@ def assert_no_english_form_messages(page) -> None:
 
 def assert_accessible(axe, page) -> None:
     """WCAG 2.1 A/AA by axe-core, and (checked here because every test calls it on every page it visits) no
-    Content-Security-Policy violation so far on this page and no English WTForms message on a bokmål page."""
+    Content-Security-Policy violation so far on this page, no English WTForms message on a bokmål page, and
+    not a server error page (an error page passes axe, so it is checked here)."""
     assert_no_csp_violations(page)
     assert_no_english_form_messages(page)
+    failed = page.locator("[data-error-status^='5']")
+    assert failed.count() == 0, f"{page.url} is a server error page ({failed.first.get_attribute('data-error-status')})"
     results = axe.run(page, options=WCAG_AA)
     violations = [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
@@ -77,3 +80,64 @@ def save_screenshot(page, name: str) -> Path:
     path = folder / (re.sub(r"[^\w.-]+", "-", name) + ".png")
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- the workflow tests' helpers (tests/e2e/test_workflows.py): the app's own words, amounts, inbox, language ---
+
+_TRANSLATIONS: dict[str, object] = {}
+
+
+def tr(msgid: str, lang: str = "nb", **params) -> str:
+    """The app's text for the English ``msgid`` in ``lang`` from its compiled catalogue, so a test names a button
+    or a label the way the page shows it in either language (a changed bokmål wording does not break it)."""
+    from babel.support import NullTranslations, Translations
+
+    if lang not in _TRANSLATIONS:
+        folder = Path(__file__).resolve().parents[2] / "contracts_app" / "translations"
+        _TRANSLATIONS[lang] = NullTranslations() if lang == "en" else Translations.load(str(folder), [lang])
+    text = _TRANSLATIONS[lang].gettext(msgid)
+    return text % params if params else text
+
+
+def amount(text: str):
+    """A shown amount ("kr 12 345,50", "NOK 12,345.50", "kr −1 200,00") as a Decimal."""
+    from decimal import Decimal
+
+    text = text.replace("\u2212", "-").strip()
+    sign = -1 if "-" in text else 1
+    digits = re.sub(r"[^\d,.]", "", text)
+    if re.search(r",\d{1,2}$", digits):  # bokmål: comma decimals, dots or spaces as thousands separators
+        digits = digits.replace(".", "").replace(",", ".")
+    else:  # English: comma thousands separators
+        digits = digits.replace(",", "")
+    return sign * Decimal(digits)
+
+
+def budget_figures(page) -> dict[str, object]:
+    """The budget page's status table (amount, committed, spent, remaining) as Decimals, by column position."""
+    cells = page.locator("table").first.locator("tbody td").all_inner_texts()
+    return dict(zip(("amount", "committed", "spent", "remaining"), (amount(c) for c in cells[:4])))
+
+
+def inbox_notice(page, *texts: str):
+    """Open the inbox through the header link and return the one notice that contains every one of ``texts``."""
+    page.locator("#inbox-link").click()
+    page.wait_for_url("**/inbox")
+    card = page.locator("li.ds-card")
+    for text in texts:
+        card = card.filter(has_text=text)
+    return card
+
+
+def switch_language(page, lang: str) -> None:
+    """Pick the language in the header (it is saved on the user: switch back at the end of a test)."""
+    page.locator("#header-locale").select_option(lang)
+    page.locator("form.lang-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.get_attribute("html", "lang") == lang
+
+
+def ntr(singular: str, plural: str, n: int, lang: str = "nb", **params) -> str:
+    """The app's plural text (``ngettext``) for ``n`` in ``lang``, filled with ``params``."""
+    tr("", lang)  # loads the catalogue
+    return _TRANSLATIONS[lang].ngettext(singular, plural, n) % params

@@ -8,7 +8,7 @@ import re
 
 from contracts_app import clock
 
-from .browser import assert_accessible, log_in
+from .browser import assert_accessible, log_in, save_screenshot
 
 
 def _save_and_continue(page):
@@ -133,3 +133,4 @@ def test_draft_review_changes_approval_signing(browser, live_server, axe):
     with drafter.expect_download() as download:
         drafter.get_by_role("link", name=re.compile(r"samarbeidsavtale-\d+-v\d+\.docx")).first.click()
     assert download.value.suggested_filename.endswith(".docx")
+    save_screenshot(drafter, "workflow-4-5-agreement-signed")

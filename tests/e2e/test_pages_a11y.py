@@ -97,3 +97,10 @@ def test_the_sweep_catches_english_form_messages_on_bokmal_pages(page, lang, tex
             assert_no_english_form_messages(page)
     else:
         assert_no_english_form_messages(page) is None
+
+
+def test_the_sweep_fails_on_a_server_error_page(page, axe):
+    page.set_content('<html lang="nb"><head><title>Feil</title></head><body><main><h1>Noe gikk galt</h1>'
+                     '<div data-error-status="500"><p>Feilkode: 500</p></div></main></body></html>')
+    with pytest.raises(AssertionError, match="server error page"):
+        assert_accessible(axe, page)
