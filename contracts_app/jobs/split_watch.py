@@ -83,9 +83,11 @@ def run(session: Session, now: dt.datetime) -> dict:
         before = [k for k in state.get("alerted", []) if k in value]
         still = [k for k in before if total >= ALERT_SHARE * value[k]]
         round_no = state.get("round", 0) + (1 if len(still) < len(before) else 0)
-        nxt = next(((k, v) for k, v in levels if v > total), None)
-        if nxt is not None and total >= ALERT_SHARE * nxt[1] and nxt[0] not in still:
-            level, threshold = nxt
+        # Every level the sum has reached 80 % of and nobody was told about: one purchase may take a group from
+        # below 80 % of one threshold past it (or past several). The highest such level is told; all are noted.
+        due = [(k, v) for k, v in levels if total >= ALERT_SHARE * v and k not in still]
+        if due:
+            level, threshold = due[-1]
             buyer, supplier = session.get(LegalEntity, buyer_id), session.get(LegalEntity, supplier_id)
             who = set(legal_reviewers_of(session, [buyer_id])) | set(users_with_roles(session, g["units"], (Role.budget_owner,)))
             told += notify_users(session, sorted(who), "purchases.split_risk", {
@@ -93,7 +95,7 @@ def run(session: Session, now: dt.datetime) -> dict:
                 "pct": str((total * 100 / threshold).quantize(Decimal("0.1"))), "threshold_name": level,
                 "threshold": str(threshold), "purchases": g["count"],
             }, link="/purchases", now=now, dedupe_key=f"split:{buyer_id}:{supplier_id}:{need}:{level}:{round_no}")
-            still.append(level)
+            still.extend(k for k, _v in due)
             alerts += 1
         new = {"alerted": still, "round": round_no, "total": str(total)}
         if new != state:

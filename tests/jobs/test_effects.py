@@ -192,6 +192,20 @@ def test_split_watch_alerts_at_80_percent_of_the_next_threshold(ctx, db, world):
     assert states and all(s.state["alerted"] == [] and s.state["total"] == "0" for s in states)
 
 
+def test_split_watch_tells_when_one_purchase_jumps_past_a_threshold(ctx, db, world):
+    """Below 80 % at one run, over the threshold at the next (one big purchase): told once, not never."""
+    course = make_course(db, world.adult_education, title="Norsk B1", total_seats=40)
+    db.commit()
+    assert run("purchases.split_watch")["alerts"] == 0
+    buy(db, course, world.budget, world.users["advisor"], seats=15, refs=[f"J-{i}" for i in range(15)])  # 16 seats in all
+    db.commit()
+    assert run("purchases.split_watch")["alerts"] == 1
+    [p] = {n.params["threshold_name"]: n.params for n in notices(db, "purchases.split_risk")}.values()
+    assert p["threshold_name"] == "lower_limit" and Decimal(p["total"]) > Decimal(p["threshold"])
+    assert Decimal(p["pct"]) > 100
+    assert run("purchases.split_watch")["alerts"] == 0
+
+
 def test_split_watch_leaves_out_purchases_inside_one_legal_entity(ctx, db, world):
     course = make_course(db, world.adult_education, title="Norsk B1", total_seats=40)
     municipal = make_budget(db, world.nav_office, line="Kommunale midler", side="municipal", amount="900000")
