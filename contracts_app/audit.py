@@ -22,20 +22,25 @@ from .db import Base
 
 class AuditEvent(Base):
     __tablename__ = "audit_event"
+    # One index per filter of the audit log, each ending in (at, id): the log pages by a cursor on (at, id)
+    # (admin/queries.py; migration 0014_scale_indexes).
     __table_args__ = (
-        Index("ix_audit_event_object", "object_type", "object_id"),
-        Index("ix_audit_event_actor_at", "actor_id", "at"),
+        Index("ix_audit_event_at_id", "at", "id"),
+        Index("ix_audit_event_object_at", "object_type", "object_id", "at", "id"),
+        Index("ix_audit_event_type_at", "object_type", "at", "id"),
+        Index("ix_audit_event_actor_at_id", "actor_id", "at", "id"),
+        Index("ix_audit_event_action_at", "action", "at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # When it happened (UTC), from the clock passed to the service, not the database's.
-    at: Mapped[dt.datetime] = mapped_column(index=True)
+    at: Mapped[dt.datetime] = mapped_column()
     # Who did it; null for the system (scheduler, CLI without a user).
     actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     # The unit the actor was acting for (their active unit), if any.
     unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
     # Dotted verb, e.g. "organisation.created", "user.login_failed".
-    action: Mapped[str] = mapped_column(String(80), index=True)
+    action: Mapped[str] = mapped_column(String(80))
     object_type: Mapped[str] = mapped_column(String(60))
     object_id: Mapped[Optional[str]] = mapped_column(String(64))
     # State before and after the change, as JSON-safe dicts (null when not applicable).

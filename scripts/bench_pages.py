@@ -132,6 +132,7 @@ def targets(url: str) -> dict:
 
     import contracts_app.models  # noqa: F401 - every model, so relationships resolve
     from contracts_app.agreements.models import Agreement, AgreementParty
+    from contracts_app.admin.queries import Cursor
     from contracts_app.audit import AuditEvent
     from contracts_app.budget.models import Budget
     from contracts_app.db import make_engine
@@ -153,9 +154,17 @@ def targets(url: str) -> dict:
             agreement = s.scalar(select(Agreement.id).join(AgreementParty, AgreementParty.agreement_id == Agreement.id)
                                  .where(AgreementParty.unit_id == fjordvik, Agreement.version >= 3).order_by(Agreement.id.desc()).limit(1))
             audit = s.scalar(select(func.count()).select_from(AuditEvent))
+            # The log pages by a cursor (admin/queries.py): the "older" links of the event halfway down the log
+            # and of the 51st oldest event (whose older page is the last page).
+            newest_first = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            middle = s.scalars(newest_first.offset(audit // 2).limit(1)).first()
+            near_end = s.scalars(select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id).offset(50).limit(1)).first()
+            oldest = s.scalars(select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id).limit(1)).first()
     finally:
         engine.dispose()
-    return {"budget": budget, "purchase": purchase, "agreement": agreement, "audit_last_page": max(1, -(-audit // PER_PAGE))}
+    return {"budget": budget, "purchase": purchase, "agreement": agreement, "audit_last_page": max(1, -(-audit // PER_PAGE)),
+            "audit_middle": str(Cursor.of(middle)), "audit_near_end": str(Cursor.of(near_end)),
+            "audit_first_day": oldest.at.date().isoformat()}
 
 
 def pages(ids: dict) -> list[tuple[str, str, str]]:
@@ -183,8 +192,11 @@ def pages(ids: dict) -> list[tuple[str, str, str]]:
         (advisor, "inbox", "/inbox"),
         (admin, "audit log, first page", "/admin/audit"),
         (admin, "audit log, filtered (action purchase.)", "/admin/audit?action=purchase."),
-        (admin, "audit log, page 10 000", "/admin/audit?page=10000"),
-        (admin, f"audit log, last page ({ids['audit_last_page']})", f"/admin/audit?page={ids['audit_last_page']}"),
+        (admin, "audit log, older page halfway down (cursor)", f"/admin/audit?older={ids['audit_middle']}"),
+        (admin, "audit log, last page (cursor)", f"/admin/audit?older={ids['audit_near_end']}"),
+        (admin, "audit log, newer page halfway down (cursor)", f"/admin/audit?newer={ids['audit_middle']}"),
+        (admin, "audit log, date range (first day)", f"/admin/audit?from_date={ids['audit_first_day']}&to_date={ids['audit_first_day']}"),
+        (admin, "audit log, actor filter (budsjett.fjordvik)", "/admin/audit?actor=budsjett.fjordvik"),
         (admin, "jobs", "/admin/jobs"),
         (admin, "e-mail outbox", "/admin/outbox"),
     ]
@@ -195,7 +207,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=30, help="measured requests per page (after the warm-up)")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--only", default="", help="measure only pages whose label contains this")
+    parser.add_argument("--only", default="", help="measure only pages whose label contains one of these "
+                                                   "comma-separated words, e.g. --only budget,audit")
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
     args = parser.parse_args()
     url = os.environ.get("CONTRACTS_BENCH_DATABASE_URL")
@@ -203,6 +216,7 @@ def main() -> int:
         print("bench_pages: skipped — set CONTRACTS_BENCH_DATABASE_URL to a PostgreSQL database holding the national data set; "
               "see scripts/bench_pages.py for the commands.")
         return 0
+    only = [word.strip() for word in args.only.split(",") if word.strip()]
     ids = targets(url)
     env = {**os.environ, "CONTRACTS_DATABASE_URL": url, "CONTRACTS_SECRET_KEY": "bench-secret-" + "x" * 32, "CONTRACTS_ENV": "production",
            "CONTRACTS_SECURE_COOKIES": "false", "CONTRACTS_WTF_CSRF_ENABLED": "false", "CONTRACTS_COUNT_STATEMENTS": "1"}
@@ -221,7 +235,7 @@ def main() -> int:
     try:
         clients: dict[str, Client] = {}
         for user, label, path in pages(ids):
-            if args.only and args.only not in label:
+            if only and not any(word in label for word in only):
                 continue
             if user not in clients:
                 c = Client(port)

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from ..formbase import FlaskForm
+from ..choices import options
+from ..formbase import FlaskForm, Form
+from ..purchases.states import PurchaseStatus
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -27,3 +29,17 @@ class StopForm(FlaskForm):
 
 class LiftForm(FlaskForm):
     reason = TextAreaField(_l("Why the stop is lifted"), validators=[DataRequired(), Length(min=5, max=2000)])
+
+
+class CommitmentFilterForm(Form):
+    """The budget page's list of purchases, from the query string (a GET form, no CSRF token): which status (by
+    default the open ones, confirmed or awaiting an override) and part of the course title. A value that is no
+    choice, too long or holds control characters is a message on its field and that filter is not applied."""
+
+    status = SelectField(_l("Status"), default="", choices=lambda: options(
+        [("", _l("Open (confirmed or awaiting override)"))]) + PurchaseStatus.choices())
+    course = StringField(_l("Course (title contains)"), validators=[Optional(), Length(max=120)])
+
+    def filters(self) -> dict[str, str]:
+        self.validate()
+        return {name: "" if self[name].errors else (self[name].data or "").strip() for name in ("status", "course")}

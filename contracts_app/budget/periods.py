@@ -63,6 +63,23 @@ def split_by_month(amount: Decimal, start: dt.date, end: dt.date) -> list[tuple[
     return parts
 
 
+def _split_ore(ore: int, start: dt.date, end: dt.date) -> list[tuple[tuple[int, int], int]]:
+    """:func:`split_by_month` of a whole number of øre, in integers: the same parts (half up, away from zero, on
+    the running total, as ``round_money``) without Decimal arithmetic — the budget page spreads thousands."""
+    end = max(start, end)
+    total_days = (end - start).days + 1
+    sign, ore = (-1, -ore) if ore < 0 else (1, ore)
+    parts: list[tuple[tuple[int, int], int]] = []
+    day, days_so_far, before = start, 0, 0
+    while day <= end:
+        month_end = min(_next_month(day) - dt.timedelta(days=1), end)
+        days_so_far += (month_end - day).days + 1
+        running = (2 * ore * days_so_far + total_days) // (2 * total_days)  # round half up of ore·days/total
+        parts.append(((day.year, day.month), sign * (running - before)))
+        before, day = running, month_end + dt.timedelta(days=1)
+    return parts
+
+
 @dataclass(frozen=True, slots=True)
 class MonthPoint:
     month: int  # 1–12, or BEFORE / AFTER for money outside the line's year
@@ -96,10 +113,17 @@ def consumption(commitments: Iterable[Commitment], spends: Iterable[tuple[dt.dat
 
     Linear in the number of commitments (each touches the months of its period): fine for thousands."""
     committed = [ZERO] * 14
+    committed_ore = [0] * 14
     spent = [ZERO] * 14
     for c in commitments:
-        for (y, m), part in split_by_month(c.amount, c.start, c.end):
-            committed[_slot(year, y, m)] += part
+        ore = c.amount * 100
+        if ore == ore.to_integral_value():  # whole øre (every stored amount): integer arithmetic, same parts
+            for (y, m), part in _split_ore(int(ore), c.start, c.end):
+                committed_ore[_slot(year, y, m)] += part
+        else:
+            for (y, m), part in split_by_month(c.amount, c.start, c.end):
+                committed[_slot(year, y, m)] += part
+    committed = [committed[m] + Decimal(committed_ore[m]).scaleb(-2) for m in range(14)]
     for day, amount in spends:
         spent[_slot(year, day.year, day.month)] += amount
     points, running = [], ZERO

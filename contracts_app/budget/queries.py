@@ -1,15 +1,17 @@
 """Budget reads for pages and jobs: a unit's budget lines (paged), a line's ledger, the purchases committed on it
-and its money by month (budget/periods.py), each in a fixed number of statements however many purchases."""
+(paged, newest first) and its money by month (budget/periods.py), each in a fixed number of statements however
+many purchases."""
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from ..formats import local_date
 from ..pagination import Page, paginate
+from ..courses.models import Course
 from ..purchases.models import PurchaseStatus, SeatPurchase
 from .models import Budget, BudgetEntry, EntryKind
 from .periods import Commitment, Consumption, consumption
@@ -29,14 +31,33 @@ def spends(session: Session, budget_id: int) -> list[tuple[dt.date, Decimal]]:
     ).all()]
 
 
-def commitments(session: Session, budget_id: int) -> list[SeatPurchase]:
-    """Purchases holding money on the budget (confirmed, or waiting for a stop override), by start date, with
-    their courses (one statement for all of them)."""
-    return list(session.scalars(
-        select(SeatPurchase).where(SeatPurchase.budget_id == budget_id,
-                                   SeatPurchase.status.in_([PurchaseStatus.confirmed, PurchaseStatus.awaiting_override]))
-        .order_by(SeatPurchase.start_date, SeatPurchase.id).options(selectinload(SeatPurchase.course))
-    ).all())
+#: What the budget page lists by default: the purchases holding money on the line or waiting to.
+OPEN_STATUSES = (PurchaseStatus.confirmed, PurchaseStatus.awaiting_override)
+COMMITMENTS_PER_PAGE = 50
+
+
+def open_commitments(session: Session, budget_id: int) -> list[Commitment]:
+    """The open commitments of a line for its months (budget/periods.py): only (amount, start, end) of its
+    confirmed purchases, one narrow statement however many (thousands of tuples are cheap to spread in Python,
+    which keeps the exact rounding of periods.split_by_month)."""
+    return [Commitment(amount, start, end) for amount, start, end in session.execute(
+        select(SeatPurchase.amount, SeatPurchase.start_date, SeatPurchase.end_date)
+        .where(SeatPurchase.budget_id == budget_id, SeatPurchase.status == PurchaseStatus.confirmed)
+    ).all()]
+
+
+def commitments(session: Session, budget_id: int, *, status: str = "", course: str = "", page: int = 1,
+                per_page: int = COMMITMENTS_PER_PAGE) -> Page[SeatPurchase]:
+    """One page of the line's purchases, newest first, with their courses (two statements: the count and the
+    page). ``status`` is a purchase status (by default the open ones: confirmed or awaiting an override);
+    ``course`` matches part of the course title, in any case."""
+    statuses = [PurchaseStatus(status)] if status in PurchaseStatus.__members__ else list(OPEN_STATUSES)
+    stmt = select(SeatPurchase).where(SeatPurchase.budget_id == budget_id, SeatPurchase.status.in_(statuses))
+    if course:
+        stmt = stmt.where(SeatPurchase.course_id.in_(
+            select(Course.id).where(func.lower(Course.title).contains(course.lower(), autoescape=True))))
+    stmt = stmt.order_by(SeatPurchase.created_at.desc(), SeatPurchase.id.desc()).options(joinedload(SeatPurchase.course))
+    return paginate(session, stmt, page=page, per_page=per_page)
 
 
 def spreads(session: Session, budgets: list[Budget]) -> dict[int, Consumption]:

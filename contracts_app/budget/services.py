@@ -209,7 +209,9 @@ def check(budget: Budget, amount: Decimal, *, on: dt.date, override_stop: bool =
     used_after = budget.used + amount
     pct_after = (used_after * 100 / budget.amount).quantize(Decimal("0.1")) if budget.amount else Decimal("100")
     warning = refusal = None
-    stop = budget.active_stop(on)
+    # A purchase on a line whose year has not begun commits that year's money: the stops in force when the
+    # year begins apply (a stop declared in December from 1 January refuses December's purchases on that line).
+    stop = budget.active_stop(max(on, dt.date(budget.year, 1, 1)))
     label = f"{budget.line} {budget.year} ({budget.unit.name})"
     if stop is not None and not override_stop:
         who = stop.declared_by.name if stop.declared_by else "?"

@@ -11,8 +11,8 @@ from ..pagination import requested
 from ..web import current_actor, run_action, save_form
 from . import queries, services
 from .forecast import forecast
-from .periods import AFTER, BEFORE, consumption, open_commitments
-from .forms import BudgetForm, LiftForm, StopForm
+from .periods import AFTER, BEFORE, consumption
+from .forms import BudgetForm, CommitmentFilterForm, LiftForm, StopForm
 from .models import Budget, BudgetStop
 
 bp = Blueprint("budget", __name__, url_prefix="/budgets")
@@ -86,15 +86,21 @@ def detail(budget_id: int):
     session = get_session()
     budget = _own_budget(budget_id)
     today = clock.today()
-    commitments = queries.commitments(session, budget.id)
-    # The months carry open commitments by their seat periods and spending where registered (budget/periods.py).
-    spread = consumption(open_commitments(commitments), queries.spends(session, budget.id), budget.year)
+    # The months carry open commitments by their seat periods and spending where registered (budget/periods.py):
+    # spread in Python from narrow (amount, start, end) rows, so the rounding is periods.py's exactly.
+    spread = consumption(queries.open_commitments(session, budget.id), queries.spends(session, budget.id), budget.year)
+    # The purchases themselves are listed a page at a time, newest first, filtered in the database.
+    filter_form = CommitmentFilterForm(request.args)
+    filters = filter_form.filters()
+    page, _size = requested(request.args, per_page=queries.COMMITMENTS_PER_PAGE)
+    found = queries.commitments(session, budget.id, **filters, page=page)
+    args = {k: v for k, v in filters.items() if v}
     stop_form = StopForm(formdata=None, starts_on=today)
     return render_template(
         "budget/detail.html", budget=budget, spread=spread, before=BEFORE, after=AFTER,
         fc=forecast(budget.amount, budget.used, budget.year, today, spread),
-        commitments=commitments, stop=budget.active_stop(today), stop_form=stop_form, lift_form=LiftForm(formdata=None),
-        today=today,
+        commitments=found.items, found=found, args=dict(args, budget_id=budget.id), filter_form=filter_form,
+        stop=budget.active_stop(today), stop_form=stop_form, lift_form=LiftForm(formdata=None), today=today,
     )
 
 

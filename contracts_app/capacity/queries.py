@@ -124,9 +124,10 @@ def words(q: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(q or "")][:8]
 
 
-def fulltext_condition(session: Session, q: str):
-    """A WHERE condition on ``capacity_offer.course_id``: the course matches every word of ``q`` (as a word or
-    a word prefix)."""
+def fulltext_condition(session: Session, q: str, course_id=None):
+    """A WHERE condition on ``course_id`` (default ``capacity_offer.course_id``; the catalogue passes
+    ``course.id``): the course matches every word of ``q`` (as a word or a word prefix)."""
+    course_id = CapacityOffer.course_id if course_id is None else course_id
     ws = words(q)
     if not ws:
         return None
@@ -135,13 +136,13 @@ def fulltext_condition(session: Session, q: str):
         # the planner knows how many courses match and picks the index or a scan of the stored vectors.
         matching = select(literal_column("course.id")).select_from(text("course")).where(
             text("course.search_vector @@ to_tsquery('norwegian', :tsquery)").bindparams(tsquery=" & ".join(f"{w}:*" for w in ws)))
-        return CapacityOffer.course_id.in_(matching)
+        return course_id.in_(matching)
     else:
         match = " AND ".join(f'"{w}"*' for w in ws)
         matching = select(literal_column("rowid")).select_from(text("course_fts")).where(text("course_fts MATCH :fts").bindparams(fts=match))
         # "+ 0": test the membership while scanning the covering search index in page order, instead of letting
         # SQLite drive the query from the course_id index (a common word matches most courses; measured 3× slower).
-        return (CapacityOffer.course_id + 0).in_(matching)
+        return (course_id + 0).in_(matching)
 
 
 @dataclass

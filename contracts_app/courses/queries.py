@@ -1,24 +1,40 @@
-"""Read-only selects for the course catalogue."""
+"""Read-only selects for the course catalogue.
+
+Text search. The catalogue finds words the way the free-seat search does, with the same full-text index
+(``capacity.queries.fulltext_condition``: PostgreSQL's ``course.search_vector`` with Norwegian stemming, SQLite's
+FTS5 table): every word of the search must match a word of the course's texts, or the start of one. The
+compound-word rule, decided once for both searches: a word matches the *start* of a compound, not its middle —
+"norsk" finds "norskkurs" and "Norskopplæring", but "kurs" does not find "norskkurs" (a full-text index holds
+whole words; matching inside words would need a scan of every course). Case does not matter; punctuation and
+query syntax in the search are ignored (only letters and digits count), and at most 8 words are used.
+"""
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, selectinload
 
+from ..capacity.queries import fulltext_condition
 from .models import CEFR_LEVELS, Course
 
 PAGE_SIZE = 25
 
 
-def search(*, q: str = "", kind: str = "", level: str = "", municipality: str = "", fmt: str = "", part_time: bool = False,
+def text_condition(session: Session, q: str):
+    """The free-seat search's full-text condition on ``course.id`` (the same index and the same words; None when
+    ``q`` has no words)."""
+    return fulltext_condition(session, q, Course.id)
+
+
+def search(session: Session, *, q: str = "", kind: str = "", level: str = "", municipality: str = "", fmt: str = "", part_time: bool = False,
            start_from: dt.date | None = None, start_to: dt.date | None = None, min_free: int | None = None,
            only_active: bool = True) -> Select:
     stmt = select(Course)
     if only_active:
         stmt = stmt.where(Course.is_active.is_(True))
-    if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(func.lower(Course.title).like(like), func.lower(Course.description).like(like)))
+    if q and (matching := text_condition(session, q)) is not None:
+        stmt = stmt.where(matching)
     if kind:
         stmt = stmt.where(Course.kind == kind)
     if level in CEFR_LEVELS:
@@ -39,4 +55,5 @@ def search(*, q: str = "", kind: str = "", level: str = "", municipality: str = 
         stmt = stmt.where(Course.start_date <= start_to)
     if min_free:
         stmt = stmt.where(Course.total_seats - Course.seats_held - Course.seats_confirmed >= min_free)
-    return stmt.order_by(Course.start_date, Course.title, Course.id)
+    # The page shows each course's provider (joined by the model) and its latest rate: loaded with the page.
+    return stmt.order_by(Course.start_date, Course.title, Course.id).options(selectinload(Course.rates))

@@ -32,7 +32,7 @@ def index():
     page = page_arg(request.args)
     ok = lambda f: None if f.errors else f.data  # noqa: E731 - an invalid filter is ignored (and shown)
     stmt = queries.search(
-        q=(ok(form.q) or "").strip(), kind=ok(form.kind) or "", level=ok(form.level) or "",
+        session, q=(ok(form.q) or "").strip(), kind=ok(form.kind) or "", level=ok(form.level) or "",
         municipality=(ok(form.municipality) or "").strip(), fmt=ok(form.format) or "",
         part_time=bool(form.part_time.data), start_from=ok(form.start_from), start_to=ok(form.start_to),
         min_free=ok(form.min_free),

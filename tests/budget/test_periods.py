@@ -170,3 +170,20 @@ def test_the_budget_page_runs_as_many_statements_for_many_commitments_as_for_one
             assert client.get(f"/budgets/{budget_id}").status_code == 200
         counts.append(len(seen))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("amount", ["0.01", "0.05", "1", "99.99", "1000.00", "7104.00", "12345.67", "-250.55", "999999999.99"])
+@pytest.mark.parametrize("start,end", [
+    (dt.date(2026, 1, 1), dt.date(2026, 1, 1)), (dt.date(2026, 1, 15), dt.date(2026, 2, 14)),
+    (dt.date(2026, 3, 2), dt.date(2026, 6, 19)), (dt.date(2025, 11, 30), dt.date(2027, 1, 2)),
+    (dt.date(2026, 2, 28), dt.date(2026, 3, 1)), (dt.date(2026, 5, 5), dt.date(2026, 5, 1)),
+])
+def test_the_integer_spread_gives_the_same_parts_as_the_decimal_one(amount, start, end):
+    """The budget page spreads thousands of commitments in whole øre (periods._split_ore); the parts are those
+    of split_by_month exactly, so the page's months and the rule stated on it agree."""
+    from contracts_app.budget.periods import _split_ore, split_by_month
+
+    value = Decimal(amount)
+    exact = split_by_month(value, start, end)
+    assert [(ym, Decimal(ore).scaleb(-2)) for ym, ore in _split_ore(int(value * 100), start, end)] == exact
+    assert sum(part for _ym, part in exact) == value

@@ -3,6 +3,7 @@ a year change that was ignored while the page said the changes were saved."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -29,6 +30,22 @@ def test_a_stop_outside_the_budget_year_is_refused_with_the_allowed_dates(db, wo
     stop = services.declare_stop(db, budget, reason="Tom for midler", starts_on=dt.date(2027, 5, 1), ends_on=None,
                                  actor=owner, now=clock.now())
     assert stop.id is not None
+
+
+@pytest.mark.parametrize("stop_from, on, refused", [
+    (dt.date(2027, 1, 1), dt.date(2026, 12, 7), True),  # next year's money, stopped from its first day
+    (dt.date(2027, 3, 1), dt.date(2026, 12, 7), False),  # stopped later in that year: not yet
+    (dt.date(2027, 3, 1), dt.date(2027, 3, 1), True),
+    (dt.date(2027, 3, 1), dt.date(2027, 2, 28), False),
+])
+def test_a_stop_on_next_years_line_applies_to_purchases_made_before_the_year(db, world, clock, stop_from, on, refused):
+    budget = make_budget(db, world.nav_office, year=2027, line="Neste år")
+    owner = Actor(world.users["budget_owner"].id, world.nav_office.id)
+    services.declare_stop(db, budget, reason="Tom for midler", starts_on=stop_from, ends_on=None, actor=owner, now=clock.now())
+    db.flush()
+    db.refresh(budget)
+    found = services.check(budget, Decimal("100"), on=on)
+    assert (found.refusal is not None) is refused
 
 
 def test_the_stop_page_says_why_a_stop_outside_the_year_is_refused(client, db, world):
