@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from .. import clock, formats
+from ..agreements.models import Agreement
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..budget.models import Budget
@@ -174,6 +175,7 @@ def detail(purchase_id: int):
     may_download = may_download_for_purchase(p, purchase)
     return render_template(
         "purchases/detail.html", purchase=purchase, buyer_side=buyer_side,
+        agreement=session.get(Agreement, purchase.agreement_id) if purchase.agreement_id else None,
         story=queries.story(session, purchase.id), events=states.EVENTS,
         order_documents=document_queries.order_confirmations(session, purchase.id) if may_download else [],
         may_download=may_download,
