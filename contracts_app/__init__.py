@@ -20,6 +20,7 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
     from .admin.views import bp as admin_bp
     from .agreements.views import bp as agreements_bp
     from .api import bp as api_bp
+    from .api import pages_bp as api_pages_bp
     from .auth import access
     from .auth.access import public
     from .auth.views import bp as auth_bp
@@ -62,7 +63,7 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
     csrf.exempt(api_bp)  # JSON API: no cookies-only form posts; see api/__init__.py
 
     for bp in (home_bp, auth_bp, organisations_bp, courses_bp, purchases_bp, capacity_bp, budget_bp, agreements_bp, documents_bp,
-               rulecheck_bp, lawchange_bp, admin_bp, jobs_bp, notifications_bp, api_bp, openfeed_bp):
+               rulecheck_bp, lawchange_bp, admin_bp, jobs_bp, notifications_bp, api_bp, api_pages_bp, openfeed_bp):
         app.register_blueprint(bp)
     errors.register_error_handlers(app)
     cli.register(app)

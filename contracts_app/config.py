@@ -58,7 +58,10 @@ DEFAULTS: dict[str, object] = {
     # --- scheduled jobs (contracts_app/jobs). The scheduler is its own process (`flask scheduler run`);
     # this runs it inside the development server instead (`make run` turns it on). Never in gunicorn (wsgi.py).
     "SCHEDULER_IN_PROCESS": False,
-    "COUNT_STATEMENTS": False,  # X-SQL-Statements per response (benchmarks only; contracts_app/statements.py)
+    "COUNT_STATEMENTS": False,
+    # --- the JSON API (contracts_app/api): calls per token per window (429 with Retry-After above it).
+    "API_RATE_LIMIT": 600,
+    "API_RATE_WINDOW_SECONDS": 60,  # X-SQL-Statements per response (benchmarks only; contracts_app/statements.py)
     # A run still "running" after this many minutes is taken for crashed and its window may be claimed again.
     "JOB_STALE_MINUTES": 60,
     # Participant references and consent data are anonymised this many months after the seat ended.
@@ -150,6 +153,8 @@ def load(app, overrides: dict | None = None, *, default_env: str = "development"
         if cfg.get(key) is not None:
             cfg[key] = as_bool(cfg[key], key)
     _whole(cfg, "JOB_STALE_MINUTES", 5, 24 * 60)
+    _whole(cfg, "API_RATE_LIMIT", 1, 1_000_000)
+    _whole(cfg, "API_RATE_WINDOW_SECONDS", 1, 24 * 3600)
     _whole(cfg, "LOGIN_MAX_FAILURES", 1, 1000)
     _whole(cfg, "LOGIN_LOCKOUT_MINUTES", 1, 24 * 60)
     _whole(cfg, "LOGIN_ACCOUNT_MAX_FAILURES", 1, 10_000)

@@ -104,6 +104,10 @@ def _explanation(status: int) -> str:
 
 
 def error_response(status: int, message: str | None = None, errors: list[dict] | None = None):
+    if request.path.startswith("/api/v1/"):  # the API answers in RFC 9457 problem+json, also for unknown paths
+        from .api.problems import problem
+
+        return problem(status, message, errors=errors)
     if wants_json():
         body = {"error": message or _title(status), "status": status}
         if errors:

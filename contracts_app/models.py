@@ -3,6 +3,7 @@ from .agreements.models import (  # noqa: F401
     Agreement, AgreementDocument, AgreementOption, AgreementParty, AgreementSignature, AgreementVersion, ReviewComment,
     ReviewDecision,
 )
+from .api.models import ApiToken, IdempotentAnswer  # noqa: F401
 from .audit import AuditEvent  # noqa: F401
 from .auth.models import LoginThrottle, Membership, User  # noqa: F401
 from .capacity.models import CapacityOffer, CapacityRequest, OfferEntity, RequestParticipant  # noqa: F401

@@ -49,6 +49,21 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
     "admin.audit_log": (("GET",), ADMIN),
     "api.me": (("GET",), ALL),
     "api.rules_evaluate": (("POST",), ALL),
+    "api.openapi": (("GET",), PUBLIC),
+    "api.courses": (("GET",), ALL),
+    "api.course": (("GET",), ALL),
+    "api.capacity_offers": (("GET",), ALL),
+    "api.capacity_offer": (("GET",), ALL),
+    "api.capacity_requests": (("GET",), ADVISOR | BUDGET | PROVIDER),
+    "api.capacity_request": (("GET",), ADVISOR | BUDGET | PROVIDER),
+    "api.capacity_request_create": (("POST",), ADVISOR),
+    "api.capacity_request_withdraw": (("POST",), ADVISOR),
+    "api.capacity_request_accept": (("POST",), PROVIDER),
+    "api.capacity_request_decline": (("POST",), PROVIDER),
+    "api_pages.docs": (("GET",), PUBLIC),
+    "api_pages.token_list": (("GET",), ADMIN | PROVIDER),
+    "api_pages.new_token": (("GET", "POST"), ADMIN | PROVIDER),
+    "api_pages.revoke_token": (("POST",), ADMIN | PROVIDER),
     "rulecheck.index": (("GET", "POST"), LEGAL),
     "rulecheck.live_assessment": (("POST",), LEGAL),
     "rulecheck.import_facts": (("POST",), LEGAL),
@@ -103,6 +118,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], object]] = {
     "agreements.new": (("GET", "POST"), DRAFT),
     "agreements.detail": (("GET",), ALL),
     "agreements.edit": (("GET", "POST"), DRAFT),
+    "agreements.live_verdict": (("POST",), DRAFT),
     "agreements.submit": (("POST",), DRAFT),
     "agreements.review": (("POST",), {"legal_reviewer"}),
     "agreements.comment": (("POST",), DRAFT),
@@ -190,7 +206,7 @@ CASES = [(endpoint, method, role) for endpoint, (methods, _) in MATRIX.items() f
 @pytest.mark.parametrize("endpoint,method,role", CASES, ids=[f"{e}-{m}-{r or 'anonymous'}" for e, m, r in CASES])
 def test_route_answers_per_role(app, client, db, world, endpoint, method, role):
     methods, allowed = MATRIX[endpoint]
-    extra = _capacity_samples(db, world) if endpoint.startswith(("capacity.", "notifications.")) else {}
+    extra = _capacity_samples(db, world) if endpoint.startswith(("capacity.", "notifications.", "api.capacity_")) else {}
     url = _url(app, endpoint, world, db, extra)
     if role is not None:
         assert login(client, world.users[role].email).status_code == 302

@@ -198,7 +198,7 @@ def _samples(db, world, endpoint: str, step: str | None) -> dict:
         "name": "capacity.holds", "item_id": 1, "token": "not-a-reset-token", "step": step or "subject",
         "agreement_id": 1, "offer_id": 1, "request_id": 1, "notification_id": 1,
     }
-    if endpoint.startswith(("capacity.", "notifications.")):
+    if endpoint.startswith(("capacity.", "notifications.", "api.capacity_")):
         samples.update(_capacity_samples(db, world))
     if endpoint == "auth.switch_unit":  # the unit switch is shown to users with more than one unit
         from contracts_app import clock
