@@ -74,7 +74,8 @@ class ActualCostForm(FlaskForm):
 
 
 class OverrideDecisionForm(FlaskForm):
-    decision = SelectField(_l("Decision"), choices=lambda: options([("approve", _l("Approve the override")), ("refuse", _l("Refuse"))]))
+    # Sent by the button pressed ("Approve the override" / "Refuse the override"); anything else is refused.
+    decision = SelectField(_l("Decision"), choices=lambda: options([("approve", _l("Approve the override")), ("refuse", _l("Refuse the override"))]))
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 

@@ -219,6 +219,10 @@ def actual_cost(purchase_id: int):
 def decide_override(purchase_id: int):
     purchase = buyer_purchase_or_403(purchase_id)
     form = OverrideDecisionForm()
+    if not form.validate_on_submit():  # an unknown decision is never read as a refusal; the note is checked too
+        flash(" ".join(f"{form[k].label.text}: {' '.join(map(str, v))}" for k, v in form.errors.items() if k in form)
+              or _("Check the form."), "error")
+        return redirect(url_for(".detail", purchase_id=purchase.id))
     try:
         run_action(
             lambda: services.decide_override(

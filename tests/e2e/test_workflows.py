@@ -126,7 +126,7 @@ def _budget_stop(owner, advisor, axe, lang):
     assert why in advisor.locator("dl.facts").inner_text()
     assert_accessible(axe, advisor)
     # the one who asks cannot decide
-    assert advisor.get_by_role("button", name=tr("Record decision", lang)).count() == 0
+    assert advisor.get_by_role("button", name=tr("Approve the override", lang)).count() == 0
 
     # The budget owner is told in the inbox, opens the purchase from there and approves.
     notice = inbox_notice(owner, COURSE, why)
@@ -135,9 +135,8 @@ def _budget_stop(owner, advisor, axe, lang):
     notice.get_by_role("button", name=tr("Show", lang), exact=True).click()
     owner.wait_for_url(purchase_url)
     assert_accessible(axe, owner)
-    owner.locator("#decision").select_option("approve")
     owner.locator("#note").fill(note)
-    owner.get_by_role("button", name=tr("Record decision", lang)).click()
+    owner.get_by_role("button", name=tr("Approve the override", lang)).click()
     owner.wait_for_url(purchase_url)
     assert owner.locator("h1 + p .ds-tag").inner_text() == tr("Confirmed", lang)
     assert amount(owner.locator("dl.facts dd").nth(4).inner_text()) == total

@@ -178,3 +178,21 @@ def test_wtforms_messages_on_participant_rows_name_the_row(client, db, world, ch
     assert error.startswith(f"Deltaker {row}: ")
     summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
     assert f"Deltaker {row}: " in summary
+
+
+@pytest.mark.parametrize("decision, note", [("foo", "Viktig"), ("", "Viktig"), ("refuse", "a\x00b"), ("approve", "x" * 2001)])
+def test_an_override_decision_that_is_not_one_is_refused_and_changes_nothing(client, db, world, decision, note):
+    """An unknown decision was read as a refusal; a note with a NUL reached the database."""
+    budget = _stopped(db, world)
+    login(client, "advisor@test.no")
+    client.post(f"/courses/{world.course.id}/buy", data={
+        **FORM, "budget_id": str(budget.id), "action": "request_override", "override_reason": REASON, "form_token": new_token()})
+    purchase = db.scalars(select(SeatPurchase).where(SeatPurchase.override_reason == REASON)).one()
+    client.post("/logout")
+    login(client, "budget@test.no")
+    r = client.post(f"/purchases/{purchase.id}/override", data={"decision": decision, "note": note})
+    assert r.status_code == 302
+    db.expire_all()
+    assert db.get(SeatPurchase, purchase.id).status == PurchaseStatus.awaiting_override
+    page = client.get(r.location).get_data(as_text=True)
+    assert ("Avgjørelse:" if decision not in ("approve", "refuse") else "Merknad:") in page  # says which field is wrong
