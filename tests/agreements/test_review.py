@@ -44,7 +44,10 @@ def test_approval_freezes_facts_ruleset_verdict_and_document(db, world):
     docs = queries.documents_of(db, a.id)
     assert {d.kind for d in docs} == {"cooperation_agreement", "exemption_assessment"}
     main = next(d for d in docs if d.kind == "cooperation_agreement")
-    assert decision.document_sha256 == main.sha256 and main.at_approval and main.template_version == "1.0"
+    from contracts_app.documents.rendering import manifest
+
+    assert decision.document_sha256 == main.sha256 and main.at_approval
+    assert main.template_version == manifest()["cooperation_agreement"]["version"]  # the template that made it
     assert queries.current_approval(db, a) == decision
     # a later edit makes a new version that needs review; the frozen approval is kept unchanged
     move(db, world, a, S.draft)
