@@ -187,7 +187,7 @@ def document(app: Flask) -> dict[str, Any]:
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "info": {"title": "Contracts API", "version": API_VERSION,
-                 "description": "Courses, free seats and capacity requests between public services, with the same rules, "
+                 "description": "Courses, free seats, capacity requests and seat purchases between public services, with the same rules, "
                                 "permissions and audit as the pages. Errors are RFC 9457 problem details; lists page "
                                 "with an opaque cursor (`limit` at most 100); detail reads carry an ETag; writes take "
                                 "an Idempotency-Key. Amounts are decimal strings in NOK."},

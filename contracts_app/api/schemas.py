@@ -18,6 +18,7 @@ from ..capacity.models import OfferStatus, RequestStatus
 from ..courses.models import CourseFormat, CourseKind
 from ..courses.pricing import PriceUnit
 from ..money import MONEY_MAX
+from ..purchases.states import PurchaseStatus
 
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 Cefr = Literal["A1", "A2", "B1", "B2", "C1", "C2"]
@@ -83,6 +84,12 @@ class RequestListQuery(PageQuery):
     status: Optional[RequestStatus] = None
 
 
+class PurchaseListQuery(PageQuery):
+    role: Literal["any", "buyer", "provider"] = Field(
+        "any", description="`buyer`: the unit's own purchases; `provider`: purchases of seats on the unit's courses.")
+    status: Optional[PurchaseStatus] = None
+
+
 # --- bodies ----------------------------------------------------------------------------------------------------
 
 class ParticipantIn(Model):
@@ -117,6 +124,44 @@ class DeclineIn(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [{"reason": "The group is full."}]})
 
     reason: Annotated[str, StringConstraints(min_length=3, max_length=2000)]
+
+
+class PurchasePreviewIn(Model):
+    """A seat purchase as the page `/courses/{id}/buy` takes it: priced and checked by `POST /purchases/preview`,
+    made by `POST /purchases`."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [{
+        "course_id": 7, "budget_id": 3, "side": "municipal", "seats": 1, "start_date": "2026-03-09", "end_date": "2026-06-19",
+        "participants": [{"reference": "KJP-17", "cefr_level": "A2"}],
+    }]})
+
+    course_id: Id
+    budget_id: Id
+    side: Optional[Literal["state", "municipal"]] = Field(None, description="A Nav office's side; leave out to use the budget line's.")
+    seats: int = Field(ge=1, le=50)
+    start_date: dt.date
+    end_date: dt.date
+    participants: list[ParticipantIn] = Field(default_factory=list, max_length=50, description="One per seat.")
+    past_start_confirmed: bool = Field(False, description="The start date is in the past, and that is right.")
+
+
+class PurchaseIn(PurchasePreviewIn):
+    override_reason: Optional[Annotated[str, StringConstraints(max_length=2000)]] = Field(
+        None, description="Ask for a budget-stop override (10–2000 characters): a purchase refused only by its budget "
+                          "line is stored as `awaiting_override` for another budget owner of the unit to decide. Leave "
+                          "out to be refused (409 …#problem-budget-stopped) instead.")
+
+
+class CancelIn(Model):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [{"reason": "The participant got a job."}]})
+
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=2000)]
+
+
+class ActualCostIn(Model):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [{"actual_amount": "7104.00"}]})
+
+    actual_amount: Decimal = Field(ge=0, le=MONEY_MAX, decimal_places=2, description="The actual cost in NOK (a decimal string).")
 
 
 # --- answers -----------------------------------------------------------------------------------------------------
@@ -214,6 +259,55 @@ class CapacityRequestOut(BaseModel):
     purchase_id: Optional[int] = Field(description="The seat purchase an accepted request became.")
     answer_reason: Optional[str]
     message: Optional[str]
+    participants: list[ParticipantOut]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class BudgetAfter(BaseModel):
+    budget_id: int
+    remaining_after: Decimal = Field(description="What the budget line has left after this purchase.")
+    used_pct_after: Decimal = Field(description="Share of the line used (committed and spent) after it, in per cent.")
+    allowed: bool = Field(description="false: the line refuses the purchase (a declared stop, or over a hard stop's limit).")
+    warning: Optional[str]
+    refusal: Optional[str]
+    stop_declared: bool = Field(description="A declared budget stop refuses it (not only the line's limit).")
+
+
+class PurchasePreviewOut(BaseModel):
+    course: CourseRef
+    seats: int
+    amount: Decimal = Field(description="The price of the seats for the period (NOK excl. VAT).")
+    breakdown: list[str] = Field(description="How the price was computed, line by line (bokmål).")
+    budget: BudgetAfter
+    verdict: Optional[str] = Field(description="The rules engine's verdict on the purchase (docs/rules.md).")
+    assessment: Optional[dict] = Field(description="The rules engine's whole assessment.")
+    agreement_id: Optional[int] = Field(description="The registered agreement that covers the purchase, if any.")
+    agreement_warning: Optional[str]
+    can_confirm: bool = Field(description="`POST /purchases` with the same body would confirm it now.")
+    overridable: bool = Field(description="Only the budget line refuses: `POST /purchases` with `override_reason` asks "
+                                          "for an override.")
+
+
+class PurchaseOut(BaseModel):
+    id: int
+    course: CourseRef
+    buyer_unit: UnitRef
+    provider_unit: UnitRef
+    side: str
+    budget_id: int
+    seats: int
+    start_date: dt.date
+    end_date: dt.date
+    amount: Decimal
+    breakdown: list[str]
+    actual_amount: Optional[Decimal]
+    status: PurchaseStatus
+    verdict: Optional[str] = Field(description="The rules engine's verdict, frozen at confirmation.")
+    agreement_id: Optional[int]
+    override_reason: Optional[str]
+    override_decision_note: Optional[str]
+    cancel_reason: Optional[str]
     participants: list[ParticipantOut]
     created_at: dt.datetime
     updated_at: dt.datetime

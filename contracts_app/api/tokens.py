@@ -46,7 +46,7 @@ from .models import ApiToken
 SCOPES: dict[str, object] = {
     "read": _l("Read: courses, free seats, requests, the caller"),
     "capacity": _l("Capacity: request free seats, withdraw, accept and decline requests"),
-    "purchases": _l("Purchases: seat purchases (coming operations)"),
+    "purchases": _l("Purchases: price, buy and cancel seat purchases, register the actual cost"),
     "agreements": _l("Agreements: agreements and their documents (coming operations)"),
     "rules": _l("Rules: the rules engine (assess facts)"),
 }
