@@ -12,6 +12,18 @@ from typing import Any
 
 from ..organisations.models import LegalEntity
 
+#: Fact (inside ``grant`` / ``transfer``) → the rules check field that answers it.
+GRANT_FIELDS = (
+    ("initiative", "grant_initiative"), ("reciprocal_obligation", "grant_reciprocal"),
+    ("authority_specifies_detail", "grant_specifies_detail"), ("payment_proportional_to_delivery", "grant_proportional"),
+    ("sanction", "grant_sanction"), ("standard_terms_open_to_all", "grant_standard_terms"),
+)
+GRANT_ENUMS = {"initiative", "sanction"}
+TRANSFER_FIELDS = (
+    ("receiver_has_powers", "transfer_powers"), ("receiver_financial_independence", "transfer_independence"),
+    ("transferor_relinquishes_responsibility", "transfer_relinquishes"),
+)
+
 TRI = {"yes": True, "no": False}
 TRI_BACK = {True: "yes", False: "no"}
 
@@ -151,6 +163,21 @@ def facts_from_form(form, entities: dict[str, LegalEntity], extra: dict[str, Any
         _put(nav, "labour_market_need_documented", _tri(f.nav_labour_market_need.data))
         facts["nav"] = nav
 
+    # Claims: a ticked box sends the block (even empty: the claim is made, its conditions unknown).
+    facts.pop("grant", None)
+    if f.grant_claimed.data:
+        grant: dict[str, Any] = {}
+        for key, name in GRANT_FIELDS:
+            value = getattr(f, name).data
+            _put(grant, key, (value or None) if key in GRANT_ENUMS else _tri(value))
+        facts["grant"] = grant
+    facts.pop("transfer", None)
+    if f.transfer_claimed.data:
+        transfer: dict[str, Any] = {}
+        for key, name in TRANSFER_FIELDS:
+            _put(transfer, key, _tri(getattr(f, name).data))
+        facts["transfer"] = transfer
+
     participant: dict[str, Any] = {}
     _put(participant, "age", f.participant_age.data)
     integration: dict[str, Any] = {}
@@ -177,7 +204,7 @@ def facts_from_form(form, entities: dict[str, LegalEntity], extra: dict[str, Any
 
 # Facts handled by the form; everything else in an imported document is carried along unchanged.
 _FORM_KEYS = {"schema_version", "reference_date", "buyer", "supplier", "relationship", "contract", "related_purchases",
-              "cooperation", "nav", "participant", "docs"}
+              "cooperation", "nav", "participant", "docs", "grant", "transfer"}
 
 
 def form_data_from_facts(facts: dict[str, Any], entities_by_org: dict[str, LegalEntity]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -248,6 +275,15 @@ def form_data_from_facts(facts: dict[str, Any], entities_by_org: dict[str, Legal
         data["nav_price_type"] = nav.get("price_type") or ""
         data["nav_needs_assessment"] = TRI_BACK.get(nav.get("needs_assessment_done"), "")
         data["nav_labour_market_need"] = TRI_BACK.get(nav.get("labour_market_need_documented"), "")
+    for block, fields in (("grant", GRANT_FIELDS), ("transfer", TRANSFER_FIELDS)):
+        claim = g(facts, block)
+        data[f"{block}_claimed"] = isinstance(claim, dict)
+        for key, name in fields:
+            value = claim.get(key) if isinstance(claim, dict) else None
+            if key in GRANT_ENUMS and block == "grant":
+                data[name] = value if isinstance(value, str) else ""
+            else:
+                data[name] = TRI_BACK.get(value, "") if isinstance(value, bool) else ""
     age = g(facts, "participant", "age")
     data["participant_age"] = age if isinstance(age, int) and not isinstance(age, bool) else None
     data["participant_status"] = g(facts, "participant", "integration", "status") or ""

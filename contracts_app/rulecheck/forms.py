@@ -155,6 +155,24 @@ class RulesCheckForm(FlaskForm):
     participant_min_level = Select(_l("Has reached the minimum level in Norwegian"), choices=tri)
     participant_age = IntField(_l("Participant's age"), validators=[Optional(), NumberRange(min=0, max=120)])
 
+    # Grant or transfer of competences: both are claims (rules_grant.py, EXC-COMP-01). Unticked, the block is not
+    # sent and the engine asks nothing about it; ticked, each unknown answer is left out (never "no").
+    grant_claimed = BooleanField(_l("The payment is claimed to be a grant, not a procurement"))
+    grant_initiative = Select(_l("Who took the initiative to the activity"), choices=lambda: options([
+        ("", _l("Unknown")), ("authority", _l("The contracting authority")), ("recipient", _l("The recipient")),
+    ]))
+    grant_reciprocal = Select(_l("The recipient takes on an obligation in return for the payment"), choices=tri)
+    grant_specifies_detail = Select(_l("The authority specifies the content of the service in detail"), choices=tri)
+    grant_proportional = Select(_l("The payment is proportional to what is delivered"), choices=tri)
+    grant_sanction = Select(_l("If the activity is not carried out"), choices=lambda: options([
+        ("", _l("Unknown")), ("repayment", _l("The grant is repaid")), ("contract_remedies", _l("Contract remedies apply")),
+    ]))
+    grant_standard_terms = Select(_l("Offered on standard terms open to all who qualify"), choices=tri)
+    transfer_claimed = BooleanField(_l("A transfer of competences (the task with powers and funds) is claimed"))
+    transfer_powers = Select(_l("The receiver obtains the power to organise the task and its framework"), choices=tri)
+    transfer_independence = Select(_l("The receiver is financially independent"), choices=tri)
+    transfer_relinquishes = Select(_l("The transferring authority gives up its responsibility for the task"), choices=tri)
+
     doc_protocol = Select(_l("Procurement protocol written"), choices=tri)
     doc_exemption = Select(_l("Exemption assessment written"), choices=tri)
     doc_coop_agreement = Select(_l("Written cooperation agreement"), choices=tri)

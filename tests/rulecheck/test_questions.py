@@ -69,8 +69,11 @@ def test_extra_facts_are_read_like_any_json_body(client, db, world, extra, statu
 
 def test_a_saved_scenario_keeps_its_extra_facts(client, db, world):
     login(client, "legal@test.no")
-    extra = json.dumps({"grant": {"initiative": "recipient"}})
-    r = client.post("/regelsjekk", data={**BASE, **_supplier("private"), "extra_facts": extra, "action": "save", "scenario_name": "Tilskudd"})
+    # a block the form has no field for (a newer schema) is carried along; grant and transfer now have fields
+    extra = json.dumps({"future_block": {"kept": True}})
+    form = {**BASE, **_supplier("private"), "grant_claimed": "y", "grant_initiative": "recipient"}
+    r = client.post("/regelsjekk", data={**form, "extra_facts": extra, "action": "save", "scenario_name": "Tilskudd"})
     assert r.status_code == 302
     scenario = db.scalar(select(Scenario).where(Scenario.name == "Tilskudd"))
-    assert scenario.facts["grant"] == {"initiative": "recipient"} and "relationship" not in scenario.facts
+    assert scenario.facts["future_block"] == {"kept": True} and "relationship" not in scenario.facts
+    assert scenario.facts["grant"] == {"initiative": "recipient"}
