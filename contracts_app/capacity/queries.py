@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, case, func, literal_column, or_, select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, load_only, selectinload
 
 from ..audit import AuditEvent
-from ..courses.models import CEFR_LEVELS
+from ..courses.models import CEFR_LEVELS, Course
 from ..organisations.models import Unit
+from ..pagination import PER_PAGE, Page, paginate
 from ..purchases.models import SeatPurchase
 from .models import ACTIVE_OFFER_STATUSES, CapacityOffer, CapacityRequest, OfferEntity, OfferStatus, Visibility
 
@@ -80,27 +81,52 @@ def unit_requests_on(session: Session, offer_id: int, unit_id: int) -> list[Capa
     ).all())
 
 
-def incoming_requests(session: Session, unit_id: int, limit: int = 200) -> list[CapacityRequest]:
-    """Requests on the unit's offers, newest first."""
-    return list(session.scalars(
-        select(CapacityRequest).join(CapacityOffer, CapacityOffer.id == CapacityRequest.offer_id)
-        .where(CapacityOffer.provider_unit_id == unit_id).order_by(CapacityRequest.created_at.desc(), CapacityRequest.id.desc()).limit(limit)
-    ).all())
+# The lists of the requests page: one page each, counted in the database, newest first by the primary key (ids
+# are given in the order rows are made, and the key is indexed; ``created_at`` is not). Each page loads only the
+# columns its rows show, the offer, course and unit joined in the same statement: two statements a list.
 
 
-def unit_requests(session: Session, unit_id: int, limit: int = 200) -> list[CapacityRequest]:
-    """The unit's own requests, newest first."""
-    return list(session.scalars(
-        select(CapacityRequest).where(CapacityRequest.requester_unit_id == unit_id)
-        .order_by(CapacityRequest.created_at.desc(), CapacityRequest.id.desc()).limit(limit)
-    ).all())
+def _request_rows(where, *, requester: bool) -> Select:
+    """Requests matching ``where``, newest first, with the offer, its course and one unit — the requester
+    (``requester``) or the offer's provider — joined and loaded: only the columns a row of the list shows."""
+    offer = contains_eager(CapacityRequest.offer)
+    stmt = select(CapacityRequest).join(CapacityRequest.offer).join(CapacityOffer.course)
+    if requester:
+        stmt, unit = stmt.join(CapacityRequest.requester_unit), contains_eager(CapacityRequest.requester_unit)
+    else:
+        stmt, unit = stmt.join(CapacityOffer.provider_unit), offer.contains_eager(CapacityOffer.provider_unit)
+    return stmt.where(where).options(
+        load_only(CapacityRequest.id, CapacityRequest.offer_id, CapacityRequest.requester_unit_id, CapacityRequest.seats,
+                  CapacityRequest.start_date, CapacityRequest.end_date, CapacityRequest.status, CapacityRequest.hold_expires_at),
+        offer.load_only(CapacityOffer.id, CapacityOffer.course_id, CapacityOffer.provider_unit_id),
+        offer.contains_eager(CapacityOffer.course).load_only(Course.id, Course.title).lazyload("*"),
+        unit.load_only(Unit.id, Unit.name).lazyload("*"),
+    ).order_by(CapacityRequest.id.desc())
 
 
-def unit_offers(session: Session, unit_id: int, limit: int = 200) -> list[CapacityOffer]:
-    """The unit's offers, newest first."""
-    return list(session.scalars(
-        select(CapacityOffer).where(CapacityOffer.provider_unit_id == unit_id).order_by(CapacityOffer.created_at.desc()).limit(limit)
-    ).all())
+def incoming_requests(session: Session, unit_id: int, *, page: int = 1, per_page: int = PER_PAGE) -> Page[CapacityRequest]:
+    """One page of the requests on the unit's offers, newest first, with who asked."""
+    return paginate(session, _request_rows(CapacityOffer.provider_unit_id == unit_id, requester=True), page=page, per_page=per_page)
+
+
+def unit_requests(session: Session, unit_id: int, *, page: int = 1, per_page: int = PER_PAGE) -> Page[CapacityRequest]:
+    """One page of the unit's own requests, newest first, with the provider asked."""
+    return paginate(session, _request_rows(CapacityRequest.requester_unit_id == unit_id, requester=False), page=page, per_page=per_page)
+
+
+def unit_offers(session: Session, unit_id: int, *, page: int = 1, per_page: int = PER_PAGE) -> Page[CapacityOffer]:
+    """One page of the unit's offers, newest first, with what a row shows: the course's title and free seats."""
+    stmt = (
+        select(CapacityOffer).join(CapacityOffer.course).where(CapacityOffer.provider_unit_id == unit_id)
+        .options(
+            load_only(CapacityOffer.id, CapacityOffer.course_id, CapacityOffer.status, CapacityOffer.seats_offered,
+                      CapacityOffer.seats_held, CapacityOffer.seats_taken),
+            contains_eager(CapacityOffer.course).load_only(Course.id, Course.title, Course.total_seats, Course.seats_held,
+                                                            Course.seats_confirmed).lazyload("*"),
+        )
+        .order_by(CapacityOffer.id.desc())
+    )
+    return paginate(session, stmt, page=page, per_page=per_page)
 
 
 def request_history(session: Session, request_id: int) -> list[AuditEvent]:

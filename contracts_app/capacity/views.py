@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_babel import gettext as _, ngettext
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from .. import clock
 from ..auth import permissions as perm
@@ -23,7 +24,7 @@ from ..choices import options
 from ..courses.models import Course
 from ..courses.pricing import PricingError
 from ..db import get_session
-from ..pagination import page_arg
+from ..pagination import page_arg, requested
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..organisations import places
 from ..organisations.models import LegalEntity, Unit, UnitKind
@@ -282,10 +283,24 @@ def _agreement_and_rules(session, data: request_services.RequestInput, offer: Ca
 @bp.get("/capacity/requests")
 @requires(perm.can_view_purchases)
 def requests_index():
+    """Three lists, each paged on its own (``incoming_page``, ``mine_page``, ``offers_page``; ``per_page`` for
+    all three): requests to the unit's offers, the unit's offers and the unit's own requests."""
     session = get_session()
     unit_id = current_principal().unit_id
-    return render_template("capacity/requests.html", incoming=queries.incoming_requests(session, unit_id),
-                           mine=queries.unit_requests(session, unit_id), offers=queries.unit_offers(session, unit_id))
+    pages = {key: requested(MultiDict({"page": request.args.get(key, ""), "per_page": request.args.get("per_page", "")}))
+             for key in REQUEST_LIST_PAGES}
+    found = {key: query(session, unit_id, page=pages[key][0], per_page=pages[key][1])
+             for key, query in REQUEST_LIST_PAGES.items()}
+    # every link keeps the other lists on the page they show
+    args = {key: page.page for key, page in found.items() if page.page > 1}
+    if "per_page" in request.args:
+        args["per_page"] = found["mine_page"].per_page
+    return render_template("capacity/requests.html", incoming=found["incoming_page"], mine=found["mine_page"],
+                           offers=found["offers_page"], args=args)
+
+
+REQUEST_LIST_PAGES = {"incoming_page": queries.incoming_requests, "offers_page": queries.unit_offers,
+                      "mine_page": queries.unit_requests}
 
 
 @bp.get("/capacity/requests/<int:request_id>")

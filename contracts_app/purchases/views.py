@@ -18,6 +18,7 @@ from ..documents import services as documents
 from ..documents.access import may_download_for_purchase
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..organisations.models import Unit, UnitKind
+from ..pagination import requested
 from ..web import apply_errors, buyer_purchase_or_403, current_actor, run_action, visible_purchase
 from . import form_tokens, queries, services, states
 from .forms import ActualCostForm, OverrideDecisionForm, PurchaseForm, ReasonForm, fill_seat_form, participant_inputs
@@ -161,8 +162,10 @@ def _render(form, course, unit, preview=None, refusal=None):
 @requires(perm.can_view_purchases)
 def index():
     unit_id = current_principal().unit_id
-    purchases = queries.of_unit(get_session(), unit_id)
-    return render_template("purchases/index.html", purchases=purchases, unit_id=unit_id)
+    page, per_page = requested(request.args)
+    found = queries.of_unit(get_session(), unit_id, page=page, per_page=per_page)
+    args = {"per_page": found.per_page} if "per_page" in request.args else {}
+    return render_template("purchases/index.html", purchases=found.items, found=found, args=args, unit_id=unit_id)
 
 
 @bp.get("/purchases/<int:purchase_id>")
