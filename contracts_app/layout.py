@@ -34,6 +34,7 @@ NAVIGATION = [
     (_l("Audit log"), "admin.audit_log", perm.can_view_audit),
     (_l("Jobs"), "jobs.index", perm.is_admin),
     (_l("E-mail"), "notifications.outbox", perm.is_admin),
+    (_l("API keys"), "api_pages.token_list", perm.can_manage_api_tokens),
 ]
 
 

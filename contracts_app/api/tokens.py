@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
+from ..auth import permissions as perm
 from ..auth.models import Role, User
 from ..auth.permissions import Principal
 from ..errors import NotFound, PermissionDenied, ValidationFailed
@@ -58,7 +59,7 @@ NAME_MAX = 100
 
 def can_manage_tokens(p: Principal) -> bool:
     """Administrators (for any unit) and a unit's provider coordinators (for their active unit)."""
-    return p.has(Role.admin) or p.has(Role.provider_coordinator)
+    return perm.can_manage_api_tokens(p)
 
 
 def hash_secret(token: str) -> str:

@@ -38,6 +38,11 @@ def can_manage_users(p: Principal) -> bool:
     return p.has(Role.admin)
 
 
+def can_manage_api_tokens(p: Principal) -> bool:
+    """Administrators (for any unit) and a unit's provider coordinators (for their active unit)."""
+    return p.has(Role.admin) or p.has(Role.provider_coordinator)
+
+
 def can_view_audit(p: Principal) -> bool:
     return p.has(Role.admin)
 
