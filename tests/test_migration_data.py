@@ -36,6 +36,7 @@ SEED: list[tuple[str, dict]] = [
     ("audit_event", dict(id=1, at=T, actor_id=1, unit_id=1, action="test", object_type="unit", object_id="1",
                          before=None, after="{}")),
     ("login_throttle", dict(id=1, login="a@example.test", failures=1, last_failure_at=T, locked_until=None)),
+    ("form_token", dict(id=1, user_id=1, token="t" * 43, purpose="purchase.confirm", object_id=1, used_at=T)),
     ("threshold_period", dict(id=1, key="national", value_nok=1300000, effective_from="2024-01-01", effective_to=None,
                               source="FOA", last_verified=D, status="active", note="", created_at=T, created_by_id=1)),
     ("rule_scenario", dict(id=1, name="s", facts="{}", created_by_id=1, unit_id=1, created_at=T, updated_at=T)),
