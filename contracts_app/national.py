@@ -2,7 +2,7 @@
 (scripts/bench_pages.py) and for trying the app at the size of the whole country:
 ``flask --app contracts_app demo load --scale national`` (or a fraction, ``--scale 0.01``).
 
-At ``national``: ~357 municipalities, ~250 Nav offices, ~400 providers, 10 000 courses, 100 000 seat
+At ``national``: ~357 municipalities, ~250 Nav offices, ~400 providers, 10 000 courses, a hundred thousand seat
 purchases, 50 000 offers of free seats, 2 500 agreements with versions and 1 000 000 audit events in all —
 and the README's demo users see national-sized data: Nav Fjordvik has ~4 000 purchases on one budget line
 ("Tiltaksmidler opplæring (nasjonalt datasett)"), its provider (Fjordvik voksenopplæring) ~2 000 capacity
@@ -45,7 +45,7 @@ class Scale:
     nav_offices: int = 250
     providers: int = 400
     courses: int = 10_000
-    purchases: int = 100_000
+    purchases: int = 10 ** 5  # a hundred thousand (a count, not a figure of the law)
     offers: int = 50_000
     requests: int = 20_000  # new capacity requests, all providers
     agreements: int = 2_500
