@@ -58,9 +58,11 @@ run: demo
 	CONTRACTS_ENV=$${CONTRACTS_ENV:-development} CONTRACTS_SCHEDULER_IN_PROCESS=$${CONTRACTS_SCHEDULER_IN_PROCESS:-1} \
 		$(FLASK) run --host 127.0.0.1 --port 5000
 
-# pytest's exit code 5 (no tests collected) is a failure too.
+# pytest's exit code 5 (no tests collected) is a failure too. The suite is CPU-bound: pytest-xdist runs it on
+# every core (PYTEST_WORKERS=0 runs it in one process, e.g. to debug); each worker has its own databases.
+PYTEST_WORKERS ?= auto
 test: install
-	@rc=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 bench: install

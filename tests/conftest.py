@@ -18,7 +18,18 @@ from contracts_app import create_app, migrate
 from contracts_app.auth import services as auth_services
 from contracts_app.db import make_engine
 
-from .support import CI, FIXED_NOW, PASSWORD, PG_URL, login, need  # noqa: F401 - fixtures below use them
+from .support import CI, FIXED_NOW, PASSWORD, PG_BASE_URL, PG_URL, login, need  # noqa: F401 - fixtures below use them
+
+
+def pytest_configure(config):
+    """Under pytest-xdist each worker uses a PostgreSQL database of its own (support.PG_URL); create it."""
+    if PG_BASE_URL and PG_URL != PG_BASE_URL:
+        admin = make_engine(PG_BASE_URL, isolation_level="AUTOCOMMIT")
+        name = PG_URL.rsplit("/", 1)[1]
+        with admin.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -8,7 +8,11 @@ import os
 import pytest
 
 CI = os.environ.get("CI") == "true"
-PG_URL = os.environ.get("CONTRACTS_TEST_DATABASE_URL")
+# The PostgreSQL server's database as given; make test runs pytest-xdist workers, and each worker gets a
+# database of its own beside it (contracts_test_gw0, …), created by conftest.pytest_configure.
+PG_BASE_URL = os.environ.get("CONTRACTS_TEST_DATABASE_URL")
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+PG_URL = f"{PG_BASE_URL}_{XDIST_WORKER}" if PG_BASE_URL and XDIST_WORKER else PG_BASE_URL
 # 2 March 2026, 09:00 in Oslo: a Monday, inside the 2024–2026 threshold period.
 FIXED_NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.timezone.utc)
 PASSWORD = "correct-horse-battery"  # noqa: S105 - test data
