@@ -56,6 +56,7 @@ demo: migrate
 run: demo
 	@echo "Serving on http://127.0.0.1:5000  (stop with Ctrl+C)"
 	CONTRACTS_ENV=$${CONTRACTS_ENV:-development} CONTRACTS_SCHEDULER_IN_PROCESS=$${CONTRACTS_SCHEDULER_IN_PROCESS:-1} \
+	CONTRACTS_OIDC_DEV_PROVIDER=$${CONTRACTS_OIDC_DEV_PROVIDER:-1} \
 		$(FLASK) run --host 127.0.0.1 --port 5000
 
 # pytest's exit code 5 (no tests collected) is a failure too. The suite is CPU-bound: pytest-xdist runs it on

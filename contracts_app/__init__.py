@@ -53,6 +53,10 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
 
+    from .auth import oidc
+
+    oidc.init_app(app)  # single sign-on providers and their routes; the test provider at /dev-oidc (development)
+
     db.init_app(app)
     from . import statements
 

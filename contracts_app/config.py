@@ -70,6 +70,9 @@ DEFAULTS: dict[str, object] = {
     "OPTION_NOTICE_MONTHS": 3,
     # Links in e-mails point here.
     "BASE_URL": "http://127.0.0.1:5000",
+    # OCDS publication (docs/ocds.md): every OCID starts with this. The default marks test data; a real
+    # publisher registers its own prefix ("ocds-" + six characters) with the Open Contracting Partnership.
+    "OCID_PREFIX": "ocds-test00-",
     # --- e-mail. No host: the outbox is the sink (nothing leaves; admins see it at /admin/outbox).
     "SMTP_HOST": None,
     "SMTP_PORT": 587,
@@ -89,6 +92,15 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     # Strict-Transport-Security max-age in seconds, sent in production only (security_headers.py).
     "HSTS_SECONDS": 365 * 24 * 60 * 60,
+    # --- single sign-on (auth/oidc.py, auth/oidc_settings.py, docs/security.md V2.11). Providers by name
+    # ("entra idporten"), each with CONTRACTS_OIDC_<NAME>_DISCOVERY_URL, _CLIENT_ID, _CLIENT_SECRET, _SCOPES,
+    # _ACCEPTED_ACR, _DISPLAY_NAME, _SUBJECT_CLAIM, _EMAIL_CLAIMS.
+    "OIDC_PROVIDERS": "",
+    # The built-in test provider at /dev-oidc (development and tests only; refused in production).
+    "OIDC_DEV_PROVIDER": False,
+    # The password form. Off: only the accounts in BREAK_GLASS_ACCOUNTS (e-mails, administrators) may use it.
+    "LOCAL_LOGIN": True,
+    "BREAK_GLASS_ACCOUNTS": "",
 }
 
 # A production secret key shorter than this is refused (HMAC-SHA1 signing wants a key of at least its block's
@@ -101,7 +113,8 @@ FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 # Every on/off setting goes through as_bool (the one parser). SECURE_COOKIES may also be left unset (None):
 # then it follows the environment. The Flask and Flask-WTF switches are here too, because a CONTRACTS_ variable
 # can set them and "off" would otherwise be a truthy string.
-BOOLEAN_SETTINGS = ("SECURE_COOKIES", "SCHEDULER_IN_PROCESS", "TESTING", "DEBUG", "WTF_CSRF_ENABLED", "COUNT_STATEMENTS")
+BOOLEAN_SETTINGS = ("SECURE_COOKIES", "SCHEDULER_IN_PROCESS", "TESTING", "DEBUG", "WTF_CSRF_ENABLED", "COUNT_STATEMENTS",
+                    "LOCAL_LOGIN", "OIDC_DEV_PROVIDER")
 
 
 def as_bool(value, name: str) -> bool:
@@ -199,6 +212,10 @@ def load(app, overrides: dict | None = None, *, default_env: str = "development"
     if not cfg.get("DATABASE_URL"):
         os.makedirs(app.instance_path, exist_ok=True)
         cfg["DATABASE_URL"] = default_database_url(app.instance_path)
+
+    from .auth import oidc_settings
+
+    oidc_settings.load(cfg, env, ConfigError)  # providers, the test provider (never in production), break-glass
 
     secure = cfg.get("SECURE_COOKIES")
     cfg["SESSION_COOKIE_SECURE"] = (env == "production") if secure is None else secure

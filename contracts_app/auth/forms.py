@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from ..formbase import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..choices import options
 from ..fields import coerce_required_id
@@ -27,6 +27,17 @@ class UserForm(FlaskForm):
         _l("Initial password"),
         validators=[DataRequired(), Length(min=10, max=500)],
         description=_l("At least 10 characters. Give it to the user in a safe way."),
+    )
+
+
+class SsoUserForm(UserForm):
+    """With single sign-on configured a user may have no password: they log in at their provider only."""
+
+    password = PasswordField(
+        _l("Initial password (optional)"),
+        validators=[Optional(), Length(min=10, max=500)],
+        description=_l("Leave it empty for a user who logs in with single sign-on only. Otherwise at least 10 "
+                       "characters; give it to the user in a safe way."),
     )
 
 
@@ -64,3 +75,12 @@ class PasswordResetForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A one-button action: only the CSRF token."""
+
+
+class AccessRequestForm(FlaskForm):
+    """An unknown person, signed in at their provider, asks the administrators for access."""
+
+    message = TextAreaField(
+        _l("Message to the administrators (optional)"), validators=[Optional(), Length(max=1000)],
+        description=_l("For example your workplace and what you need the course portal for."),
+    )

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
@@ -34,6 +34,7 @@ class Role(LabelledEnum):
 
 class User(Base):
     __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Login name; stored lower-case so lookups are case-insensitive on every database.
@@ -54,6 +55,14 @@ class User(Base):
     password_reset_hash: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     # The reset link stops working at this time.
     password_reset_expires_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    # Single sign-on (auth/oidc.py): the provider's issuer and its stable subject for this person (``oid`` at
+    # Entra ID, ``sub`` elsewhere), set at the first SSO login after the registered e-mail matched. Later SSO
+    # logins match these two only. Nothing else from the ID token is kept (never an ID-porten ``pid``).
+    oidc_issuer: Mapped[Optional[str]] = mapped_column(String(300))
+    oidc_subject: Mapped[Optional[str]] = mapped_column(String(200))
+    oidc_linked_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    # "password" or "sso:<provider>": how the user last logged in (the user list shows it).
+    last_login_method: Mapped[Optional[str]] = mapped_column(String(20))
 
     # Every request needs the memberships and their units (active unit, roles): load them with the user.
     memberships: Mapped[list["Membership"]] = relationship(
@@ -86,6 +95,15 @@ class User(Base):
             roles.add(Role.admin)
         return roles
 
+    @property
+    def has_password(self) -> bool:
+        """An account created for single sign-on only has no password hash (the empty string)."""
+        return bool(self.password_hash)
+
+    @property
+    def has_sso(self) -> bool:
+        return self.oidc_subject is not None
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 
@@ -109,6 +127,26 @@ class Membership(Base):
 
     def __repr__(self) -> str:
         return f"<Membership user={self.user_id} unit={self.unit_id} {self.role.value}>"
+
+
+class OidcLogin(Base):
+    """The ID token of one SSO login, kept only for RP-initiated logout (``id_token_hint``).
+
+    The token is sealed (Fernet) with a key that lives only in the user's session cookie: the database alone
+    cannot read it (an ID-porten token carries the national identity number), and the cookie stays small. The
+    row goes at logout, and rows older than the longest session are deleted at every SSO login.
+    """
+
+    __tablename__ = "oidc_login"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    sealed_id_token: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+    def __repr__(self) -> str:
+        return f"<OidcLogin {self.id} user={self.user_id} {self.provider}>"
 
 
 class LoginThrottle(Base):

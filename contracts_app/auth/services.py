@@ -58,7 +58,11 @@ def create_user(
     actor: Actor,
     now: dt.datetime,
     locale: str | None = None,
+    sso_only_allowed: bool = False,
+    sso_link: tuple[str, str] | None = None,
 ) -> User:
+    """A new account. With ``sso_only_allowed`` (single sign-on is configured) an empty password gives an
+    account without one: it logs in by SSO only (``password_hash`` is empty, which no password matches)."""
     email = normalise_login(email)
     errors = []
     if not email or "@" not in email or len(email) > 200:
@@ -67,15 +71,23 @@ def create_user(
         errors.append({"path": "email", "message": _("A user with this e-mail address already exists.")})
     if not name.strip() or len(name) > 200:
         errors.append({"path": "name", "message": _("Enter a name of at most 200 characters.")})
-    problem = check_password_rules(password)
+    if sso_link is not None and session.scalar(
+            select(User.id).where(User.oidc_issuer == sso_link[0], User.oidc_subject == sso_link[1])) is not None:
+        errors.append({"path": "email", "message": _("This single sign-on login is already linked to another user.")})
+    no_password = sso_only_allowed and not password
+    problem = None if no_password else check_password_rules(password or "")
     if problem:
         errors.append({"path": "password", "message": problem})
     if errors:
         raise ValidationFailed(_("The user could not be created."), errors=errors)
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password), created_at=now, locale=locale)
+    user = User(email=email, name=name.strip(), password_hash="" if no_password else hash_password(password),
+                created_at=now, locale=locale)
+    if sso_link is not None:
+        user.oidc_issuer, user.oidc_subject, user.oidc_linked_at = sso_link[0], sso_link[1], now
     session.add(user)
     session.flush()
-    audit.record(session, actor, "user.created", user, at=now, after={"email": email, "name": user.name})
+    audit.record(session, actor, "user.created", user, at=now,
+                 after={"email": email, "name": user.name, **({"sso_issuer": sso_link[0]} if sso_link else {})})
     return user
 
 
@@ -147,6 +159,7 @@ def authenticate(session: Session, admission: throttle.Admission, password: str,
     begin_write(session)
     throttle.record_success(session, admission, now=now)
     user.last_login_at = now
+    user.last_login_method = "password"
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record(session, Actor(user.id), "user.logged_in", user, at=now, after={"address": admission.address})

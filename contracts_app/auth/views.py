@@ -13,13 +13,14 @@ from ..choices import options
 from ..db import get_session
 from ..organisations.models import Unit
 from ..web import current_actor, run_action, safe_redirect_target, save_form
-from . import access, throttle
+from . import access, oidc, sso, throttle
 from . import permissions as perm
 from . import services
 from .access import public, requires
 from .forms import (ConfirmForm, LanguageForm, LoginForm, MembershipForm, PasswordChangeForm, PasswordResetForm,
-                    UnitSwitchForm, UserForm)
+                    SsoUserForm, UnitSwitchForm, UserForm)
 from .models import Membership, Role, User
+from .oidc import SSO_SESSION
 
 bp = Blueprint("auth", __name__)
 
@@ -27,6 +28,17 @@ bp = Blueprint("auth", __name__)
 def _safe_next(target: str | None) -> str | None:
     """Only same-site paths, so the login form cannot be used to redirect elsewhere (web.safe_redirect_target)."""
     return safe_redirect_target(target)
+
+
+def _sso_buttons() -> list:
+    """The single sign-on providers for the login page, in the order configured."""
+    return list((current_app.config.get("OIDC_CLIENTS") or {}).values())
+
+
+def _password_login_allowed(login: str) -> bool:
+    """CONTRACTS_LOCAL_LOGIN, or (when it is off) one of the named break-glass accounts."""
+    cfg = current_app.config
+    return bool(cfg["LOCAL_LOGIN"]) or login in cfg.get("BREAK_GLASS_ACCOUNTS", ())
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -40,15 +52,25 @@ def login():
         form.next.data = request.args.get("next", "")
     error = None
     status = 200
+    page = {"sso_providers": _sso_buttons(), "local_login": bool(current_app.config["LOCAL_LOGIN"])}
     if form.validate_on_submit():
+        login_name = services.normalise_login(form.email.data)
+        if not _password_login_allowed(login_name):
+            error = _("Password login is turned off. Log in with single sign-on.")
+            return render_template("auth/login.html", form=form, error=error, **page), 403
         # Count the attempt and commit the count before the password is checked: of many attempts at once, only
         # those within the limits reach the hash (docs/security.md, V2.2).
         admission = throttle.admit(
-            db, services.normalise_login(form.email.data), throttle.client_address(request.remote_addr),
+            db, login_name, throttle.client_address(request.remote_addr),
             limits=throttle.Limits.from_settings(current_app.config), now=clock.now(),
         )
         db.commit()
         result = services.authenticate(db, admission, form.password.data, now=clock.now())
+        if result.user is not None and not page["local_login"] and Role.admin not in result.user.roles_at(None):
+            # A break-glass name that is not (or no longer) an administrator: the login is not saved.
+            db.rollback()
+            error = _("Password login is turned off. Log in with single sign-on.")
+            return render_template("auth/login.html", form=form, error=error, **page), 403
         db.commit()
         if result.user is not None:
             access.start_session(result.user)
@@ -56,17 +78,28 @@ def login():
         error, status = result.error, (401 if admission.allowed else 429)
     elif form.errors:
         status = 422
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template("auth/login.html", form=form, error=error, **page), status
 
 
 @bp.post("/logout")
 @requires(perm.authenticated)
 def logout():
     db = get_session()
-    services.end_sessions(db, current_user, actor=current_actor(), now=clock.now(), reason="logout")
+    user = current_user._get_current_object()
+    sso_session = session.get(SSO_SESSION)
+    id_token = oidc.take_id_token(db, user.id, sso_session) if sso_session else None
+    services.end_sessions(db, user, actor=current_actor(), now=clock.now(), reason="logout")
     db.commit()
     logout_user()
     access.forget_session()
+    if id_token and oidc.end_session_endpoint(sso_session["provider"]):
+        # RP-initiated logout: the provider ends its own session and sends the browser back to us. A page that
+        # moves on by itself, not a redirect: the CSP's form-action 'self' would stop a form post's redirect to
+        # another site.
+        name = sso_session["provider"]
+        target = oidc.logout_url(name, id_token, url_for("sso.logged_out", name=name, _external=True))
+        return render_template("auth/logout_redirect.html", target=target,
+                               provider=oidc.providers()[name].display_name)
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -143,23 +176,36 @@ def set_language():
 def users():
     db = get_session()
     all_users = db.scalars(select(User).order_by(User.name)).all()
-    return render_template("auth/users.html", users=all_users)
+    return render_template("auth/users.html", users=all_users,
+                           break_glass=current_app.config.get("BREAK_GLASS_ACCOUNTS", ()))
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @requires(perm.can_manage_users)
 def new_user():
     db = get_session()
-    form = UserForm()
+    sso_configured = bool(current_app.config.get("OIDC_CLIENTS"))
+    form = SsoUserForm() if sso_configured else UserForm()
+    # An access request's link: the form is filled in with what the provider said, and the account is linked to
+    # that SSO login (signed and expiring; auth/sso.py).
+    linked = sso.read_link_token(request.args.get("from"), str(current_app.config["SECRET_KEY"])) \
+        if sso_configured else None
+    if request.method == "GET":
+        form.email.data = ((linked.email if linked else None) or request.args.get("email") or "")[:200]
+        form.name.data = ((linked.name if linked else None) or request.args.get("name") or "")[:200]
     if form.validate_on_submit():
         user = save_form(form, lambda: services.create_user(
-            db, email=form.email.data, name=form.name.data, password=form.password.data, actor=current_actor(),
-            now=clock.now(),
+            db, email=form.email.data, name=form.name.data, password=form.password.data or "", actor=current_actor(),
+            now=clock.now(), sso_only_allowed=sso_configured,
+            sso_link=(linked.issuer, linked.subject) if linked else None,
         ))
         if user is not None:
             flash(_("%(name)s was created. Now give the user a unit and a role.", name=user.name), "success")
             return redirect(url_for(".user", user_id=user.id))
-    return render_template("auth/user_new.html", form=form), 422 if form.errors else 200
+    provider = (current_app.config.get("OIDC_CLIENTS") or {}).get(linked.provider) if linked else None
+    return render_template("auth/user_new.html", form=form, linked=linked,
+                           linked_provider=provider.display_name if provider else (linked.provider if linked else None)
+                           ), 422 if form.errors else 200
 
 
 def _membership_form() -> MembershipForm:

@@ -71,6 +71,7 @@ MESSAGES = {
                                    "At the rate so far, the budget “%(line)s” %(year)s of %(unit)s runs out on %(date)s, in %(days)s days.", "days"),
     "budget.runout_planned": ngettext("The commitments already made on the budget “%(line)s” %(year)s of %(unit)s use it up on %(date)s, in %(days)s day.",
                                       "The commitments already made on the budget “%(line)s” %(year)s of %(unit)s use it up on %(date)s, in %(days)s days.", "days"),
+    "auth.access_requested": _l("%(name)s logged in with single sign-on and asks for access to the course portal. Message: %(note)s. Register the person under Users if they should have access."),
     "law.reassessed": ngettext("A change of the law data on %(date)s moved the verdict of %(moved)s open item you answer for. Check it under «Changes after a change of the law» and mark it handled.",
                                "A change of the law data on %(date)s moved the verdict of %(moved)s open items you answer for. Check them under «Changes after a change of the law» and mark each handled.", "moved"),
     "purchases.split_risk": _l("Purchases by %(buyer)s from %(supplier)s for the same need (%(need)s) add up to %(total)s over the last 12 months: %(pct)s %% of the %(threshold_name)s of %(threshold)s. Purchases of the same kind must be viewed together (VAL-06): consider an agreement or a procurement before buying more."),
@@ -115,6 +116,7 @@ KIND_LABELS = {
     "purchases.override_approved": _l("Your override request was approved"),
     "purchases.override_refused": _l("Your override request was refused"),
     "law.reassessed": _l("A change of the law moved verdicts of open items"),
+    "auth.access_requested": _l("Someone asks for access to the course portal"),
 }
 
 # Without a saved choice every kind comes in the daily digest: one e-mail a day at most, nothing missed.
