@@ -17,6 +17,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(rules_cli)
     app.cli.add_command(capacity_cli)
     app.cli.add_command(scheduler_cli)
+    from .ocds.cli import ocds_cli  # the OCDS package owns its group
+
+    app.cli.add_command(ocds_cli)
 
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")

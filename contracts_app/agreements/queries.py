@@ -57,7 +57,14 @@ def search(
     session: Session, p: Principal, unit: Unit | None, *, q: str = "", status: str = "", kind: str = "", verdict: str = "",
     expiring: str = "", today: dt.date, page: int, per_page: int,
 ) -> Page[Agreement]:
-    """The agreements the user may see, filtered in the database, newest change first, one page of them.
+    """One page of :func:`search_statement` (the list page)."""
+    return paginate(session, search_statement(p, unit, q=q, status=status, kind=kind, verdict=verdict, expiring=expiring,
+                                              today=today), page=page, per_page=per_page)
+
+
+def search_statement(p: Principal, unit: Unit | None, *, q: str = "", status: str = "", kind: str = "", verdict: str = "",
+                     expiring: str = "", today: dt.date):
+    """The agreements the user may see, filtered in the database, newest change first (the list page and the API).
 
     ``q`` matches a party's name or organisation number; ``expiring="90"`` keeps those in force that end within
     90 days of ``today``. Unknown values of ``status``, ``kind`` and ``verdict`` are ignored."""
@@ -75,7 +82,7 @@ def search(
     if expiring == "90":
         stmt = stmt.where(Agreement.status.in_(IN_FORCE), Agreement.end_date >= today,
                           Agreement.end_date <= today + dt.timedelta(days=90))
-    return paginate(session, stmt, page=page, per_page=per_page)
+    return stmt
 
 
 def frames(session: Session, p: Principal, unit: Unit | None, *, besides: int, limit: int = 200) -> list[Agreement]:

@@ -7,6 +7,6 @@ that this app never grants (checked by ``@operation`` after the access check).
 """
 from __future__ import annotations
 
-from . import views_capacity, views_catalogue, views_purchases  # noqa: F401 - their routes
+from . import views_agreements, views_budget, views_capacity, views_catalogue, views_ocds, views_purchases  # noqa: F401 - their routes
 from .pages import pages_bp  # noqa: F401 - the token pages and /api/docs: ordinary pages (CSRF, HTML errors)
 from .views import bp  # noqa: F401 - the blueprint, with its routes

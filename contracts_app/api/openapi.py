@@ -50,6 +50,9 @@ class Operation:
     etag: bool = False
     idempotent: bool = False
     location: bool = False
+    #: OpenAPI links from the success answer: name → (operationId, {parameter: runtime expression}), e.g.
+    #: ``{"GetPurchase": ("purchase", {"purchase_id": "$response.body#/purchase_id"})}``
+    links: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
     access: Callable | None = field(default=None, repr=False)
 
 
@@ -75,6 +78,7 @@ def operation(**kw) -> Callable:
 
 
 _ARG = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+_ARG_NAMES = re.compile(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>")
 
 
 def _path(rule: str) -> str:
@@ -111,12 +115,33 @@ def _problem(status: int, text: str) -> dict:
 
 
 STATUS_TEXT = {
+    400: "Malformed request: control characters in the query string, or a header the API cannot read",
     304: "Not modified (If-None-Match matched the ETag)", 401: "No valid token or session",
     403: "The token's scope or the caller's role does not allow it", 404: "Not found, or not visible to the caller",
     409: "Conflicts with the current state (or an Idempotency-Key reused for another request)",
     413: "The body is too large", 415: "The body is not JSON", 422: "Invalid input: `errors` name the fields",
     429: "Too many calls with this token (see Retry-After)",
 }
+
+
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _path_schema(rule, name: str) -> dict:
+    """A path argument's JSON Schema from its URL converter: ``<int:…>`` (``boundary.BoundedIntConverter``:
+    1 … ``ID_MAX`` unless the route says otherwise), anything else a string without ``/`` (``<path:…>`` with)."""
+    converter = rule._converters.get(name)
+    if converter is not None and converter.__class__.__name__.endswith("IntConverter"):
+        low, high = getattr(converter, "min", None), getattr(converter, "max", None)
+        schema: dict[str, Any] = {"type": "integer"}
+        if low is not None:
+            schema["minimum"] = low
+        if high is not None:
+            schema["maximum"] = high
+        return schema
+    if converter is not None and converter.__class__.__name__ == "PathConverter":
+        return {"type": "string", "minLength": 1}
+    return {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
 
 
 def document(app: Flask) -> dict[str, Any]:
@@ -142,8 +167,8 @@ def document(app: Flask) -> dict[str, Any]:
                 "security": [{"bearer": [op.scope]}, {"session": []}] if op.scope else [{}],
                 "x-scope": op.scope,
             }
-            params = [{"name": a, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
-                      for a in rule.arguments]
+            params = [{"name": a, "in": "path", "required": True, "schema": _path_schema(rule, a)}
+                      for a in _ARG_NAMES.findall(rule.rule)]
             if op.query is not None:
                 qp, defs = _query_parameters(op.query)
                 params += qp
@@ -174,11 +199,17 @@ def document(app: Flask) -> dict[str, Any]:
                 headers["Location"] = {"schema": {"type": "string"}}
             if headers:
                 ok["headers"] = headers
+            if op.links:
+                ok["links"] = {name: {"operationId": target, "parameters": dict(args)}
+                               for name, (target, args) in sorted(op.links.items())}
             responses = {str(op.status): ok}
             if op.etag:
                 responses["304"] = {"description": STATUS_TEXT[304]}
-            codes = {401, 403, 429} | set(op.errors) | ({404} if rule.arguments else set()) | (
-                {409, 415, 422} if method == "POST" else set()) | ({422} if op.query else set())
+            # What the framework can answer for any call (400 from the request boundary, 401/403 from the
+            # token and the access check, 429 from the rate limit), for any path with arguments (404), and for
+            # any write (413 over MAX_CONTENT_LENGTH, 415 when not JSON, 409/422 from the services).
+            codes = {400, 401, 403, 429} | set(op.errors) | ({404} if rule.arguments else set()) | (
+                {409, 413, 415, 422} if method in WRITES else set()) | ({422} if op.query else set())
             for code in sorted(codes):
                 responses[str(code)] = _problem(code, STATUS_TEXT.get(code, ""))
             entry["responses"] = responses

@@ -120,6 +120,12 @@ class CapacityRequestIn(Model):
     join_waiting_list: bool = Field(False, description="Join the waiting list when too few seats are free.")
 
 
+class Empty(Model):
+    """The body of an action without fields: `{}` (an empty body is taken as `{}`)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
+
+
 class DeclineIn(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [{"reason": "The group is full."}]})
 

@@ -252,7 +252,7 @@ def rules_evaluate():
 
     def engine_problem(status: int, errors: list[dict]):
         return problem(status, errors[0].get("message") if errors else None,
-                       errors=[{**e, "pointer": pointer(e.get("path", ""))} for e in errors])
+                       errors=[{**e, "pointer": pointer(e.get("path", "")), "detail": e.get("message", "")} for e in errors])
 
     cfg = current_app.config
     request.max_content_length = cfg["RULES_BATCH_MAX_BYTES"]  # instead of MAX_CONTENT_LENGTH, for batches

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort, current_app, url_for
-from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -24,8 +23,8 @@ from ..db import get_session
 from ..purchases.services import ParticipantInput
 from .openapi import operation
 from .pagination import Key
-from .schemas import (CapacityRequestIn, CapacityRequestOut, CourseRef, DeclineIn, Page, ParticipantOut, RequestListQuery,
-                      UnitRef)
+from .schemas import (CapacityRequestIn, CapacityRequestOut, CourseRef, DeclineIn, Empty, Page, ParticipantOut,
+                      RequestListQuery, UnitRef)
 from .views import ApiProblem, bp, detail, json_response, parse_body, parse_query, write
 from .views_catalogue import paged
 
@@ -58,6 +57,18 @@ def _visible_request(request_id: int) -> CapacityRequest:
 
 def _location(req: CapacityRequest) -> str:
     return url_for("api.capacity_request", request_id=req.id)
+
+
+def _request_links() -> dict:
+    """Where a client goes from a request (the `id` of the answer)."""
+    by_id = {"request_id": "$response.body#/id"}
+    return {"GetRequest": ("capacity_request", by_id), "AcceptRequest": ("capacity_request_accept", by_id),
+            "DeclineRequest": ("capacity_request_decline", by_id), "WithdrawRequest": ("capacity_request_withdraw", by_id)}
+
+
+#: From an accepted request to the seat purchase it became.
+PURCHASE_LINKS = {"GetPurchase": ("purchase", {"purchase_id": "$response.body#/purchase_id"}),
+                  "CancelPurchase": ("purchase_cancel", {"purchase_id": "$response.body#/purchase_id"})}
 
 
 REQUEST_KEYS = [Key(CapacityRequest.created_at, dt.datetime, lambda r: r.created_at, descending=True),
@@ -93,6 +104,7 @@ def capacity_request(request_id: int):
 @requires(perm.can_buy_seats)
 @operation(scope="capacity", summary="Request free seats", tag="Capacity requests", body=CapacityRequestIn,
            response=CapacityRequestOut, status=201, idempotent=True, location=True, errors=(404,),
+           links=_request_links(),
            description="Holds the seats for the provider's answer, or joins the offer's waiting list (`status`). The "
                        "same checks as the page: the offer open and visible, the period, the budget line, participants.")
 def capacity_request_create():
@@ -128,26 +140,18 @@ def _side(request_id: int, *, provider: bool) -> CapacityRequest:
 
 
 def _empty_body() -> dict:
-    """Actions without fields take ``{}`` (or no body at all)."""
-    from ..boundary import JSONRefused, load_json
-
+    """Actions without fields take ``{}`` (``schemas.Empty``), or no body at all."""
     from flask import request
 
-    raw = request.get_data(cache=True)
-    if not raw.strip():
+    if not request.get_data(cache=True).strip():
         return {}
-    try:
-        doc = load_json(raw, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
-    except JSONRefused as exc:
-        raise ApiProblem(422, exc.message, errors=[{"pointer": "", "detail": exc.message}]) from None
-    if doc != {}:
-        raise ApiProblem(422, _("Some of the input could not be accepted."), errors=[{"pointer": "", "detail": _("Send an empty object {}.")}])
+    _body, doc = parse_body(Empty)
     return doc
 
 
 @bp.post("/capacity/requests/<int:request_id>/withdraw")
 @requires(perm.can_buy_seats)
-@operation(scope="capacity", summary="Withdraw a request", tag="Capacity requests", response=CapacityRequestOut,
+@operation(scope="capacity", summary="Withdraw a request", tag="Capacity requests", body=Empty, response=CapacityRequestOut,
            idempotent=True, description="The requesting unit takes its request back; the seats go to the waiting list.")
 def capacity_request_withdraw(request_id: int):
     req = _side(request_id, provider=False)
@@ -158,8 +162,8 @@ def capacity_request_withdraw(request_id: int):
 
 @bp.post("/capacity/requests/<int:request_id>/accept")
 @requires(perm.can_publish_capacity)
-@operation(scope="capacity", summary="Accept a request", tag="Capacity requests", response=CapacityRequestOut,
-           idempotent=True,
+@operation(scope="capacity", summary="Accept a request", tag="Capacity requests", body=Empty, response=CapacityRequestOut,
+           idempotent=True, links=PURCHASE_LINKS,
            description="The provider accepts a held request: it becomes a confirmed seat purchase (`purchase_id`) with "
                        "the buyer's budget commitment. 409 when no valid agreement covers the two legal persons "
                        "(`type` …#problem-agreement-required, with `buyer` and `provider`), when the hold expired, or "

@@ -150,7 +150,10 @@ def purchase_preview():
 @bp.post("/purchases")
 @requires(perm.can_buy_seats)
 @operation(scope="purchases", summary="Buy seats", tag="Seat purchases", body=PurchaseIn, response=PurchaseOut, status=201,
-           idempotent=True, location=True,
+           idempotent=True, location=True, links={
+               "GetPurchase": ("purchase", {"purchase_id": "$response.body#/id"}),
+               "CancelPurchase": ("purchase_cancel", {"purchase_id": "$response.body#/id"}),
+               "RegisterActualCost": ("purchase_actual_cost", {"purchase_id": "$response.body#/id"})},
            description="Confirms the purchase: the seats and the budget commitment in one locked transaction, with its "
                        "order confirmation. 409 when too few seats are free, and `type` …#problem-budget-stopped (with "
                        "`stop_declared`, `overridable`) when the budget line refuses; then send `override_reason` to ask "

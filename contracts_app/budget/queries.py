@@ -19,8 +19,11 @@ from .periods import Commitment, Consumption, consumption
 
 def budget_lines(session: Session, unit_id: int, *, page: int, per_page: int) -> Page[Budget]:
     """The unit's budget lines, newest year first, with their stops (the list shows which are stopped)."""
-    stmt = select(Budget).where(Budget.unit_id == unit_id).order_by(Budget.year.desc(), Budget.line, Budget.id)
-    return paginate(session, stmt, page=page, per_page=per_page)
+    return paginate(session, budget_lines_statement(unit_id), page=page, per_page=per_page)
+
+
+def budget_lines_statement(unit_id: int):
+    return select(Budget).where(Budget.unit_id == unit_id).order_by(Budget.year.desc(), Budget.line, Budget.id)
 
 
 def spends(session: Session, budget_id: int) -> list[tuple[dt.date, Decimal]]:
@@ -48,16 +51,19 @@ def open_commitments(session: Session, budget_id: int) -> list[Commitment]:
 
 def commitments(session: Session, budget_id: int, *, status: str = "", course: str = "", page: int = 1,
                 per_page: int = COMMITMENTS_PER_PAGE) -> Page[SeatPurchase]:
-    """One page of the line's purchases, newest first, with their courses (two statements: the count and the
-    page). ``status`` is a purchase status (by default the open ones: confirmed or awaiting an override);
-    ``course`` matches part of the course title, in any case."""
+    """One page of :func:`commitments_statement` (two statements: the count and the page)."""
+    return paginate(session, commitments_statement(budget_id, status=status, course=course), page=page, per_page=per_page)
+
+
+def commitments_statement(budget_id: int, *, status: str = "", course: str = ""):
+    """The line's purchases, newest first, with their courses. ``status`` is a purchase status (by default the open
+    ones: confirmed or awaiting an override); ``course`` matches part of the course title, in any case."""
     statuses = [PurchaseStatus(status)] if status in PurchaseStatus.__members__ else list(OPEN_STATUSES)
     stmt = select(SeatPurchase).where(SeatPurchase.budget_id == budget_id, SeatPurchase.status.in_(statuses))
     if course:
         stmt = stmt.where(SeatPurchase.course_id.in_(
             select(Course.id).where(func.lower(Course.title).contains(course.lower(), autoescape=True))))
-    stmt = stmt.order_by(SeatPurchase.created_at.desc(), SeatPurchase.id.desc()).options(joinedload(SeatPurchase.course))
-    return paginate(session, stmt, page=page, per_page=per_page)
+    return stmt.order_by(SeatPurchase.created_at.desc(), SeatPurchase.id.desc()).options(joinedload(SeatPurchase.course))
 
 
 def spreads(session: Session, budgets: list[Budget]) -> dict[int, Consumption]:

@@ -15,14 +15,19 @@ from .models import SeatPurchase
 
 
 def of_unit(session: Session, unit_id: int, *, page: int = 1, per_page: int = PER_PAGE) -> Page[SeatPurchase]:
-    """One page of the unit's purchases as buyer and as provider of the course, newest first, with the count of
-    them all (one statement for the count, one for the page).
+    """One page of :func:`of_unit_statement`, with the count of them all (one statement for the count, one for
+    the page)."""
+    return paginate(session, of_unit_statement(unit_id), page=page, per_page=per_page)
+
+
+def of_unit_statement(unit_id: int):
+    """The unit's purchases as buyer and as provider of the course, newest first (the list page, its exports).
 
     Newest first is the primary key, descending: ids are given in the order purchases are made, and the key is
     indexed (``created_at`` is not). Buyer and provider are two indexed lookups (``ix_seat_purchase_buyer_unit_id``,
     ``ix_course_provider_unit_id`` then ``ix_seat_purchase_course_id``), not one OR over a join. The page loads only the columns the list shows, with the course's title
     and the buyer's name joined in the same statement (and not their own joined relations: the list shows none)."""
-    stmt = (
+    return (
         select(SeatPurchase)
         .join(SeatPurchase.course).join(SeatPurchase.buyer_unit)
         .where(SeatPurchase.id.in_(union_all(
@@ -39,7 +44,6 @@ def of_unit(session: Session, unit_id: int, *, page: int = 1, per_page: int = PE
         )
         .order_by(SeatPurchase.id.desc())
     )
-    return paginate(session, stmt, page=page, per_page=per_page)
 
 
 @dataclass(frozen=True)
