@@ -69,6 +69,9 @@ def create_app(config: dict | None = None, *, default_env: str = "development") 
     for bp in (home_bp, auth_bp, organisations_bp, courses_bp, purchases_bp, capacity_bp, budget_bp, agreements_bp, documents_bp,
                rulecheck_bp, lawchange_bp, admin_bp, jobs_bp, notifications_bp, api_bp, api_pages_bp, openfeed_bp):
         app.register_blueprint(bp)
+    from .exports.views import bp as exports_bp
+
+    app.register_blueprint(exports_bp)  # CSV and Excel exports of the lists (issue 21 item 6)
     errors.register_error_handlers(app)
     cli.register(app)
 

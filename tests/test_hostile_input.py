@@ -56,7 +56,11 @@ AGREEMENT_STATE = {
 }
 AGREEMENT_STEPS = ["parties", "subject", "period", "value", "cooperation"]
 # Query names a view reads in a way tests/hostile.query_names does not see.
-EXTRA_QUERY = {"agreements.versions": {"a", "b"}, "auth.login": {"next"}, "agreements.new": {"entity"}}
+EXTRA_QUERY = {"agreements.versions": {"a", "b"}, "auth.login": {"next"}, "agreements.new": {"entity"},
+               # the exports answer files, so their filters are not read from a page's form
+               "exports.budget_csv": {"status", "course"}, "exports.budget_xlsx": {"status", "course"},
+               "exports.agreements_csv": {"q", "status", "kind", "verdict", "expiring"},
+               "exports.agreements_xlsx": {"q", "status", "kind", "verdict", "expiring"}}
 # Pages besides the route's blueprint that hold a route's form.
 FORM_PAGES = {
     "purchases.cancel": ["purchases.detail"], "purchases.actual_cost": ["purchases.detail"],
