@@ -17,11 +17,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Re-install when the dependency list or the pinned versions change. Every package is installed at the
-# version constraints.txt pins (CI too: .ci/run calls `make test`).
-$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+# version constraints.txt pins (CI too: .ci/run calls `make test`). `make run` needs only the app's own
+# packages (.installed-app); tests and benchmarks add the dev extras (.installed), which include them.
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+$(VENV)/.installed-app: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) --upgrade pip
+	$(PIP) -c constraints.txt -e .
 	touch $@
+
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) --upgrade pip
+	$(PIP) -c constraints.txt -e '.[dev]'
+	touch $@ $(VENV)/.installed-app
 
 # Re-pin: install the newest versions pyproject.toml allows into a scratch venv and write them to
 # constraints.txt. Review the diff, run `make test` (which installs them), commit constraints.txt.
@@ -39,14 +46,14 @@ constraints: | $(BIN)/python
 install: $(VENV)/.installed translations
 
 # Compiled catalogues (.mo) are build products, made from the .po files on every install.
-translations: $(VENV)/.installed
+translations: $(VENV)/.installed-app
 	$(BIN)/pybabel compile --statistics -d contracts_app/translations
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o contracts_app/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i contracts_app/translations/messages.pot -d contracts_app/translations --no-fuzzy-matching --ignore-obsolete
 
-migrate: install
+migrate: $(VENV)/.installed-app translations
 	$(FLASK) db upgrade
 	$(FLASK) rules load-thresholds
 
@@ -68,6 +75,7 @@ test: install
 
 bench: install
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_jobs.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

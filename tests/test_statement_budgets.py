@@ -20,6 +20,7 @@ from .support import login
 
 #: The most statements each page may run (user and session, the page's reads), whatever the number of rows.
 BUDGETS = {"budget": 12, "audit": 10, "catalogue": 8, "agreements": 10}
+BUDGETS["wizard"] = 6  # the new-agreement page: the units are searched as people type, never all sent
 
 
 def clone_purchases(db, purchase: SeatPurchase, n: int) -> None:
@@ -58,6 +59,14 @@ def add_agreements(db, world, n: int) -> None:
     db.commit()
 
 
+def add_units(db, world, n: int) -> None:
+    from contracts_app.organisations.models import Unit, UnitKind
+
+    db.add_all(Unit(name=f"Enhet {i:03d}", kind=UnitKind.adult_education, legal_entity_id=world.municipality.id, is_active=True)
+               for i in range(n))
+    db.commit()
+
+
 def _page(world, name: str) -> tuple[str, str, str]:
     """(user, path, a text the page must show)."""
     return {
@@ -65,6 +74,7 @@ def _page(world, name: str) -> tuple[str, str, str]:
         "audit": ("admin@test.no", "/admin/audit", "unit"),
         "catalogue": (world.users["advisor"].email, "/courses/?q=norsk", "Norsk for voksne 0"),
         "agreements": (world.users["provider_coordinator"].email, "/agreements", "agreement-count"),
+        "wizard": (world.users["provider_coordinator"].email, "/agreements/new", 'name="parties-0-who_key"'),
     }[name]
 
 
@@ -75,6 +85,8 @@ def _grow(db, world, name: str, n: int) -> None:
         add_events(db, n)
     elif name == "catalogue":
         add_courses(db, world, n)
+    elif name == "wizard":
+        add_units(db, world, n)
     else:
         add_agreements(db, world, n)
 

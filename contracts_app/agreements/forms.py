@@ -2,6 +2,7 @@
 percentages) and their field errors are put back on these fields."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from ..formbase import FlaskForm
 from flask_wtf.file import FileField
@@ -9,7 +10,7 @@ from wtforms import (
     BooleanField, DateField, FieldList, FormField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField,
 )
 from wtforms.widgets import HiddenInput
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..choices import options
 from ..fields import INT_MAX, IntField, coerce_required_id
@@ -39,9 +40,42 @@ def any_of(enum_cls):
     return lambda: options([("", _l("Any"))]) + enum_cls.choices()
 
 
+class PartyField(StringField):
+    """A registered unit or legal person, found by what is typed (a searchable field: ``static/combobox.js`` asks
+    ``agreements.party_search`` for suggestions; without script the text alone is resolved). ``data`` keeps the
+    text as typed; validation sets :attr:`key` ("u:<unit id>", "e:<legal entity id>", or "" for an organisation
+    typed in below) from the text and the form's hidden ``who_key`` (:func:`party_lookup.resolve`), or a message
+    for a text that names no party or several."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.key = ""
+
+    def pre_validate(self, form):
+        from ..db import get_session
+        from . import party_lookup
+
+        hidden = form["who_key"] if "who_key" in form else None
+        try:
+            self.key = party_lookup.resolve(get_session(), self.data or "", hidden.data if hidden is not None else None)
+        except party_lookup.Unresolved as exc:
+            self.key = ""
+            if hidden is not None:
+                hidden.data = ""
+            if exc.candidates:
+                raise ValidationError(_("Several registered parties fit: %(names)s. Choose one from the suggestions or type its "
+                                        "organisation number.", names="; ".join(exc.candidates))) from None
+            raise ValidationError(_("No registered unit or organisation fits. Type a name, an organisation number or a "
+                                    "municipality, or leave the field empty and fill in the organisation below.")) from None
+        if hidden is not None:
+            hidden.data = self.key
+
+
 class PartyForm(Form):
-    # "u:<unit id>", "e:<legal entity id>", or "" for an organisation typed in below
-    who = SelectField(_l("Registered unit or organisation"), validate_choice=False, default="")
+    who = PartyField(_l("Registered unit or organisation"), validators=[Length(max=200)], default="",
+                     description=_l("Type a name, an organisation number or a municipality and choose from the suggestions. "
+                                    "Leave it empty for an organisation that is not registered, and fill in the fields below."))
+    who_key = HiddenField(default="")  # the key picked from the suggestions (set by the script and by the server)
     nav_side = SelectField(_l("For a Nav office: which side is party"),
                            choices=lambda: options([("", _l("Not a Nav office"))]) + Side.choices(), default="")
     role = SelectField(_l("Role in the agreement"), choices=PartyRole.choices, default="partner")
@@ -197,3 +231,12 @@ class FilterForm(FlaskForm):
         self.validate()
         return {name: ("" if self[name].errors else (self[name].data or "").strip())
                 for name in ("q", "status", "kind", "verdict", "expiring")}
+
+
+class PartySearchForm(FlaskForm):
+    """The party field's suggestions: what was typed so far (no CSRF token on a GET search)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(validators=[Optional(), Length(max=200)])

@@ -17,8 +17,8 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
 from ..auth.models import Role
 from ..formats import local_date
@@ -47,8 +47,16 @@ def sums(session: Session, today: dt.date) -> dict[tuple[int, int, str], dict]:
         .group_by(*group)
     ).all()
     out: dict[tuple[int, int, str], dict] = defaultdict(lambda: {"total": Decimal(0), "units": set(), "count": 0, "last": today})
+    # Each buying unit's two legal persons, read once: tens of thousands of rows name a few hundred units (held
+    # here, as the session's identity map would let them go and read each again).
+    buyer_of: dict[tuple[int, object], int] = {}
+    unit_ids = {row[0] for row in rows}
+    units = {u.id: u for u in session.scalars(select(Unit).options(selectinload(Unit.municipal_entity))
+                                               .where(Unit.id.in_(unit_ids)))} if unit_ids else {}
     for unit_id, side, supplier_id, kind, total, n, last in rows:
-        buyer_id = session.get(Unit, unit_id).entity_for_side(side).id
+        if (unit_id, side) not in buyer_of:
+            buyer_of[(unit_id, side)] = units[unit_id].entity_for_side(side).id
+        buyer_id = buyer_of[(unit_id, side)]
         if buyer_id == supplier_id:
             continue
         group = out[(buyer_id, supplier_id, getattr(kind, "value", kind))]
@@ -71,15 +79,35 @@ def run(session: Session, now: dt.datetime) -> dict:
     begin_write(session)
     table = current_table(session)
     groups = sums(session, today)
+    # read once and held (the identity map alone would let them go): the watch states and the parties named
+    states = {row.key: row for row in session.scalars(select(WatchState).where(WatchState.key.like("split:%")))}
+    entity_ids = {i for buyer_id, supplier_id, _need in groups for i in (buyer_id, supplier_id)}
+    held_entities = session.scalars(select(LegalEntity).where(LegalEntity.id.in_(entity_ids))).all() if entity_ids else []  # noqa: F841
+    seen: set[str] = set()
+    reviewers: dict[int, set[int]] = {}  # per buying legal person, and budget owners per set of units: asked once
+    owners: dict[frozenset, set[int]] = {}
+    # The notices and states of this run are written at its end in multi-row inserts, not flushed before each read:
+    # every group has its own dedupe key, so no read in the loop needs what the loop added.
+    with session.no_autoflush:
+        alerts, told = _watch(session, now, table, groups, states, seen, reviewers, owners)
+    # A group whose purchases all left the window has no sum any more: it is at zero, so its alerts are over
+    # and crossing 80 % again later tells again.
+    for row in [row for key, row in states.items() if key not in seen]:
+        if row.state.get("alerted"):
+            watch.save(session, row.key, {"alerted": [], "round": row.state.get("round", 0) + 1, "total": "0"}, now, states)
+    return {"groups": len(groups), "alerts": alerts, "notified": told}
+
+
+def _watch(session: Session, now: dt.datetime, table, groups: dict, states: dict, seen: set, reviewers: dict,
+           owners: dict) -> tuple[int, int]:
     alerts = told = 0
-    seen = set()
     for (buyer_id, supplier_id, need), g in sorted(groups.items()):
         total = g["total"]
         levels = levels_on(table, g["last"])
         value = dict(levels)
         key = f"split:{buyer_id}:{supplier_id}:{need}"
         seen.add(key)
-        state = watch.load(session, key)
+        state = watch.load(session, key, states)
         before = [k for k in state.get("alerted", []) if k in value]
         still = [k for k in before if total >= ALERT_SHARE * value[k]]
         round_no = state.get("round", 0) + (1 if len(still) < len(before) else 0)
@@ -89,7 +117,12 @@ def run(session: Session, now: dt.datetime) -> dict:
         if due:
             level, threshold = due[-1]
             buyer, supplier = session.get(LegalEntity, buyer_id), session.get(LegalEntity, supplier_id)
-            who = set(legal_reviewers_of(session, [buyer_id])) | set(users_with_roles(session, g["units"], (Role.budget_owner,)))
+            if buyer_id not in reviewers:
+                reviewers[buyer_id] = set(legal_reviewers_of(session, [buyer_id]))
+            units = frozenset(g["units"])
+            if units not in owners:
+                owners[units] = set(users_with_roles(session, units, (Role.budget_owner,)))
+            who = reviewers[buyer_id] | owners[units]
             told += notify_users(session, sorted(who), "purchases.split_risk", {
                 "buyer": buyer.name, "supplier": supplier.name, "need": need, "total": str(total),
                 "pct": str((total * 100 / threshold).quantize(Decimal("0.1"))), "threshold_name": level,
@@ -99,10 +132,5 @@ def run(session: Session, now: dt.datetime) -> dict:
             alerts += 1
         new = {"alerted": still, "round": round_no, "total": str(total)}
         if new != state:
-            watch.save(session, key, new, now)
-    # A group whose purchases all left the window has no sum any more: it is at zero, so its alerts are over
-    # and crossing 80 % again later tells again.
-    for row in session.scalars(select(WatchState).where(WatchState.key.like("split:%"), WatchState.key.not_in(seen) if seen else true())):
-        if row.state.get("alerted"):
-            watch.save(session, row.key, {"alerted": [], "round": row.state.get("round", 0) + 1, "total": "0"}, now)
-    return {"groups": len(groups), "alerts": alerts, "notified": told}
+            watch.save(session, key, new, now, states)
+    return alerts, told

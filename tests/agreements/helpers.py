@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html as html_module
+import re
 
 from contracts_app import clock
 from contracts_app.agreements import lifecycle, services
@@ -122,3 +124,10 @@ def move(db, world, a, target: S, *, today: dt.date | None = None):
     elif target == S.terminated:
         lifecycle.terminate(db, a.id, reason="Prosjektet er avsluttet.", on=today, actor=drafter(world), now=now)
     db.refresh(a)
+
+
+def input_value(html: str, name: str) -> str | None:
+    """The value of the input named ``name`` (None when there is none)."""
+    tag = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', html)
+    value = re.search(r'\bvalue="([^"]*)"', tag.group(0)) if tag else None
+    return html_module.unescape(value.group(1)) if value else None

@@ -9,7 +9,7 @@ from contracts_app.agreements.models import AgreementDocument
 from contracts_app.agreements.states import AgreementStatus as S
 
 from ..support import login
-from .helpers import make_agreement
+from .helpers import input_value, make_agreement
 
 
 def _form(a, **fields):
@@ -73,10 +73,15 @@ def test_new_agreement_prefilled_with_parties(client, db, world):
     r = client.get(f"/agreements/new?party={world.state.id}&party={world.municipality.id}")
     html = r.get_data(as_text=True)
     assert r.status_code == 200
-    assert f'<option selected value="u:{world.nav_office.id}">' in html and f'<option selected value="e:{world.municipality.id}">' in html
+    # each party field shows the party's label, with its key in the hidden field beside it
+    own = f"{world.nav_office.name} ({world.state.name})"
+    other = f"{world.municipality.name} ({world.municipality.org_number})"
+    assert [input_value(html, f"parties-{i}-{name}") for i in (0, 1) for name in ("who", "who_key")] == [
+        own, f"u:{world.nav_office.id}", other, f"e:{world.municipality.id}"]
     r = client.post("/agreements/new", data={
-        "kind": "cooperation", "title": "Ny samarbeidsavtale", "parties-0-who": f"u:{world.nav_office.id}", "parties-0-nav_side": "state",
-        "parties-0-role": "partner", "parties-1-who": f"u:{world.adult_education.id}", "parties-1-role": "partner"})
+        "kind": "cooperation", "title": "Ny samarbeidsavtale", "parties-0-who": own, "parties-0-who_key": f"u:{world.nav_office.id}",
+        "parties-0-nav_side": "state", "parties-0-role": "partner",
+        "parties-1-who": world.adult_education.name, "parties-1-role": "partner"})  # typed without script: the name alone
     assert r.status_code == 302 and "/edit/subject" in r.location
 
 

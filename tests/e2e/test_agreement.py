@@ -24,9 +24,26 @@ def test_draft_review_changes_approval_signing(browser, live_server, axe):
     assert_accessible(axe, drafter)
     drafter.get_by_role("link", name="Ny avtale").click()
     drafter.locator("#title").fill("E2E samarbeid om norsk og praksis")
-    drafter.locator("#parties-0-who").select_option(label="Nav Fjordvik (Arbeids- og velferdsetaten)")
+    # the party fields are searchable (a combobox with suggestions from the server), used with the mouse …
+    nav = "Nav Fjordvik (Arbeids- og velferdsetaten)"
+    drafter.locator("#parties-0-who").fill("nav fjordv")
+    drafter.locator("#parties-0-who-listbox").get_by_role("option", name=re.compile(re.escape(nav))).click()
+    assert drafter.locator("#parties-0-who").input_value() == nav
+    assert drafter.locator("#parties-0-who_key").input_value().startswith("u:")
     drafter.locator("#parties-0-nav_side").select_option("state")
-    drafter.locator("#parties-1-who").select_option(label="Fjordvik voksenopplæring (Fjordvik kommune (demo))")
+    # … and with the keyboard: type, Down to the first suggestion, Enter picks it (the form is not sent)
+    field = drafter.locator("#parties-1-who")
+    field.fill("")
+    field.press_sequentially("Fjordvik voksenoppl")
+    listbox = drafter.locator("#parties-1-who-listbox")
+    listbox.wait_for()
+    assert field.get_attribute("aria-expanded") == "true"
+    assert_accessible(axe, drafter)  # with the suggestions open
+    field.press("ArrowDown")
+    assert field.get_attribute("aria-activedescendant") == listbox.get_by_role("option").first.get_attribute("id")
+    field.press("Enter")
+    assert field.input_value() == "Fjordvik voksenopplæring (Fjordvik kommune (demo))"
+    assert field.get_attribute("aria-expanded") == "false" and "/agreements/new" in drafter.url
     assert_accessible(axe, drafter)
     drafter.get_by_role("button", name="Opprett utkast").click()
     drafter.wait_for_url("**/edit/subject")
