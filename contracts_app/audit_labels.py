@@ -37,6 +37,7 @@ ACTIONS = {
     "budget.updated": _l("Budget line changed"),
     "budget.stop_declared": _l("Budget stop declared"),
     "budget.stop_lifted": _l("Budget stop lifted"),
+    "capacity.seats_given_back": _l("Seats given back to the free-seat offer"),
     "capacity.offer_expired": _l("Free-seat offer expired"),
     "capacity.offer_published": _l("Free seats published"),
     "capacity.offer_updated": _l("Free-seat offer changed"),

@@ -26,12 +26,14 @@ pages_bp = Blueprint("api_pages", __name__)
 
 
 def _unit_choices(form: TokenForm) -> None:
+    """The units where the user holds a role; an administrator sees every unit (and is told on the field when
+    they hold no role at the one chosen: the token would act as them with no roles)."""
     p = current_principal()
     session = get_session()
     if p.has(tokens.Role.admin):
         units = session.scalars(select(Unit).order_by(Unit.name)).all()
     else:
-        units = [u for u in [session.get(Unit, p.unit_id) if p.unit_id else None] if u is not None]
+        units = tokens.creatable_units(session, p.user_id)
     form.unit_id.choices = [(u.id, u.name) for u in units]
 
 
@@ -39,8 +41,10 @@ def _unit_choices(form: TokenForm) -> None:
 @requires(tokens.can_manage_tokens)
 def token_list():
     p = current_principal()
-    return render_template("api/tokens.html", tokens=tokens.visible_tokens(get_session(), p), now=clock.now(),
-                           revoke_form=RevokeForm(formdata=None), scopes=tokens.SCOPES)
+    rows = [{"token": t, "roles": tokens.acting_roles(t.created_by, t.unit_id), "may_revoke": tokens.may_revoke(p, t)}
+            for t in tokens.visible_tokens(get_session(), p)]
+    return render_template("api/tokens.html", rows=rows, now=clock.now(), revoke_form=RevokeForm(formdata=None),
+                           scope_labels=tokens.scope_labels)
 
 
 @pages_bp.route("/api-tokens/new", methods=["GET", "POST"])
@@ -51,7 +55,8 @@ def new_token():
     form = TokenForm()
     _unit_choices(form)
     if request.method == "GET":
-        form.unit_id.data = p.unit_id
+        ids = [value for value, _label in form.unit_id.choices]
+        form.unit_id.data = p.unit_id if p.unit_id in ids else (ids[0] if ids else None)
         form.scopes.data = ["read"]
         form.expires_on.data = clock.today() + dt.timedelta(days=90)
     status = 200
@@ -68,7 +73,9 @@ def new_token():
             else:
                 session.commit()
                 # Shown on this answer only (never stored, never in a redirect or the session).
-                return render_template("api/token_created.html", token=token, secret=secret, scopes=tokens.SCOPES), 201
+                return render_template("api/token_created.html", token=token, secret=secret,
+                                       scopes=tokens.scope_labels(token.scopes),
+                                       roles=tokens.acting_roles(token.created_by, token.unit_id)), 201
     return render_template("api/token_new.html", form=form, max_days=tokens.MAX_DAYS), status
 
 

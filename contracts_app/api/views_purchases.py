@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, url_for
+from flask import abort, current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -22,6 +22,7 @@ from .. import clock
 from ..audit import Actor
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
+from ..capacity.seats import HoldDays
 from ..courses.models import Course
 from ..db import get_session
 from ..errors import ValidationFailed
@@ -183,12 +184,14 @@ def purchase_create():
 @operation(scope="purchases", summary="Cancel a purchase", tag="Seat purchases", body=CancelIn, response=PurchaseOut,
            idempotent=True,
            description="The buying unit cancels a confirmed purchase (the seats and the money are released) or an open "
-                       "override request, with a reason. 409 in any other status.")
+                       "override request, with a reason. 409 in any other status. A purchase made by accepting a request for "
+                       "free seats gives its seats back to the offer (which opens again if it was filled).")
 def purchase_cancel(purchase_id: int):
     found = buyer_purchase_or_403(purchase_id)
     body, doc = parse_body(CancelIn)
     return write(doc, lambda: (200, purchase_out(services.cancel(
-        get_session(), found.id, reason=body.reason, actor=_actor(), now=clock.now())), None))
+        get_session(), found.id, reason=body.reason, actor=_actor(), now=clock.now(),
+        days=HoldDays.from_config(current_app.config))), None))
 
 
 @bp.post("/purchases/<int:purchase_id>/actual-cost")

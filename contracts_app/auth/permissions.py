@@ -39,8 +39,10 @@ def can_manage_users(p: Principal) -> bool:
 
 
 def can_manage_api_tokens(p: Principal) -> bool:
-    """Administrators (for any unit) and a unit's provider coordinators (for their active unit)."""
-    return p.has(Role.admin) or p.has(Role.provider_coordinator)
+    """The API token pages: every member with a role at their active unit (their own tokens; a provider
+    coordinator also the unit's) and administrators (every token). A token acts as its creator with at most their
+    roles at its unit, so which units and tokens each may create or revoke is decided in ``api/tokens.py``."""
+    return bool(p.roles)
 
 
 def can_view_audit(p: Principal) -> bool:

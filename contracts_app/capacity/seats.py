@@ -1,8 +1,11 @@
 """What every seat move on an offer shares: the locks, the two seat ledgers, ending a request, the walk down
-the waiting list, and the notices to the two units. Used by ``offers.py``, ``requests.py`` and ``expiry.py``.
+the waiting list, and the notices to the two units. Used by ``offers.py``, ``requests.py`` and ``expiry.py``, and
+by :func:`purchases.services.cancel` (:func:`give_back_purchase`: a cancelled purchase gives an accepted request's
+seats back to its offer).
 
 Locking. Every write that moves seats takes ``begin_write`` and then locks, in this order: the course row,
-the offer row, the request row(s), and (through :func:`purchases.services.confirm`) the budget row. The
+the offer row, the request row(s), and (through :func:`purchases.services.confirm`) the budget row; a cancel
+locks its purchase row first (no seat service locks a purchase), then the same order. The
 course lock serialises everything that counts seats on one course: direct purchases, requests, answers and
 expiry. Services flush; the caller commits (or rolls back when a service raises: nothing is half-written).
 
@@ -35,7 +38,7 @@ from ..db import begin_write, lock
 from ..errors import NotFound, PermissionDenied
 from ..notifications import services as notify
 from .models import HOLDING_STATUSES, OPEN_REQUEST_STATUSES, CapacityOffer, CapacityRequest, OfferStatus, RequestStatus
-from .states import request_target
+from .states import offer_target, request_target
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,36 @@ def advance_waiting_list(session: Session, course: Course, offer: CapacityOffer,
         tell_requester(session, req, offer, "capacity.waitlist_offered", now, until=formats.datetime(req.hold_expires_at))
         offered.append(req)
     return offered
+
+
+def give_back_purchase(session: Session, course: Course, purchase: Any, *, actor: Actor, now: dt.datetime,
+                       days: HoldDays | None = None) -> CapacityOffer | None:
+    """A cancelled purchase that an accepted request made gives its seats back to the offer, like a released hold:
+    ``seats_taken`` down, a filled offer published again while its request deadline has not passed, and the
+    waiting list offered the freed seats (:func:`advance_waiting_list`). Audited as ``capacity.seats_given_back``.
+
+    Called by :func:`purchases.services.cancel` (which imports this when called: capacity imports purchases, not
+    the other way round) with the purchase locked and then ``course`` locked, its ``seats_confirmed`` already
+    given back and flushed; this locks the offer and the request, in the fixed order (course, offer, request),
+    before cancel locks the budget line. Returns the offer, or None for a purchase no request made (nothing to do).
+    """
+    row = session.execute(select(CapacityRequest.id, CapacityRequest.offer_id)
+                          .where(CapacityRequest.purchase_id == purchase.id)).first()
+    if row is None:
+        return None
+    offer = lock(session, CapacityOffer, row.offer_id)
+    req = lock(session, CapacityRequest, row.id)
+    before = {"status": offer.status, "seats_taken": offer.seats_taken}
+    offer.seats_taken = offer.seats_taken - min(req.seats, offer.seats_taken)
+    if offer.status == OfferStatus.filled and formats.local_date(now) <= offer.request_deadline:
+        offer.status = offer_target(offer.status, "reopen")
+    offer.updated_at = now
+    session.flush()
+    offered = advance_waiting_list(session, course, offer, now, days or HoldDays())
+    audit.record(session, actor, "capacity.seats_given_back", offer, at=now, before=before,
+                 after={"status": offer.status, "seats_taken": offer.seats_taken, "seats": req.seats, "request_id": req.id,
+                        "purchase_id": purchase.id, "offered_to": [r.id for r in offered]})
+    return offer
 
 
 # --- notices --------------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from .models import ACTIVE_OFFER_STATUSES, OPEN_REQUEST_STATUSES, OfferStatus, R
 O = OfferStatus
 R = RequestStatus
 
-# (state, action) → new state. An offer changes while it still promises seats (published or paused).
+# (state, action) → new state. An offer changes while it still promises seats (published or paused); a filled
+# offer opens again when a cancelled purchase gives seats back (capacity/seats.py give_back_purchase).
 OFFER_TRANSITIONS: dict[tuple[OfferStatus, str], OfferStatus] = {
     **{(s, "edit"): s for s in ACTIVE_OFFER_STATUSES},  # seats, period, price, visibility, contact
     (O.published, "pause"): O.paused,  # holds stay; no new requests
@@ -22,6 +23,7 @@ OFFER_TRANSITIONS: dict[tuple[OfferStatus, str], OfferStatus] = {
     **{(s, "withdraw"): O.withdrawn for s in ACTIVE_OFFER_STATUSES},  # by the provider, with a reason
     **{(s, "fill"): O.filled for s in ACTIVE_OFFER_STATUSES},  # an accepted request took the last seat
     **{(s, "expire"): O.expired for s in ACTIVE_OFFER_STATUSES},  # past the request deadline or the period
+    (O.filled, "reopen"): O.published,  # a cancelled purchase gave seats back before the request deadline
 }
 
 # (state, action) → new state. A request is open while held, waiting or offered; every other state is final.

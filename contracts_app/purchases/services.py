@@ -432,8 +432,21 @@ def decide_override(
     return purchase
 
 
-def cancel(session: Session, purchase_id: int, *, reason: str, actor: Actor, now: dt.datetime) -> SeatPurchase:
-    """Give back the seats and the money of a confirmed purchase."""
+def cancel(session: Session, purchase_id: int, *, reason: str, actor: Actor, now: dt.datetime, days: Any = None) -> SeatPurchase:
+    """Give back the seats and the money of a confirmed purchase.
+
+    A purchase made by accepting a capacity request also gives its seats back to the offer (``seats_taken`` down,
+    a filled offer published again, the waiting list offered the seats): :func:`capacity.seats.give_back_purchase`,
+    with ``days`` (a ``capacity.seats.HoldDays``; its defaults when None) for how long the waiting list may take them.
+    That step is called from here, not from a capacity wrapper around this function, so every way of cancelling
+    (the purchase page, the API, a job) gives the seats back without each caller having to remember to, in this
+    transaction and under these locks. It is imported when called because capacity imports this module (an
+    accepted request ends in :func:`confirm`): purchases must not import capacity at module level.
+
+    Locks, in the fixed order: the purchase (as every purchase service starts), then the course, the offer and
+    the request (capacity), then the budget line — the order accept takes (course, offer, request, budget), so a
+    cancel and an accept or a new request on the same offer cannot deadlock.
+    """
     begin_write(session)
     purchase = lock(session, SeatPurchase, purchase_id)
     if purchase is None:
@@ -444,9 +457,13 @@ def cancel(session: Session, purchase_id: int, *, reason: str, actor: Actor, now
     before = purchase.status
     after = states.target(before, "cancel", message=_("Only a confirmed purchase or an open override request can be cancelled."))
     if before == PurchaseStatus.confirmed:  # an override request reserved nothing
+        from ..capacity.seats import give_back_purchase  # capacity imports this module (see above)
+
         course = lock(session, Course, purchase.course_id)
-        budget = lock(session, Budget, purchase.budget_id)
         course.seats_confirmed = course.seats_confirmed - purchase.seats
+        session.flush()  # the course's free seats, before the offer (read with its course) counts them
+        give_back_purchase(session, course, purchase, actor=actor, now=now, days=days)
+        budget = lock(session, Budget, purchase.budget_id)
         budget_services.release(session, budget, purchase.amount, purchase_id=purchase.id, now=now)
     purchase.status = after
     purchase.cancel_reason = reason

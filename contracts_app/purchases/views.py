@@ -1,7 +1,7 @@
 """Buying a seat (preview → confirm), the purchase list and detail, and the follow-up actions."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -11,6 +11,7 @@ from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..budget.models import Budget
 from ..budget.queries import unit_budgets
+from ..capacity.seats import HoldDays
 from ..courses.models import Course
 from ..db import get_session
 from ..documents import queries as document_queries
@@ -198,7 +199,8 @@ def cancel(purchase_id: int):
     purchase = buyer_purchase_or_403(purchase_id)
     form = ReasonForm()
     run_action(
-        lambda: services.cancel(get_session(), purchase.id, reason=form.reason.data or "", actor=current_actor(), now=clock.now()),
+        lambda: services.cancel(get_session(), purchase.id, reason=form.reason.data or "", actor=current_actor(), now=clock.now(),
+                                days=HoldDays.from_config(current_app.config)),
         _("The purchase was cancelled; the seats and the money are released."),
     )
     return redirect(url_for(".detail", purchase_id=purchase.id))

@@ -23,7 +23,8 @@ PROBLEM = "application/problem+json"
 
 
 def make_token(db, user, unit, scopes=("read", "capacity"), days=30):
-    """A token created by ``user`` for ``unit`` (through the service; an admin principal passes its unit check)."""
+    """A token created by ``user`` for ``unit`` through the service (``user`` must hold a role at ``unit``: a token
+    acts as its creator with their roles there; the principal's roles play no part in that check)."""
     token, secret = tokens.create_token(
         db, tokens.TokenInput(name=f"{user.email} system", unit_id=unit.id, scopes=list(scopes),
                               expires_on=app_clock.today() + dt.timedelta(days=days)),
@@ -90,6 +91,119 @@ def test_a_coordinator_creates_tokens_only_for_their_unit(client, db, world):
     response = client.post("/api-tokens/new", data={"name": "X", "unit_id": world.nav_office.id, "scopes": ["read"],
                                                     "expires_on": "2026-06-01"})
     assert response.status_code == 422 and db.scalar(select(func.count()).select_from(ApiToken)) == 0
+
+
+# Every member with a role at a unit creates tokens for it; the token acts as them with their roles there.
+MEMBERS = [("advisor", "nav_office", ["advisor"]), ("budget_owner", "nav_office", ["budget_owner"]),
+           ("provider_coordinator", "adult_education", ["provider_coordinator"]), ("legal_reviewer", "legal_unit", ["legal_reviewer"])]
+
+
+@pytest.mark.parametrize("role,unit,roles", MEMBERS, ids=[m[0] for m in MEMBERS])
+def test_every_member_creates_a_token_that_acts_as_them_at_their_unit(client, db, world, role, unit, roles):
+    user, unit = world.users[role], getattr(world, unit)
+    login(client, user.email)
+    form = client.get("/api-tokens/new").get_data(as_text=True)
+    assert f'<option selected value="{unit.id}">' in form or f'value="{unit.id}" selected' in form
+    response = client.post("/api-tokens/new", data={"name": "Fagsystem", "unit_id": unit.id, "scopes": ["read"],
+                                                    "expires_on": "2026-06-01"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    secret = next(part for part in html.split('value="')[1:] if part.startswith("ctk_")).split('"')[0]
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).get_json()
+    assert (me["unit_id"], me["roles"]) == (unit.id, roles)
+    token = db.scalar(select(ApiToken))
+    assert (token.created_by_id, token.unit_id) == (user.id, unit.id)
+    listing = client.get("/api-tokens").get_data(as_text=True)
+    assert token.prefix in listing and user.name in listing
+
+
+@pytest.mark.parametrize("member", [False, True], ids=["not_a_member", "member"])
+def test_an_administrator_creates_a_token_only_where_they_hold_a_role(client, db, world, member):
+    from contracts_app.audit import SYSTEM
+    from contracts_app.auth import services as auth_services
+
+    admin = world.users["admin"]
+    if member:
+        auth_services.add_membership(db, admin, role=Role.budget_owner, unit=world.nav_office, actor=SYSTEM, now=app_clock.now())
+        db.commit()
+    login(client, admin.email)
+    response = client.post("/api-tokens/new", data={"name": "Nav-systemet", "unit_id": world.nav_office.id,
+                                                    "scopes": ["read"], "expires_on": "2026-06-01"})
+    if member:
+        assert response.status_code == 201 and db.scalar(select(ApiToken)).created_by_id == admin.id
+        return
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'href="#unit_id"' in html and world.nav_office.name in html and "ctk_" not in html
+    assert 'value="Nav-systemet"' in html  # the input is kept
+    assert db.scalar(select(func.count()).select_from(ApiToken)) == 0
+
+
+def test_who_sees_and_revokes_which_tokens(client, db, world):
+    from contracts_app.audit import SYSTEM
+    from contracts_app.auth import services as auth_services
+    from ..factories import make_user
+
+    colleague = make_user(db, "kollega@test.no", role=Role.provider_coordinator, unit=world.adult_education)
+    auth_services.add_membership(db, world.users["advisor"], role=Role.advisor, unit=world.adult_education, actor=SYSTEM,
+                                 now=app_clock.now())
+    db.commit()
+    advisors, _h = make_token(db, world.users["advisor"], world.nav_office)
+    advisors_at_vo, _h = make_token(db, world.users["advisor"], world.adult_education)
+    owners, _h = make_token(db, world.users["budget_owner"], world.nav_office)
+    coordinators, _h = make_token(db, colleague, world.adult_education)
+    every = {advisors.prefix, advisors_at_vo.prefix, owners.prefix, coordinators.prefix}
+    seen = {  # who → the tokens on their list
+        "advisor": {advisors.prefix, advisors_at_vo.prefix},  # their own, at both units
+        "budget_owner": {owners.prefix},
+        "provider_coordinator": {advisors_at_vo.prefix, coordinators.prefix},  # the unit's
+        "legal_reviewer": set(),
+        "admin": every,
+    }
+    for who, prefixes in seen.items():
+        login(client, world.users[who].email)
+        listing = client.get("/api-tokens").get_data(as_text=True)
+        assert {p for p in every if p in listing} == prefixes, who
+        by_prefix = {t.prefix: t for t in (advisors, advisors_at_vo, owners, coordinators)}
+        for prefix in every:
+            revoked = client.post("/api-tokens/revoke", data={"token_id": by_prefix[prefix].id})
+            assert revoked.status_code == (302 if prefix in prefixes else 404), (who, prefix)
+            if prefix in prefixes:  # put it back for the next person
+                db.expire_all()
+                db.get(ApiToken, by_prefix[prefix].id).revoked_at = None
+                db.get(ApiToken, by_prefix[prefix].id).revoked_by_id = None
+                db.commit()
+        client.post("/logout")
+
+
+def test_the_list_shows_whom_a_token_acts_as_and_with_which_roles(client, db, world):
+    from contracts_app.audit import SYSTEM
+    from contracts_app.auth import services as auth_services
+    from contracts_app.auth.models import Membership
+
+    token, headers = make_token(db, world.users["budget_owner"], world.nav_office, ["read"])
+    login(client, world.users["admin"].email)
+    listing = client.get("/api-tokens").get_data(as_text=True)
+    row = listing.split(f"ctk_{token.prefix}_")[1].split("</tr>")[0]
+    assert world.users["budget_owner"].name in row and "Budsjettansvarlig" in row
+    # the creator loses the role: the token acts with none, and the list says so
+    membership = db.scalar(select(Membership).where(Membership.user_id == world.users["budget_owner"].id))
+    auth_services.remove_membership(db, membership, actor=SYSTEM, now=app_clock.now())
+    db.commit()
+    row = client.get("/api-tokens").get_data(as_text=True).split(f"ctk_{token.prefix}_")[1].split("</tr>")[0]
+    assert "Ingen rolle ved enheten" in row
+    assert client.get("/api/v1/budgets", headers=headers).status_code == 403
+
+
+def test_the_created_page_lists_the_scopes_by_their_labels(client, db, world):
+    login(client, world.users["advisor"].email)
+    response = client.post("/api-tokens/new", data={"name": "Fagsystem", "unit_id": world.nav_office.id,
+                                                    "scopes": ["read", "purchases"], "expires_on": "2026-06-01"})
+    assert response.status_code == 201
+    html = response.get_data(as_text=True)
+    assert "<li>Lese: kurs, ledige plasser, forespørsler, kjøp, budsjettlinjer, OCDS-publiseringen" in html
+    assert "<li>read</li>" not in html and "read, purchases" not in html
+    assert "Handler som" in html and world.users["advisor"].name in html
 
 
 @pytest.mark.parametrize("change", ["revoked", "expired", "unknown", "malformed", "creator_inactive", "basic"])

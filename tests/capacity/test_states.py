@@ -22,8 +22,9 @@ OFFER_MOVES = {
     (O.paused, "fill"): O.filled,
     (O.published, "expire"): O.expired,
     (O.paused, "expire"): O.expired,
+    (O.filled, "reopen"): O.published,
 }
-OFFER_ACTIONS = ("edit", "pause", "resume", "withdraw", "fill", "expire")
+OFFER_ACTIONS = ("edit", "pause", "resume", "withdraw", "fill", "expire", "reopen")
 
 REQUEST_MOVES = {
     (R.held, "accept"): R.accepted,
@@ -71,7 +72,9 @@ def test_an_unknown_action_is_refused_as_a_conflict():
 
 
 def test_final_states_have_no_way_out():
-    for state in (O.withdrawn, O.filled, O.expired):
+    for state in (O.withdrawn, O.expired):
         assert not [a for (s, a) in states.OFFER_TRANSITIONS if s == state]
+    # a filled offer's only way out: seats given back by a cancelled purchase
+    assert [a for (s, a) in states.OFFER_TRANSITIONS if s == O.filled] == ["reopen"]
     for state in (R.accepted, R.declined, R.withdrawn, R.expired):
         assert not [a for (s, a) in states.REQUEST_TRANSITIONS if s == state]
