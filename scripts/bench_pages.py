@@ -199,7 +199,23 @@ def pages(ids: dict) -> list[tuple[str, str, str]]:
         (admin, "audit log, actor filter (budsjett.fjordvik)", "/admin/audit?actor=budsjett.fjordvik"),
         (admin, "jobs", "/admin/jobs"),
         (admin, "e-mail outbox", "/admin/outbox"),
+        # The API's lists at the same scale (issue 21: p95 < 100 ms), read with the same session as the pages.
+        (advisor, "API: free-seat offers", "/api/v1/capacity/offers?limit=50"),
+        (advisor, "API: purchases (Nav Fjordvik)", "/api/v1/purchases?limit=50"),
+        (coordinator, "API: capacity requests (provider)", "/api/v1/capacity/requests?limit=50"),
+        (jurist, "API: agreements", "/api/v1/agreements?limit=50"),
+        (owner, "API: budget ledger", f"/api/v1/budgets/{ids['budget']}/ledger?limit=50"),
+        (advisor, "API: OCDS releases", "/api/v1/ocds/releases?limit=50"),
     ]
+
+# Issue 22's targets for every page: p95 under 100 ms, p50 at most 50 times the bare page, at most 200 KB.
+P95_MS, RATIO, MAX_BYTES = 100, 50, 200 * 1024
+
+
+def misses(r: dict) -> str:
+    out = [name for name, bad in (("p95", r["p95_ms"] >= P95_MS), ("ratio", r["ratio"] is not None and r["ratio"] > RATIO),
+                                  ("bytes", r["bytes"] > MAX_BYTES)) if bad]
+    return ",".join(out) or "ok"
 
 
 def main() -> int:
@@ -253,11 +269,14 @@ def main() -> int:
 
     print(f"Pages at national scale, PostgreSQL, gunicorn {args.workers} sync workers, {args.requests} requests each after "
           f"{args.warmup} warm-up; bare Flask page p50 {bare['p50_ms']} ms, p95 {bare['p95_ms']} ms")
-    print(f"| {'page':45} | {'p50 ms':>8} | {'p95 ms':>8} | {'× bare':>7} | {'bytes':>9} | {'SQL':>4} | status |")
-    print(f"|{'-' * 47}|{'-' * 10}|{'-' * 10}|{'-' * 9}|{'-' * 11}|{'-' * 6}|--------|")
+    print(f"| {'page':45} | {'p50 ms':>8} | {'p95 ms':>8} | {'× bare':>7} | {'bytes':>9} | {'SQL':>4} | status | targets |")
+    print(f"|{'-' * 47}|{'-' * 10}|{'-' * 10}|{'-' * 9}|{'-' * 11}|{'-' * 6}|--------|---------|")
     for r in results:
         print(f"| {r['label']:45} | {r['p50_ms']:>8} | {r['p95_ms']:>8} | {r['ratio']:>7} | {r['bytes']:>9} | {r['statements']:>4} | "
-              f"{','.join(map(str, r['status'])):6} |")
+              f"{','.join(map(str, r['status'])):6} | {misses(r):7} |")
+    missed = [r["label"] for r in results if misses(r) != "ok"]
+    print(f"Targets (p95 < {P95_MS} ms, p50 ≤ {RATIO}× bare, ≤ {MAX_BYTES // 1024} KB): "
+          + (f"missed by {len(missed)}: {', '.join(missed)}" if missed else "every page holds them"))
     if args.json:
         print(json.dumps({"bare": bare, "pages": results}))
     return 1 if any(r["status"] != [200] for r in results) else 0

@@ -200,7 +200,7 @@ def _samples(db, world, endpoint: str, step: str | None) -> dict:
         "course_id": world.course.id, "budget_id": world.budget.id, "purchase_id": world.purchase.id, "stop_id": 1,
         "comment_id": 1, "option_id": 1, "signature_id": 1, "document_id": 1, "message_id": 1,
         "name": "capacity.holds", "item_id": 1, "token": "not-a-reset-token", "step": step or "subject",
-        "agreement_id": 1, "offer_id": 1, "request_id": 1, "notification_id": 1,
+        "agreement_id": 1, "offer_id": 1, "request_id": 1, "notification_id": 1, "ocid": "ocds-test00-a-1",
     }
     if endpoint.startswith(("capacity.", "notifications.", "api.capacity_")):
         samples.update(_capacity_samples(db, world))
