@@ -20,7 +20,6 @@ from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..budget import queries as budget_queries
 from ..budget.models import Budget, BudgetStop
-from ..budget.periods import consumption
 from ..db import get_session
 from ..purchases.models import SeatPurchase
 from .openapi import operation
@@ -80,7 +79,7 @@ def budget_line(budget_id: int):
     parse_query(NoQuery)
     session = get_session()
     budget = _own_budget(budget_id)
-    spread = consumption(budget_queries.open_commitments(session, budget.id), budget_queries.spends(session, budget.id), budget.year)
+    spread = budget_queries.month_spread(session, budget)
     return detail(BudgetLineDetailOut(
         **_figures(budget, clock.today()),
         months=[MonthOut(month=p.month, committed=p.committed, spent=p.spent, cumulative_used=p.cumulative_used) for p in spread.rows],

@@ -11,7 +11,7 @@ import datetime as dt
 
 from flask import abort, current_app, url_for
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from .. import clock
 from ..auth import permissions as perm
@@ -19,7 +19,9 @@ from ..auth.access import current_principal, requires
 from ..capacity import requests as request_services
 from ..capacity.models import CapacityOffer, CapacityRequest
 from ..capacity.seats import HoldDays
+from ..courses.models import Course
 from ..db import get_session
+from ..organisations.models import Unit
 from ..purchases.services import ParticipantInput
 from .openapi import operation
 from .pagination import Key
@@ -71,6 +73,17 @@ PURCHASE_LINKS = {"GetPurchase": ("purchase", {"purchase_id": "$response.body#/p
                   "CancelPurchase": ("purchase_cancel", {"purchase_id": "$response.body#/purchase_id"})}
 
 
+#: What a list's rows show besides the request: its participants, the offer's course and provider, the requester —
+#: one statement each for the whole page (names only), instead of one per row.
+_offer = selectinload(CapacityRequest.offer)
+LIST_LOADS = (
+    selectinload(CapacityRequest.participants),
+    _offer.load_only(CapacityOffer.id, CapacityOffer.course_id, CapacityOffer.provider_unit_id),
+    _offer.selectinload(CapacityOffer.course).load_only(Course.id, Course.title).lazyload("*"),
+    _offer.selectinload(CapacityOffer.provider_unit).load_only(Unit.id, Unit.name).lazyload("*"),
+    selectinload(CapacityRequest.requester_unit).load_only(Unit.id, Unit.name).lazyload("*"),
+)
+
 REQUEST_KEYS = [Key(CapacityRequest.created_at, dt.datetime, lambda r: r.created_at, descending=True),
                 Key(CapacityRequest.id, int, lambda r: r.id, descending=True)]
 
@@ -86,7 +99,7 @@ def capacity_requests():
     provided = CapacityRequest.offer_id.in_(select(CapacityOffer.id).where(CapacityOffer.provider_unit_id == unit_id))
     own = CapacityRequest.requester_unit_id == unit_id
     where = {"requester": own, "provider": provided}.get(q.role, or_(own, provided))
-    stmt = select(CapacityRequest).where(where).options(selectinload(CapacityRequest.participants))
+    stmt = select(CapacityRequest).where(where).options(*LIST_LOADS)
     if q.status is not None:
         stmt = stmt.where(CapacityRequest.status == q.status)
     items, cursor = paged(get_session(), stmt, REQUEST_KEYS, listing="requests", query=q)

@@ -15,8 +15,8 @@ import datetime as dt
 
 from flask import abort, current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import select, union_all
+from sqlalchemy.orm import load_only, selectinload
 
 from .. import clock
 from ..audit import Actor
@@ -26,6 +26,7 @@ from ..capacity.seats import HoldDays
 from ..courses.models import Course
 from ..db import get_session
 from ..errors import ValidationFailed
+from ..organisations.models import Unit
 from ..purchases import services
 from ..purchases.models import SeatPurchase
 from ..web import buyer_purchase_or_403, visible_purchase
@@ -90,6 +91,16 @@ def _location(purchase: SeatPurchase) -> str:
     return url_for("api.purchase", purchase_id=purchase.id)
 
 
+#: What a list's rows show besides the purchase: its participants, the course's title and provider, the buyer —
+#: one statement each for the whole page (names only), after the page is cut.
+_course = selectinload(SeatPurchase.course)
+LIST_LOADS = (
+    selectinload(SeatPurchase.participants),
+    _course.load_only(Course.id, Course.title, Course.provider_unit_id).lazyload("*"),
+    _course.selectinload(Course.provider_unit).load_only(Unit.id, Unit.name).lazyload("*"),
+    selectinload(SeatPurchase.buyer_unit).load_only(Unit.id, Unit.name).lazyload("*"),
+)
+
 PURCHASE_KEYS = [Key(SeatPurchase.created_at, dt.datetime, lambda p: p.created_at, descending=True),
                  Key(SeatPurchase.id, int, lambda p: p.id, descending=True)]
 
@@ -101,13 +112,12 @@ PURCHASE_KEYS = [Key(SeatPurchase.created_at, dt.datetime, lambda p: p.created_a
 def purchases():
     q = parse_query(PurchaseListQuery)
     unit_id = current_principal().unit_id
-    own = SeatPurchase.buyer_unit_id == unit_id
-    provided = SeatPurchase.course_id.in_(select(Course.id).where(Course.provider_unit_id == unit_id))
-    where = {"buyer": own, "provider": provided}.get(q.role, or_(own, provided))
-    stmt = select(SeatPurchase).where(where).options(
-        joinedload(SeatPurchase.course).joinedload(Course.provider_unit), joinedload(SeatPurchase.buyer_unit),
-        selectinload(SeatPurchase.participants),
-    )
+    own = select(SeatPurchase.id).where(SeatPurchase.buyer_unit_id == unit_id)
+    provided = select(SeatPurchase.id).join(Course, Course.id == SeatPurchase.course_id).where(Course.provider_unit_id == unit_id)
+    # Two indexed lookups (as the page, purchases.queries.of_unit_statement), not one OR over a join: with the OR
+    # PostgreSQL read every purchase in the country.
+    ids = {"buyer": own, "provider": provided}.get(q.role, union_all(own, provided.where(SeatPurchase.buyer_unit_id != unit_id)))
+    stmt = select(SeatPurchase).where(SeatPurchase.id.in_(ids)).options(*LIST_LOADS)
     if q.status is not None:
         stmt = stmt.where(SeatPurchase.status == q.status)
     items, cursor = paged(get_session(), stmt, PURCHASE_KEYS, listing="purchases", query=q)

@@ -13,6 +13,10 @@ The rule (stated on the budget page):
 
 A cancelled purchase counts nowhere (its commitment was released), nor does one waiting for a budget-stop
 override or refused one (it never held money).
+
+This module states the rule for one commitment (:func:`split_by_month`) and for a list (:func:`consumption`);
+the budget page and the jobs get the same figures summed in the database (``budget.queries.spreads``),
+which the tests check against :func:`consumption`.
 """
 from __future__ import annotations
 
@@ -22,7 +26,6 @@ from decimal import Decimal
 from typing import Iterable
 
 from ..money import round_money
-from ..purchases.states import PurchaseStatus
 
 #: The pseudo-months of money outside the line's year.
 BEFORE, AFTER = 0, 13
@@ -34,11 +37,6 @@ class Commitment:
     amount: Decimal
     start: dt.date
     end: dt.date
-
-
-def open_commitments(purchases: Iterable) -> list[Commitment]:
-    """The purchases that hold a commitment (confirmed: not cancelled, not invoiced, not waiting for an override)."""
-    return [Commitment(p.amount, p.start_date, p.end_date) for p in purchases if p.status == PurchaseStatus.confirmed]
 
 
 def _next_month(day: dt.date) -> dt.date:
@@ -59,23 +57,6 @@ def split_by_month(amount: Decimal, start: dt.date, end: dt.date) -> list[tuple[
         days_so_far += (month_end - day).days + 1
         running = round_money(amount * days_so_far / total_days)
         parts.append(((day.year, day.month), running - before))
-        before, day = running, month_end + dt.timedelta(days=1)
-    return parts
-
-
-def _split_ore(ore: int, start: dt.date, end: dt.date) -> list[tuple[tuple[int, int], int]]:
-    """:func:`split_by_month` of a whole number of øre, in integers: the same parts (half up, away from zero, on
-    the running total, as ``round_money``) without Decimal arithmetic — the budget page spreads thousands."""
-    end = max(start, end)
-    total_days = (end - start).days + 1
-    sign, ore = (-1, -ore) if ore < 0 else (1, ore)
-    parts: list[tuple[tuple[int, int], int]] = []
-    day, days_so_far, before = start, 0, 0
-    while day <= end:
-        month_end = min(_next_month(day) - dt.timedelta(days=1), end)
-        days_so_far += (month_end - day).days + 1
-        running = (2 * ore * days_so_far + total_days) // (2 * total_days)  # round half up of ore·days/total
-        parts.append(((day.year, day.month), sign * (running - before)))
         before, day = running, month_end + dt.timedelta(days=1)
     return parts
 
@@ -108,27 +89,28 @@ def _slot(year: int, on_year: int, month: int) -> int:
     return BEFORE if on_year < year else AFTER if on_year > year else month
 
 
-def consumption(commitments: Iterable[Commitment], spends: Iterable[tuple[dt.date, Decimal]], year: int) -> Consumption:
-    """A line's money by month of ``year``: open commitments by their seat periods, spending where registered.
-
-    Linear in the number of commitments (each touches the months of its period): fine for thousands."""
-    committed = [ZERO] * 14
-    committed_ore = [0] * 14
-    spent = [ZERO] * 14
-    for c in commitments:
-        ore = c.amount * 100
-        if ore == ore.to_integral_value():  # whole øre (every stored amount): integer arithmetic, same parts
-            for (y, m), part in _split_ore(int(ore), c.start, c.end):
-                committed_ore[_slot(year, y, m)] += part
-        else:
-            for (y, m), part in split_by_month(c.amount, c.start, c.end):
-                committed[_slot(year, y, m)] += part
-    committed = [committed[m] + Decimal(committed_ore[m]).scaleb(-2) for m in range(14)]
-    for day, amount in spends:
-        spent[_slot(year, day.year, day.month)] += amount
+def of_slots(committed: list[Decimal], spent: list[Decimal]) -> Consumption:
+    """The page's rows from the money of each slot (14: BEFORE, January to December, AFTER), however it was
+    summed: the running total of committed and spent, and the rows outside the year only when they carry money."""
     points, running = [], ZERO
     for m in range(14):
         running += committed[m] + spent[m]
         points.append(MonthPoint(m, committed[m], spent[m], running))
     outside = [None if not (committed[m] or spent[m]) else points[m] for m in (BEFORE, AFTER)]
     return Consumption(outside[0], points[1:13], outside[1])
+
+
+def consumption(commitments: Iterable[Commitment], spends: Iterable[tuple[dt.date, Decimal]], year: int) -> Consumption:
+    """A line's money by month of ``year`` from a list: the rule above written out, commitment by commitment.
+
+    The pages and jobs do not call this: ``budget.queries.spreads`` sums the same parts in the database
+    (cumulative øre at each month's end, so per month exactly the sum of these parts), and the tests check it
+    against this function."""
+    committed = [ZERO] * 14
+    spent = [ZERO] * 14
+    for c in commitments:
+        for (y, m), part in split_by_month(c.amount, c.start, c.end):
+            committed[_slot(year, y, m)] += part
+    for day, amount in spends:
+        spent[_slot(year, day.year, day.month)] += amount
+    return of_slots(committed, spent)

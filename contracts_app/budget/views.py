@@ -11,7 +11,7 @@ from ..pagination import requested
 from ..web import current_actor, run_action, save_form
 from . import queries, services
 from .forecast import forecast
-from .periods import AFTER, BEFORE, consumption
+from .periods import AFTER, BEFORE
 from .forms import BudgetForm, CommitmentFilterForm, LiftForm, StopForm
 from .models import Budget, BudgetStop
 
@@ -86,9 +86,9 @@ def detail(budget_id: int):
     session = get_session()
     budget = _own_budget(budget_id)
     today = clock.today()
-    # The months carry open commitments by their seat periods and spending where registered (budget/periods.py):
-    # spread in Python from narrow (amount, start, end) rows, so the rounding is periods.py's exactly.
-    spread = consumption(queries.open_commitments(session, budget.id), queries.spends(session, budget.id), budget.year)
+    # The months carry open commitments by their seat periods and spending where registered (budget/periods.py),
+    # summed in the database.
+    spread = queries.month_spread(session, budget)
     # The purchases themselves are listed a page at a time, newest first, filtered in the database.
     filter_form = CommitmentFilterForm(request.args)
     filters = filter_form.filters()

@@ -82,21 +82,92 @@ def test_the_months_of_a_line_carry_commitments_by_period_and_spending_where_reg
     assert result.total == sum(Decimal(a) for a, _s, _e in commitments) + sum(Decimal(a) for _d, a in spends)
 
 
-def test_a_cancelled_purchase_counts_nowhere():
-    """Only open commitments are spread: the caller passes the confirmed purchases, and a cancelled one is not
-    among them (periods.open_commitments); a purchase waiting for a stop override holds no money either."""
-    from contracts_app.budget.periods import open_commitments
+# --- the same rule summed in the database (budget/queries.spreads) ------------------------------------------------
+
+AMOUNTS = ["0.00", "0.01", "0.05", "1", "99.99", "1000.00", "7104.00", "12345.67", "999999999.99"]
+PERIODS = [(D(2026, 1, 1), D(2026, 1, 1)), (D(2026, 1, 15), D(2026, 2, 14)), (D(2026, 3, 2), D(2026, 6, 19)),
+           (D(2025, 11, 30), D(2027, 1, 2)), (D(2026, 2, 28), D(2026, 3, 1)), (D(2026, 12, 31), D(2027, 1, 1)),
+           (D(2024, 2, 1), D(2028, 2, 29))]
+#: Costs around the month ends in the product's time zone (Oslo: UTC+1 in winter, +2 in summer).
+SPENDS = [(dt.datetime(2026, 1, 31, 22, 59, tzinfo=dt.timezone.utc), "10.00"),  # 31 January 23:59 in Oslo
+          (dt.datetime(2026, 1, 31, 23, 0, tzinfo=dt.timezone.utc), "20.00"),  # 1 February 00:00
+          (dt.datetime(2026, 6, 30, 22, 30, tzinfo=dt.timezone.utc), "30.05"),  # 1 July 00:30
+          (dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.timezone.utc), "40.00"),  # 1 January 2026 00:30
+          (dt.datetime(2025, 12, 31, 22, 30, tzinfo=dt.timezone.utc), "0.01"),  # 31 December 2025 23:30
+          (dt.datetime(2026, 12, 31, 23, 0, tzinfo=dt.timezone.utc), "7.77")]  # 1 January 2027 00:00
+
+
+def _line_with_rows(db, world, year: int, line: str, statuses):
+    """A line of ``year`` with a purchase of every amount and period in each of ``statuses`` (rows copied from
+    the world's purchase), the costs of SPENDS and a commitment entry that is no cost."""
+    from sqlalchemy import inspect
+
+    from contracts_app.budget.models import BudgetEntry, EntryKind
+    from contracts_app.purchases.models import SeatPurchase
+
+    from ..factories import make_budget
+
+    budget = make_budget(db, world.nav_office, year=year, line=line, amount="999999999999")
+    columns = [c.key for c in inspect(SeatPurchase).column_attrs if c.key != "id"]
+    base = {k: getattr(world.purchase, k) for k in columns}
+    for status in statuses:
+        for amount in AMOUNTS:
+            for start, end in PERIODS:
+                db.add(SeatPurchase(**{**base, "budget_id": budget.id, "status": status, "amount": Decimal(amount),
+                                       "start_date": start, "end_date": end}))
+    for at, amount in SPENDS:
+        db.add(BudgetEntry(budget_id=budget.id, kind=EntryKind.spend, amount=Decimal(amount), at=at))
+    db.add(BudgetEntry(budget_id=budget.id, kind=EntryKind.commit, amount=Decimal("5.00"), at=SPENDS[0][0]))
+    db.commit()
+    return budget
+
+
+def test_the_database_sums_the_months_exactly_as_the_rule(db, world):
+    """The page's months (summed in SQL, per line and year) are periods.consumption's of the same rows, to the
+    øre: the running totals by days, the costs by their date in the product's time zone, outside the year apart."""
+    from contracts_app.budget import queries
+    from contracts_app.formats import local_date
     from contracts_app.purchases.states import PurchaseStatus as S
 
-    class P:
-        def __init__(self, status, amount):
-            self.status, self.amount, self.start_date, self.end_date = status, Decimal(amount), D(2026, 4, 1), D(2026, 4, 30)
+    lines = [_line_with_rows(db, world, year, f"Linje {year}", [S.confirmed]) for year in (2025, 2026, 2027)]
+    got = queries.spreads(db, [*lines, world.budget])
+    commitments = [Commitment(Decimal(a), s, e) for a in AMOUNTS for s, e in PERIODS]
+    spends = [(local_date(at), Decimal(a)) for at, a in SPENDS]
+    for line in lines:
+        assert got[line.id] == consumption(commitments, spends, line.year), line.year
+        assert got[line.id].total == sum(c.amount for c in commitments) + sum(a for _d, a in spends)
+    world_purchase = world.purchase
+    assert got[world.budget.id] == consumption(
+        [Commitment(world_purchase.amount, world_purchase.start_date, world_purchase.end_date)], [], world.budget.year)
+    # costs at Oslo midnight fall in the month that starts then; the one before in the month before
+    months = {p.month: p.spent for p in got[lines[1].id].rows}
+    assert (months[BEFORE], months[1], months[2], months[7], months[AFTER]) == (
+        Decimal("0.01"), Decimal("50.00"), Decimal("20.00"), Decimal("30.05"), Decimal("7.77"))
 
-    rows = [P(S.confirmed, "100.00"), P(S.cancelled, "5000.00"), P(S.awaiting_override, "70.00"),
-            P(S.override_refused, "1.00"), P(S.completed, "900.00")]
-    got = open_commitments(rows)
-    assert [c.amount for c in got] == [Decimal("100.00")]
-    assert consumption(got, [], 2026).total == Decimal("100.00")
+
+def test_only_confirmed_purchases_count_in_the_months(db, world):
+    """A cancelled purchase counts nowhere (its commitment was released), nor does one waiting for a budget-stop
+    override, a refused one or a completed one (its actual cost is registered instead)."""
+    from contracts_app.budget import queries
+    from contracts_app.purchases.states import PurchaseStatus as S
+
+    others = [s for s in S if s != S.confirmed]
+    assert others, "there are statuses besides confirmed"
+    line = _line_with_rows(db, world, 2026, "Andre", others)
+    spread = queries.spreads(db, [line])[line.id]
+    assert all(p.committed == 0 for p in spread.rows)
+    assert spread.total == sum(Decimal(a) for _at, a in SPENDS)
+
+
+def test_a_line_without_purchases_or_costs_has_twelve_empty_months(db, world):
+    from contracts_app.budget import queries
+
+    from ..factories import make_budget
+
+    line = make_budget(db, world.nav_office, year=2027, line="Tom")
+    db.commit()
+    spread = queries.month_spread(db, line)
+    assert [p.month for p in spread.rows] == list(range(1, 13)) and spread.total == 0
 
 
 # --- the budget page ----------------------------------------------------------------------------------------------
@@ -170,20 +241,3 @@ def test_the_budget_page_runs_as_many_statements_for_many_commitments_as_for_one
             assert client.get(f"/budgets/{budget_id}").status_code == 200
         counts.append(len(seen))
     assert counts[0] == counts[1]
-
-
-@pytest.mark.parametrize("amount", ["0.01", "0.05", "1", "99.99", "1000.00", "7104.00", "12345.67", "-250.55", "999999999.99"])
-@pytest.mark.parametrize("start,end", [
-    (dt.date(2026, 1, 1), dt.date(2026, 1, 1)), (dt.date(2026, 1, 15), dt.date(2026, 2, 14)),
-    (dt.date(2026, 3, 2), dt.date(2026, 6, 19)), (dt.date(2025, 11, 30), dt.date(2027, 1, 2)),
-    (dt.date(2026, 2, 28), dt.date(2026, 3, 1)), (dt.date(2026, 5, 5), dt.date(2026, 5, 1)),
-])
-def test_the_integer_spread_gives_the_same_parts_as_the_decimal_one(amount, start, end):
-    """The budget page spreads thousands of commitments in whole øre (periods._split_ore); the parts are those
-    of split_by_month exactly, so the page's months and the rule stated on it agree."""
-    from contracts_app.budget.periods import _split_ore, split_by_month
-
-    value = Decimal(amount)
-    exact = split_by_month(value, start, end)
-    assert [(ym, Decimal(ore).scaleb(-2)) for ym, ore in _split_ore(int(value * 100), start, end)] == exact
-    assert sum(part for _ym, part in exact) == value
