@@ -11,9 +11,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Boolean, Date, and_, bindparam, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from .. import audit
+from ..auth.models import User
 from ..auth.permissions import Principal
 from ..errors import NotFound
 from ..money import round_money
@@ -204,9 +205,11 @@ def latest_approval(session: Session, agreement: Agreement) -> ReviewDecision | 
 
 
 def decisions(session: Session, agreement_id: int) -> list[ReviewDecision]:
-    """Every review decision on the agreement, newest first."""
+    """Every review decision on the agreement, newest first, with its reviewer's name (one statement however many
+    reviewers decided)."""
     return session.scalars(
         select(ReviewDecision).where(ReviewDecision.agreement_id == agreement_id).order_by(ReviewDecision.id.desc())
+        .options(joinedload(ReviewDecision.reviewer).load_only(User.id, User.name).lazyload("*"))
     ).all()
 
 
