@@ -13,7 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, parse_pattern
 
 DEFAULT_TIMEZONE = "Europe/Oslo"
@@ -69,6 +69,8 @@ def number(value, digits: int = 0) -> str:
     """``12 345`` or, with digits, ``12 345,5`` → ``12 345,50``."""
     if value is None:
         return ""
+    if digits == 0 and type(value) is int:  # counts: the same digits as Babel's nb pattern, without its ~10 µs a call
+        return f"{value:,}".replace(",", NBSP)
     pattern = _NUMBER.get(digits) or parse_pattern("#,##0." + "0" * digits)
     return format_decimal(Decimal(value), format=pattern, locale=_NB)
 
@@ -103,7 +105,9 @@ def datetime(value: dt.datetime | None) -> str:
     """``12.01.2026 14:05`` in the product's time zone."""
     if value is None:
         return ""
-    return format_datetime(value, "dd.MM.yyyy HH:mm", tzinfo=_zone, locale=_NB)
+    # Digits only, so no locale is needed: Babel's format_datetime took ~7 µs a call, and a list shows 100 of them.
+    local = (value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)).astimezone(_zone)
+    return f"{local.day:02d}.{local.month:02d}.{local.year:04d} {local.hour:02d}:{local.minute:02d}"
 
 
 def clock_time(value: dt.time) -> str:

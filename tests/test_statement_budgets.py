@@ -136,3 +136,65 @@ def test_the_audit_log_older_and_newer_pages_keep_their_budget(client, db, world
                   "object_type=unit&action=unit.", "actor=admin"):
         n, _html, seen = _count(client, db, count_statements, f"/admin/audit?{query}")
         assert n <= BUDGETS["audit"], query + "\n" + "\n".join(seen)
+
+
+# --- the API's lists (perfcap) -------------------------------------------------------------------------------
+
+#: The most statements an API list may run (user and session, the page, then one statement per relation the
+#: rows show: participants, offer, course, units), whatever the number of rows.
+API_BUDGETS = {"api_requests": 8, "api_purchases": 7}
+
+
+def add_requests(db, world, n: int) -> None:
+    """``n`` requests by the Nav office, each on an offer of its own (rows copied from one made through the
+    services), so loading a row's offer, course or unit per row — an N+1 — shows as more statements."""
+    from contracts_app.capacity.models import CapacityOffer, CapacityRequest
+    from contracts_app.capacity.requests import request_seats
+
+    from .factories import make_offer, request_input
+
+    req = db.query(CapacityRequest).order_by(CapacityRequest.id).first()
+    if req is None:
+        offer = make_offer(db, world.course, world.users["provider_coordinator"], seats=1)
+        db.commit()
+        req = request_seats(db, request_input(offer, world.budget),
+                            actor=audit.Actor(world.users["advisor"].id, world.nav_office.id), now=clock.now())
+        db.commit()
+        n -= 1
+    columns = {model: [c.key for c in inspect(model).column_attrs if c.key != "id"] for model in (CapacityOffer, CapacityRequest)}
+    for i in range(n):
+        offer = CapacityOffer(**{k: getattr(req.offer, k) for k in columns[CapacityOffer]} | {"seats_held": 0, "seats_taken": 0})
+        db.add(offer)
+        db.flush()
+        db.add(CapacityRequest(**{k: getattr(req, k) for k in columns[CapacityRequest]}
+                               | {"offer_id": offer.id, "created_at": req.created_at + dt.timedelta(minutes=i + 1)}))
+    db.commit()
+
+
+def _api_list(world, name: str) -> tuple[str, str]:
+    return {
+        "api_requests": (world.users["provider_coordinator"].email, "/api/v1/capacity/requests?limit=50"),
+        "api_purchases": (world.users["advisor"].email, "/api/v1/purchases?limit=50"),
+    }[name]
+
+
+@pytest.mark.parametrize("name", sorted(API_BUDGETS))
+def test_an_api_list_runs_the_same_statements_for_two_rows_as_for_twenty(client, db, world, count_statements, name):
+    grow = (lambda n: add_requests(db, world, n)) if name == "api_requests" else (lambda n: clone_purchases(db, world.purchase, n))
+    user, path = _api_list(world, name)
+    grow(2)
+    login(client, user)
+    db.commit()
+    db.expunge_all()
+    with count_statements() as seen:
+        response = client.get(path)
+    assert response.status_code == 200
+    few, rows = len(seen), len(response.get_json()["items"])
+    assert rows >= 2 and few <= API_BUDGETS[name], "\n".join(seen)
+    grow(18)
+    db.expunge_all()
+    with count_statements() as seen:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert len(response.get_json()["items"]) == rows + 18
+    assert len(seen) == few, "\n".join(seen)

@@ -40,6 +40,6 @@ def audit_log():
     if "per_page" in request.args:
         args["per_page"] = found.per_page
     return render_template(
-        "admin/audit.html", events=found.items, found=found, args=args, users=queries.actors(session, found.items),
+        "admin/audit.html", events=found.items, found=found, args=args, emails=queries.actor_emails(session, found.items),
         total=found.total, cap=queries.COUNT_CAP, form=form, labels=audit_labels,
     )

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..choices import options
 from ..fields import coerce_required_id
+from ..i18n import LANGUAGES
 from .models import Role
 
 
@@ -51,7 +52,7 @@ class UnitSwitchForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=lambda: options([("nb", "Norsk bokmål"), ("en", "English")]))
+    locale = SelectField(_l("Language"), choices=lambda: options(LANGUAGES))
 
 
 class PasswordChangeForm(FlaskForm):

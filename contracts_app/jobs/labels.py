@@ -33,7 +33,7 @@ def window_label(key: str) -> str:
 
     try:
         if "T" in key:
-            return formats.datetime(dt.datetime.strptime(key, "%Y-%m-%dT%H:%MZ").replace(tzinfo=dt.timezone.utc))
+            return formats.datetime(dt.datetime.fromisoformat(key).replace(tzinfo=dt.timezone.utc))
         return formats.date(dt.date.fromisoformat(key))
     except (TypeError, ValueError):
         return key

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from ..formbase import FlaskForm
 from sqlalchemy import String, and_, cast, func, not_, select
 
 from .. import audit, clock
@@ -48,15 +47,17 @@ def _runs(job: str, result: str):
 
 
 def _folded(runs: list[JobRun], fold: bool) -> list[dict]:
-    """The page's rows: with ``fold``, consecutive runs of one job that changed nothing are one row."""
+    """The page's rows: with ``fold``, consecutive runs of one job that changed nothing are one row. A row carries
+    its first run's result as labelled items (``result_items``), worked out once here for the template."""
     rows: list[dict] = []
     for run in runs:
-        idle = run.status is RunStatus.succeeded and not result_items(run.result)
+        items = result_items(run.result) if run.status is RunStatus.succeeded else []
+        idle = run.status is RunStatus.succeeded and not items
         last = rows[-1] if rows else None
         if fold and idle and last is not None and last["idle"] and last["runs"][0].job == run.job:
             last["runs"].append(run)
         else:
-            rows.append({"idle": idle, "runs": [run]})
+            rows.append({"idle": idle, "runs": [run], "result": items})
     return rows
 
 
@@ -72,8 +73,8 @@ def index():
     hidden = 0
     if result == "":
         hidden = session.scalar(select(func.count()).select_from(_runs(job, "idle").order_by(None).subquery())) or 0
-    latest_ids = session.execute(select(JobRun.job, func.max(JobRun.id)).group_by(JobRun.job)).all()
-    latest = {r.job: r for r in session.scalars(select(JobRun).where(JobRun.id.in_([i for _, i in latest_ids])))} if latest_ids else {}
+    newest_ids = select(func.max(JobRun.id)).group_by(JobRun.job)  # each job's last run, in the same statement
+    latest = {r.job: r for r in session.scalars(select(JobRun).where(JobRun.id.in_(newest_ids)))}
     failed_mail = session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OutboxStatus.failed)) or 0
     args = {k: v for k, v in filters.items() if v}
     if "per_page" in request.args:
@@ -81,8 +82,8 @@ def index():
     return render_template(
         "jobs/index.html", jobs=JOBS.values(), rows=_folded(found.items, fold=result in ("all", "idle", "succeeded")),
         found=found, args=args, hidden=hidden, job=job, result=result, filter_form=form, latest=latest,
-        failed_mail=failed_mail, form=FlaskForm(), schedule_label=schedule_label, trigger_label=trigger_label,
-        result_items=result_items, job_title=job_title, window_label=window_label,
+        failed_mail=failed_mail, schedule_label=schedule_label, trigger_label=trigger_label,
+        job_title=job_title, window_label=window_label,
     )
 
 

@@ -21,16 +21,20 @@ from .models import Notification, OutboxMessage, OutboxStatus
 
 bp = Blueprint("notifications", __name__)
 
+INBOX_PAGE_SIZE = 25
+
 
 @bp.get("/inbox")
 @requires(perm.authenticated)
 def inbox():
+    """The user's notifications, newest first, a page at a time, counted in the database ("Viser 1–25 av N")."""
     user_id = current_principal().user_id
-    rows = get_session().scalars(
-        select(Notification).where(Notification.user_id == user_id).order_by(Notification.created_at.desc(), Notification.id.desc()).limit(200)
-    ).all()
-    items = [{"n": n, "text": render(n.kind, n.params)} for n in rows]
-    return render_template("notifications/inbox.html", items=items, form=FlaskForm())
+    stmt = select(Notification).where(Notification.user_id == user_id).order_by(Notification.created_at.desc(), Notification.id.desc())
+    page, per_page = requested(request.args, per_page=INBOX_PAGE_SIZE)
+    found = paginate(get_session(), stmt, page=page, per_page=per_page)
+    items = [{"n": n, "text": render(n.kind, n.params)} for n in found.items]
+    args = {"per_page": found.per_page} if "per_page" in request.args else {}
+    return render_template("notifications/inbox.html", items=items, found=found, args=args)
 
 
 @bp.post("/inbox/<int:notification_id>/read")
