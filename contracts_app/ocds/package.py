@@ -8,7 +8,7 @@ from typing import IO, Iterable, Iterator
 
 from sqlalchemy.orm import Session
 
-from . import build, source
+from . import build, purchases, records, source
 
 VERSION = "1.1"
 PUBLISHER = {"name": "Kursportalen"}
@@ -35,9 +35,9 @@ def agreement_releases(data: Iterable[build.AgreementData], prefix: str, since: 
         yield from keep(build.agreement_releases(a, prefix), since)
 
 
-def purchase_releases(data: Iterable[build.PurchaseData], prefix: str, since: dt.date | None = None) -> Iterator[dict]:
+def purchase_releases(data: Iterable[purchases.PurchaseData], prefix: str, since: dt.date | None = None) -> Iterator[dict]:
     for p in data:
-        yield from keep(build.purchase_releases(p, prefix), since)
+        yield from keep(purchases.purchase_releases(p, prefix), since)
 
 
 def all_releases(session: Session, prefix: str, since: dt.date | None = None) -> Iterator[dict]:
@@ -98,5 +98,5 @@ def find_record(session: Session, ocid: str, prefix: str) -> dict | None:
         releases = build.agreement_releases(data[0], prefix) if data else []
     else:
         data = source.load_purchases(session, [local_id])
-        releases = build.purchase_releases(data[0], prefix) if data else []
-    return build.record(releases) if releases else None
+        releases = purchases.purchase_releases(data[0], prefix) if data else []
+    return records.record(releases) if releases else None

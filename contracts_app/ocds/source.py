@@ -26,7 +26,8 @@ from ..formats import zone
 from ..organisations.models import LegalEntity, Side, Unit, UnitKind
 from ..purchases.models import SeatPurchase
 from ..purchases.states import PurchaseStatus
-from .build import AgreementData, DocRow, PartyRow, PurchaseData, SignatureRow, VersionRow
+from .build import AgreementData, DocRow, PartyRow, SignatureRow, VersionRow
+from .purchases import PurchaseData
 
 PUBLISHED_AGREEMENTS = (AgreementStatus.signed, AgreementStatus.active, AgreementStatus.expired, AgreementStatus.terminated)
 PUBLISHED_KINDS = (AgreementKind.cooperation, AgreementKind.procurement, AgreementKind.call_off)

@@ -435,18 +435,12 @@ def decide_override(
 def cancel(session: Session, purchase_id: int, *, reason: str, actor: Actor, now: dt.datetime, days: Any = None) -> SeatPurchase:
     """Give back the seats and the money of a confirmed purchase.
 
-    A purchase made by accepting a capacity request also gives its seats back to the offer (``seats_taken`` down,
-    a filled offer published again, the waiting list offered the seats): :func:`capacity.seats.give_back_purchase`,
-    with ``days`` (a ``capacity.seats.HoldDays``; its defaults when None) for how long the waiting list may take them.
-    That step is called from here, not from a capacity wrapper around this function, so every way of cancelling
-    (the purchase page, the API, a job) gives the seats back without each caller having to remember to, in this
-    transaction and under these locks. It is imported when called because capacity imports this module (an
-    accepted request ends in :func:`confirm`): purchases must not import capacity at module level.
-
-    Locks, in the fixed order: the purchase (as every purchase service starts), then the course, the offer and
-    the request (capacity), then the budget line — the order accept takes (course, offer, request, budget), so a
-    cancel and an accept or a new request on the same offer cannot deadlock.
-    """
+    A purchase made by accepting a capacity request also gives its seats back to the offer (a filled offer opens
+    again, the waiting list is offered them; ``days``: a ``capacity.seats.HoldDays``, its defaults when None). That
+    is called from here, not from a capacity wrapper, so every way of cancelling (page, API, job) does it in this
+    transaction; imported when called, because capacity imports this module (an accepted request ends in
+    :func:`confirm`). Locks in the fixed order: purchase, course, offer, request, budget line — accept's order
+    (course, offer, request, budget) after the purchase, so a cancel and an accept cannot deadlock."""
     begin_write(session)
     purchase = lock(session, SeatPurchase, purchase_id)
     if purchase is None:
