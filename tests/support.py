@@ -59,3 +59,39 @@ def wtforms_english_messages() -> list:
         parts = re.split(r"%\(\w+\)[sd]", text.rstrip("."))
         patterns.append(re.compile(".*?".join(re.escape(p) for p in parts) + r"\.?", re.IGNORECASE))
     return patterns
+
+
+def run_parallel(app, jobs):
+    """Run each job (session → result) in its own thread and session at the same moment; a domain refusal is
+    its result, any other error fails the test."""
+    import threading
+
+    from contracts_app.errors import DomainError
+
+    factory = app.extensions["contracts_db"].factory
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+
+    def run(i, job):
+        with app.app_context():
+            session = factory()
+            barrier.wait()
+            try:
+                results[i] = job(session)
+                session.commit()
+            except DomainError as exc:
+                session.rollback()
+                results[i] = exc
+            except Exception as exc:  # noqa: BLE001 - reported below: any other error fails the test
+                session.rollback()
+                results[i] = ("crash", repr(exc))
+            finally:
+                session.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not [r for r in results if isinstance(r, tuple) and r[0] == "crash"], results
+    return results

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import operator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
@@ -37,6 +38,12 @@ class Key:
     kind: type
     get: Callable[[Any], Any]
     descending: bool = False
+
+
+def newest_first(at, ident) -> list[Key]:
+    """The order of most lists: newest first by a time column, then by id, both descending."""
+    return [Key(at, dt.datetime, operator.attrgetter(at.key), descending=True),
+            Key(ident, int, operator.attrgetter(ident.key), descending=True)]
 
 
 def _sign(payload: bytes) -> str:

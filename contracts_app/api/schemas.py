@@ -100,7 +100,19 @@ class ParticipantIn(Model):
     consent_date: Optional[dt.date] = None
 
 
-class CapacityRequestIn(Model):
+class SeatOrder(Model):
+    """What a request for free seats and a seat purchase both say: the budget line, seats, period, participants."""
+
+    budget_id: Id
+    side: Optional[Literal["state", "municipal"]] = Field(None, description="A Nav office's side; leave out to use the budget line's.")
+    seats: int = Field(ge=1, le=50)
+    start_date: dt.date
+    end_date: dt.date
+    participants: list[ParticipantIn] = Field(default_factory=list, max_length=50, description="One per seat.")
+    past_start_confirmed: bool = Field(False, description="The start date is in the past, and that is right.")
+
+
+class CapacityRequestIn(SeatOrder):
     """A request for seats on a free-seat offer (the page `/capacity/offers/{id}/request`)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [{
@@ -109,14 +121,7 @@ class CapacityRequestIn(Model):
     }]})
 
     offer_id: Id
-    budget_id: Id
-    side: Optional[Literal["state", "municipal"]] = Field(None, description="A Nav office's side; leave out to use the budget line's.")
-    seats: int = Field(ge=1, le=50)
-    start_date: dt.date
-    end_date: dt.date
-    participants: list[ParticipantIn] = Field(default_factory=list, max_length=50, description="One per seat.")
     message: Annotated[str, StringConstraints(max_length=2000)] = ""
-    past_start_confirmed: bool = Field(False, description="The start date is in the past, and that is right.")
     join_waiting_list: bool = Field(False, description="Join the waiting list when too few seats are free.")
 
 
@@ -132,7 +137,7 @@ class DeclineIn(Model):
     reason: Annotated[str, StringConstraints(min_length=3, max_length=2000)]
 
 
-class PurchasePreviewIn(Model):
+class PurchasePreviewIn(SeatOrder):
     """A seat purchase as the page `/courses/{id}/buy` takes it: priced and checked by `POST /purchases/preview`,
     made by `POST /purchases`."""
 
@@ -142,13 +147,6 @@ class PurchasePreviewIn(Model):
     }]})
 
     course_id: Id
-    budget_id: Id
-    side: Optional[Literal["state", "municipal"]] = Field(None, description="A Nav office's side; leave out to use the budget line's.")
-    seats: int = Field(ge=1, le=50)
-    start_date: dt.date
-    end_date: dt.date
-    participants: list[ParticipantIn] = Field(default_factory=list, max_length=50, description="One per seat.")
-    past_start_confirmed: bool = Field(False, description="The start date is in the past, and that is right.")
 
 
 class PurchaseIn(PurchasePreviewIn):

@@ -13,7 +13,6 @@ Scope ``agreements`` for every operation here (``tokens.SCOPES``).
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import logging
 
@@ -31,7 +30,7 @@ from ..db import get_session
 from ..documents.downloads import attachment
 from ..web import current_unit, visible_agreement
 from .openapi import operation
-from .pagination import Key
+from .pagination import Key, newest_first
 from .schemas import Page
 from .schemas_agreements import (AgreementDocumentList, AgreementDocumentOut, AgreementOut, AgreementQuery,
                                  AgreementSummaryOut, AgreementVersionOut, ChangeOut, NoQuery, PartyDetailOut, PartyOut,
@@ -85,8 +84,7 @@ def _agreement(agreement_id: int) -> Agreement:
 
 # --- list and detail ----------------------------------------------------------------------------------------------
 
-AGREEMENT_KEYS = [Key(Agreement.updated_at, dt.datetime, lambda a: a.updated_at, descending=True),
-                  Key(Agreement.id, int, lambda a: a.id, descending=True)]
+AGREEMENT_KEYS = newest_first(Agreement.updated_at, Agreement.id)
 
 
 @bp.get("/agreements")

@@ -23,7 +23,7 @@ from ..budget.models import Budget, BudgetStop
 from ..db import get_session
 from ..purchases.models import SeatPurchase
 from .openapi import operation
-from .pagination import Key
+from .pagination import Key, newest_first
 from .schemas import CourseRef, Page
 from .schemas_agreements import (BudgetLineDetailOut, BudgetLineOut, BudgetQuery, LawOut, LedgerEntryOut, LedgerQuery, MonthOut,
                                  NoQuery, StopOut, ThresholdOut, ThresholdQuery, ThresholdsOut)
@@ -87,8 +87,7 @@ def budget_line(budget_id: int):
     ))
 
 
-LEDGER_KEYS = [Key(SeatPurchase.created_at, dt.datetime, lambda p: p.created_at, descending=True),
-               Key(SeatPurchase.id, int, lambda p: p.id, descending=True)]
+LEDGER_KEYS = newest_first(SeatPurchase.created_at, SeatPurchase.id)
 
 
 @bp.get("/budgets/<int:budget_id>/ledger")

@@ -7,11 +7,10 @@
 """
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import abort, current_app, url_for
 from sqlalchemy import or_, select
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..auth import permissions as perm
@@ -24,7 +23,7 @@ from ..db import get_session
 from ..organisations.models import Unit
 from ..purchases.services import ParticipantInput
 from .openapi import operation
-from .pagination import Key
+from .pagination import newest_first
 from .schemas import (CapacityRequestIn, CapacityRequestOut, CourseRef, DeclineIn, Empty, Page, ParticipantOut,
                       RequestListQuery, UnitRef)
 from .views import ApiProblem, bp, detail, json_response, parse_body, parse_query, write
@@ -84,8 +83,7 @@ LIST_LOADS = (
     selectinload(CapacityRequest.requester_unit).load_only(Unit.id, Unit.name).lazyload("*"),
 )
 
-REQUEST_KEYS = [Key(CapacityRequest.created_at, dt.datetime, lambda r: r.created_at, descending=True),
-                Key(CapacityRequest.id, int, lambda r: r.id, descending=True)]
+REQUEST_KEYS = newest_first(CapacityRequest.created_at, CapacityRequest.id)
 
 
 @bp.get("/capacity/requests")

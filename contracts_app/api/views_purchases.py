@@ -11,12 +11,11 @@ sends an ``Idempotency-Key`` instead (``views.write``).
 """
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import abort, current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select, union_all
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..audit import Actor
@@ -31,7 +30,7 @@ from ..purchases import services
 from ..purchases.models import SeatPurchase
 from ..web import buyer_purchase_or_403, visible_purchase
 from .openapi import operation
-from .pagination import Key
+from .pagination import newest_first
 from .problems import field_errors
 from .schemas import (ActualCostIn, BudgetAfter, CancelIn, CourseRef, Page, ParticipantOut, PurchaseIn, PurchaseListQuery,
                       PurchaseOut, PurchasePreviewIn, PurchasePreviewOut, UnitRef)
@@ -101,8 +100,7 @@ LIST_LOADS = (
     selectinload(SeatPurchase.buyer_unit).load_only(Unit.id, Unit.name).lazyload("*"),
 )
 
-PURCHASE_KEYS = [Key(SeatPurchase.created_at, dt.datetime, lambda p: p.created_at, descending=True),
-                 Key(SeatPurchase.id, int, lambda p: p.id, descending=True)]
+PURCHASE_KEYS = newest_first(SeatPurchase.created_at, SeatPurchase.id)
 
 
 @bp.get("/purchases")

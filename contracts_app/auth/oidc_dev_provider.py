@@ -276,7 +276,10 @@ class WSGITransport(_transport_base()):
         return resp
 
     def close(self):
-        pass
+        """What ``requests.Session.close`` calls: forget the test client's cookies (there is no connection)."""
+        from werkzeug.test import Client
+
+        self.client = Client(self.client.application)
 
 
 def route_http_to(oauth_app, transport: WSGITransport) -> None:

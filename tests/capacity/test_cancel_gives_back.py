@@ -5,7 +5,6 @@ audit event. A purchase no request made leaves every offer alone. Both databases
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -19,13 +18,12 @@ from contracts_app.capacity import queries, requests
 from contracts_app.capacity.models import CapacityOffer, CapacityRequest, OfferStatus, RequestStatus
 from contracts_app.capacity.states import OFFER_TRANSITIONS
 from contracts_app.courses.models import Course
-from contracts_app.errors import DomainError
 from contracts_app.notifications.models import Notification
 from contracts_app.purchases import services as purchase_services
 from contracts_app.purchases.models import PurchaseStatus, SeatPurchase
 
 from ..factories import make_budget, make_course, make_offer, make_world, request_input
-from ..support import FIXED_NOW, login
+from ..support import FIXED_NOW, login, run_parallel
 
 REASON = "Deltakeren fikk jobb"
 REOPEN = (OfferStatus.filled, "reopen") in OFFER_TRANSITIONS
@@ -174,35 +172,6 @@ def test_a_filled_offer_past_its_request_deadline_stays_filled(db, world, market
 
 # --- a race: a cancel and a new request on the same offer ------------------------------------------------------
 
-def _run_parallel(app, jobs):
-    """Run each job (session → result) in its own thread and session at the same moment (as in test_concurrency)."""
-    factory = app.extensions["contracts_db"].factory
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def run(i, job):
-        with app.app_context():
-            session = factory()
-            barrier.wait()
-            try:
-                results[i] = job(session)
-                session.commit()
-            except DomainError as exc:
-                session.rollback()
-                results[i] = exc
-            except Exception as exc:  # noqa: BLE001 - reported below: any other error fails the test
-                session.rollback()
-                results[i] = ("crash", repr(exc))
-            finally:
-                session.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
 
 def test_a_cancel_racing_a_new_request_never_oversells(live_app):
     """Offer of 3: 2 accepted, 1 held. A cancel of the accepted purchase and a new request for 2 seats run at the
@@ -227,7 +196,7 @@ def test_a_cancel_racing_a_new_request_never_oversells(live_app):
         ids = {"offer": offer.id, "course": course.id, "purchase": s.get(CapacityRequest, first.id).purchase_id,
                "budget": budget}
     target = type("O", (), {"id": ids["offer"]})
-    results = _run_parallel(live_app, [
+    results = run_parallel(live_app, [
         lambda s: purchase_services.cancel(s, ids["purchase"], reason=REASON, actor=requester, now=FIXED_NOW).status,
         lambda s: requests.request_seats(s, request_input(target, ids["budget"], seats=2, refs=["TO-0", "TO-1"]),
                                          actor=requester, now=FIXED_NOW).id,

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -20,41 +19,11 @@ from contracts_app.courses.models import Course
 from contracts_app.errors import DomainError
 from contracts_app.purchases.models import SeatPurchase
 
-from ..support import FIXED_NOW
+from ..support import FIXED_NOW, run_parallel
 from ..factories import make_budget, make_course, make_offer, make_world, request_input
 
 RACERS = 12
 
-
-def _run_parallel(app, jobs):
-    """Run each job (session → result) in its own thread and session at the same moment."""
-    factory = app.extensions["contracts_db"].factory
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def run(i, job):
-        with app.app_context():
-            session = factory()
-            barrier.wait()
-            try:
-                results[i] = job(session)
-                session.commit()
-            except DomainError as exc:
-                session.rollback()
-                results[i] = exc
-            except Exception as exc:  # noqa: BLE001 - reported below: any other error fails the test
-                session.rollback()
-                results[i] = ("crash", repr(exc))
-            finally:
-                session.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not [r for r in results if isinstance(r, tuple) and r[0] == "crash"], results
-    return results
 
 
 def _setup(app, *, seats: int):
@@ -79,7 +48,7 @@ def test_racing_for_the_last_seat_gives_one_hold_and_an_ordered_waiting_list(liv
         (lambda i: lambda s: requests.request_seats(s, request_input(offer, ids["budget"], refs=[f"R-{i}"]), actor=actor, now=FIXED_NOW).status)(i)
         for i in range(RACERS)
     ]
-    results = _run_parallel(live_app, jobs)
+    results = run_parallel(live_app, jobs)
     assert sorted(r.value for r in results) == ["held"] + ["waiting"] * (RACERS - 1)
     with live_app.app_context():
         from contracts_app.db import get_session
@@ -108,7 +77,7 @@ def test_acceptance_racing_with_expiry_has_one_consistent_outcome(live_app):  # 
             req_id, expires = req.id, req.hold_expires_at
         before = expires - dt.timedelta(seconds=1)  # the provider clicks just before the hold runs out …
         after = expires + dt.timedelta(seconds=1)  # … while the job runs just after
-        results = _run_parallel(live_app, [
+        results = run_parallel(live_app, [
             lambda s: requests.accept(s, req_id, actor=provider, now=before).status,
             lambda s: expiry.expire_due(s, now=after),
         ])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 from contracts_app import demo
@@ -135,6 +136,21 @@ def switch_language(page, lang: str) -> None:
     page.locator("form.lang-form button[type=submit]").click()
     page.wait_for_load_state()
     assert page.get_attribute("html", "lang") == lang
+
+
+@contextmanager
+def in_language(lang: str, *pages):
+    """The users of ``pages`` work in ``lang`` inside the block and in bokmål again after it (the language is
+    saved on the user, and the other tests expect bokmål)."""
+    if lang != "nb":
+        for page in pages:
+            switch_language(page, lang)
+    try:
+        yield
+    finally:
+        if lang != "nb":
+            for page in pages:
+                switch_language(page, "nb")
 
 
 def ntr(singular: str, plural: str, n: int, lang: str = "nb", **params) -> str:

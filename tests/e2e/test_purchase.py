@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .browser import amount, assert_accessible, budget_figures, log_in, save_screenshot, switch_language, tr
+from .browser import amount, assert_accessible, budget_figures, in_language, log_in, save_screenshot, tr
 
 COURSE = "Norskkurs A1–A2, dagtid"
 LINE = "Tiltaksmidler opplæring"  # Nav Fjordvik's state-side line (demo)
@@ -25,15 +25,8 @@ def test_advisor_buys_a_seat_and_the_budget_line_commits_exactly_its_price(brows
     log_in(owner, live_server, "budsjett.fjordvik@demo.no")
     page = browser.new_context(locale="nb-NO").new_page()
     log_in(page, live_server, "veileder.fjordvik@demo.no")
-    if lang == "en":
-        switch_language(owner, "en")
-        switch_language(page, "en")
-    try:
+    with in_language(lang, owner, page):
         _buy(owner, page, axe, lang)
-    finally:
-        if lang == "en":  # the language is saved on the user: the other tests expect bokmål
-            switch_language(owner, "nb")
-            switch_language(page, "nb")
 
 
 def _to_purchase_form(page, axe, lang, check=True):

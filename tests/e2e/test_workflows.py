@@ -15,7 +15,7 @@ import pytest
 
 from contracts_app import clock
 
-from .browser import (amount, assert_accessible, budget_figures, inbox_notice, log_in, save_screenshot, switch_language,
+from .browser import (amount, assert_accessible, budget_figures, in_language, inbox_notice, log_in, save_screenshot,
                       tr)
 
 # The live server runs on the system clock: the budget lines of this year are the ones a purchase starting
@@ -73,15 +73,8 @@ def _run_job(admin, name: str) -> str:
 def test_workflow_6_budget_stop_refuses_and_a_second_person_overrides(browser, live_server, axe, lang):
     owner = _new_page(browser, "budsjett.fjordvik@demo.no", live_server)
     advisor = _new_page(browser, "veileder.fjordvik@demo.no", live_server)
-    if lang == "en":
-        switch_language(owner, "en")
-        switch_language(advisor, "en")
-    try:
+    with in_language(lang, owner, advisor):
         _budget_stop(owner, advisor, axe, lang)
-    finally:
-        if lang == "en":  # the language is saved on the user: the other tests expect bokmål
-            switch_language(owner, "nb")
-            switch_language(advisor, "nb")
 
 
 def _budget_stop(owner, advisor, axe, lang):
