@@ -13,9 +13,11 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from flask import Flask, current_app, g
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, create_engine, event, select
+from sqlalchemy import JSON, Boolean, DateTime, MetaData, TypeDecorator, create_engine, event, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -53,6 +55,29 @@ class UTCDateTime(TypeDecorator):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dict[str, Any]: JSON, datetime: UTCDateTime}
+
+
+class in_subquery(FunctionElement):
+    """``in_subquery(column, select(...).scalar_subquery())``: the column's value is one of the subquery's, in a form
+    the database serves from the column's index also as one side of an OR. On PostgreSQL that is
+    ``column = ANY(ARRAY(subquery))`` (the subquery runs once and its values are looked up in the index; a plain
+    ``IN (subquery)`` under OR is tested row by row over the whole table); elsewhere ``column IN (subquery)``."""
+
+    type = Boolean()
+    name = "in_subquery"
+    inherit_cache = True
+
+
+@compiles(in_subquery)
+def _in_subquery(element, compiler, **kw):
+    column, subquery = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({column} IN {subquery})"
+
+
+@compiles(in_subquery, "postgresql")
+def _in_subquery_postgresql(element, compiler, **kw):
+    column, subquery = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({column} = ANY(ARRAY{subquery}))"
 
 
 def normalise_url(url: str) -> str:

@@ -69,7 +69,7 @@ class EventPage:
         return self.total > COUNT_CAP
 
 
-def _filtered(stmt, *, object_type: str, object_id: str, actor: str, action: str, since: dt.datetime | None,
+def _filtered(stmt, *, object_type: str, object_id: str, actors: list[int] | None, action: str, since: dt.datetime | None,
               until: dt.datetime | None):
     if object_type:
         stmt = stmt.where(AuditEvent.object_type == object_type)
@@ -79,9 +79,10 @@ def _filtered(stmt, *, object_type: str, object_id: str, actor: str, action: str
         # the range lets the (action, at, id) index find the prefix; LIKE keeps the meaning exact
         stmt = stmt.where(AuditEvent.action >= action, AuditEvent.action < action + "\uffff",
                           AuditEvent.action.startswith(action, autoescape=True))
-    if actor:
-        # The users whose address contains the text (few); then the (actor_id, at, id) index serves the page.
-        stmt = stmt.where(AuditEvent.actor_id.in_(select(User.id).where(User.email.contains(actor.lower(), autoescape=True))))
+    if actors is not None:
+        # The ids, not a subquery: for one actor (the usual case) the planner then reads the (actor_id, at, id)
+        # index in order; given a subquery it walked the whole log newest first looking for the actor's events.
+        stmt = stmt.where(AuditEvent.actor_id.in_(actors))
     if since is not None:
         stmt = stmt.where(AuditEvent.at >= since)
     if until is not None:
@@ -92,12 +93,14 @@ def _filtered(stmt, *, object_type: str, object_id: str, actor: str, action: str
 def events(session: Session, *, object_type: str = "", object_id: str = "", actor: str = "", action: str = "",
            since: dt.datetime | None = None, until: dt.datetime | None = None, older_than: Cursor | None = None,
            newer_than: Cursor | None = None, per_page: int) -> EventPage:
-    """One page of the log, newest first, in two statements (the page and the capped count).
+    """One page of the log, newest first, in two statements (the page and the capped count; a third finds the
+    actors whose address matches ``actor``).
 
     ``actor`` matches part of the actor's e-mail address, ``action`` the start of the action; ``since`` and
     ``until`` bound ``at`` (from inclusive, to exclusive). ``older_than`` gives the events just older than the
     cursor, ``newer_than`` those just newer; neither, the newest."""
-    filters = dict(object_type=object_type, object_id=object_id, actor=actor, action=action, since=since, until=until)
+    actors = list(session.scalars(select(User.id).where(User.email.contains(actor.lower(), autoescape=True)))) if actor else None
+    filters = dict(object_type=object_type, object_id=object_id, actors=actors, action=action, since=since, until=until)
     stmt = _filtered(select(AuditEvent), **filters)
     if newer_than is not None:
         c = newer_than

@@ -70,6 +70,8 @@ class Agreement(Base):
         CheckConstraint("options_value IS NULL OR options_value >= 0", name="options_value_not_negative"),
         CheckConstraint("version >= 1", name="version_positive"),
         Index("ix_agreement_status_end", "status", "end_date"),
+        # The list's order, newest change first: a page is the first visible agreements read in this order.
+        Index("ix_agreement_updated", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,7 +19,7 @@ from ..capacity import requests as request_services
 from ..capacity.models import CapacityOffer, CapacityRequest
 from ..capacity.seats import HoldDays
 from ..courses.models import Course
-from ..db import get_session
+from ..db import get_session, in_subquery
 from ..organisations.models import Unit
 from ..purchases.services import ParticipantInput
 from .openapi import operation
@@ -94,7 +94,7 @@ REQUEST_KEYS = newest_first(CapacityRequest.created_at, CapacityRequest.id)
 def capacity_requests():
     q = parse_query(RequestListQuery)
     unit_id = current_principal().unit_id
-    provided = CapacityRequest.offer_id.in_(select(CapacityOffer.id).where(CapacityOffer.provider_unit_id == unit_id))
+    provided = in_subquery(CapacityRequest.offer_id, select(CapacityOffer.id).where(CapacityOffer.provider_unit_id == unit_id).scalar_subquery())
     own = CapacityRequest.requester_unit_id == unit_id
     where = {"requester": own, "provider": provided}.get(q.role, or_(own, provided))
     stmt = select(CapacityRequest).where(where).options(*LIST_LOADS)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import clock
@@ -28,6 +28,7 @@ from ..errors import ValidationFailed
 from ..organisations.models import Unit
 from ..purchases import services
 from ..purchases.models import SeatPurchase
+from ..purchases.queries import of_unit_condition
 from ..web import buyer_purchase_or_403, visible_purchase
 from .openapi import operation
 from .pagination import newest_first
@@ -110,12 +111,7 @@ PURCHASE_KEYS = newest_first(SeatPurchase.created_at, SeatPurchase.id)
 def purchases():
     q = parse_query(PurchaseListQuery)
     unit_id = current_principal().unit_id
-    own = select(SeatPurchase.id).where(SeatPurchase.buyer_unit_id == unit_id)
-    provided = select(SeatPurchase.id).join(Course, Course.id == SeatPurchase.course_id).where(Course.provider_unit_id == unit_id)
-    # Two indexed lookups (as the page, purchases.queries.of_unit_statement), not one OR over a join: with the OR
-    # PostgreSQL read every purchase in the country.
-    ids = {"buyer": own, "provider": provided}.get(q.role, union_all(own, provided.where(SeatPurchase.buyer_unit_id != unit_id)))
-    stmt = select(SeatPurchase).where(SeatPurchase.id.in_(ids)).options(*LIST_LOADS)
+    stmt = select(SeatPurchase).where(of_unit_condition(unit_id, q.role or "")).options(*LIST_LOADS)
     if q.status is not None:
         stmt = stmt.where(SeatPurchase.status == q.status)
     items, cursor = paged(get_session(), stmt, PURCHASE_KEYS, listing="purchases", query=q)

@@ -14,7 +14,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from ..courses.models import Course
 from ..formats import start_of_day
-from ..pagination import Page, paginate
+from ..pagination import PER_PAGE, Page, paginate
 from ..purchases.models import PurchaseStatus, SeatPurchase
 from .models import Budget, BudgetEntry, EntryKind
 from .periods import ZERO, Consumption, of_slots
@@ -31,7 +31,8 @@ def budget_lines_statement(unit_id: int):
 
 #: What the budget page lists by default: the purchases holding money on the line or waiting to.
 OPEN_STATUSES = (PurchaseStatus.confirmed, PurchaseStatus.awaiting_override)
-COMMITMENTS_PER_PAGE = 50
+#: As the other lists of purchases (the purchases list, the requests page): 25 a page.
+COMMITMENTS_PER_PAGE = PER_PAGE
 
 
 def commitments(session: Session, budget_id: int, *, status: str = "", course: str = "", page: int = 1,

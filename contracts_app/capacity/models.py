@@ -108,12 +108,14 @@ class CapacityOffer(Base):
         Index("ix_capacity_offer_search", *SEARCH_INDEX_COLUMNS),
         # The "by price" order.
         Index("ix_capacity_offer_status_price", "status", "seat_price"),
+        # A provider's offers, newest first (the requests page), read in order.
+        Index("ix_capacity_offer_provider_id", "provider_unit_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
     # The provider unit (the course's); kept here so lists and access checks need no join.
-    provider_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    provider_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     seats_offered: Mapped[int] = mapped_column(Integer)
     seats_held: Mapped[int] = mapped_column(Integer, default=0)
     seats_taken: Mapped[int] = mapped_column(Integer, default=0)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, contains_eager, load_only, selectinload
 
 from ..audit import AuditEvent
 from ..courses.models import CEFR_LEVELS, Course
+from ..db import in_subquery
 from ..organisations.models import Unit
 from ..pagination import PER_PAGE, Page, paginate
 from ..purchases.models import SeatPurchase
@@ -83,9 +84,10 @@ def unit_requests_on(session: Session, offer_id: int, unit_id: int) -> list[Capa
 
 # The lists of the requests page: one page each, counted in the database, newest first by the primary key (ids
 # are given in the order rows are made, and the key is indexed; ``created_at`` is not). The page's statement
-# joins only the offer (the provider's list filters on it) and loads the columns a row shows; the page's courses
-# and units come after it, one statement each, for its rows only — joined in the same statement they were looked
-# up for every matching request before the page was cut (2 000 on a busy provider's list).
+# reads requests alone (the provider's list finds them by its offers' ids) and loads the columns a row shows; the
+# page's offers, courses and units come after it, one statement each, for its rows only — joined in the same
+# statement they were looked up for every matching request before the page was cut (2 000 on a busy provider's
+# list), and the join made PostgreSQL read every request in the country.
 
 
 def _request_rows(where, *, requester: bool) -> Select:
@@ -98,9 +100,9 @@ def _request_rows(where, *, requester: bool) -> Select:
     whole table for a unit without requests). Ordered by an expression, the plan starts from the unit's requests or
     offers (both indexed) and sorts only those: about 2 ms.
     """
-    offer = contains_eager(CapacityRequest.offer)
+    offer = selectinload(CapacityRequest.offer)
     unit = selectinload(CapacityRequest.requester_unit) if requester else offer.selectinload(CapacityOffer.provider_unit)
-    return select(CapacityRequest).join(CapacityRequest.offer).where(where).options(
+    return select(CapacityRequest).where(where).options(
         load_only(CapacityRequest.id, CapacityRequest.offer_id, CapacityRequest.requester_unit_id, CapacityRequest.seats,
                   CapacityRequest.start_date, CapacityRequest.end_date, CapacityRequest.status, CapacityRequest.hold_expires_at),
         offer.load_only(CapacityOffer.id, CapacityOffer.course_id, CapacityOffer.provider_unit_id),
@@ -111,7 +113,8 @@ def _request_rows(where, *, requester: bool) -> Select:
 
 def incoming_requests(session: Session, unit_id: int, *, page: int = 1, per_page: int = PER_PAGE) -> Page[CapacityRequest]:
     """One page of the requests on the unit's offers, newest first, with who asked."""
-    return paginate(session, _request_rows(CapacityOffer.provider_unit_id == unit_id, requester=True), page=page, per_page=per_page)
+    offers = select(CapacityOffer.id).where(CapacityOffer.provider_unit_id == unit_id).scalar_subquery()
+    return paginate(session, _request_rows(in_subquery(CapacityRequest.offer_id, offers), requester=True), page=page, per_page=per_page)
 
 
 def unit_requests(session: Session, unit_id: int, *, page: int = 1, per_page: int = PER_PAGE) -> Page[CapacityRequest]:
@@ -129,7 +132,7 @@ def unit_offers(session: Session, unit_id: int, *, page: int = 1, per_page: int 
             contains_eager(CapacityOffer.course).load_only(Course.id, Course.title, Course.total_seats, Course.seats_held,
                                                             Course.seats_confirmed).lazyload("*"),
         )
-        .order_by((CapacityOffer.id + 0).desc())  # "+ 0": see _request_rows (a unit without offers walked all 50 000)
+        .order_by(CapacityOffer.id.desc())  # the (provider_unit_id, id) index, read backwards
     )
     return paginate(session, stmt, page=page, per_page=per_page)
 
@@ -155,25 +158,38 @@ def words(q: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(q or "")][:8]
 
 
-def fulltext_condition(session: Session, q: str, course_id=None):
-    """A WHERE condition on ``course_id`` (default ``capacity_offer.course_id``; the catalogue passes
-    ``course.id``): the course matches every word of ``q`` (as a word or a word prefix)."""
-    course_id = CapacityOffer.course_id if course_id is None else course_id
+def course_text_condition(session: Session, q: str):
+    """A WHERE condition on the ``course`` table: the course matches every word of ``q`` (as a word or a word
+    prefix); None when ``q`` has no words. The catalogue filters courses with it directly."""
     ws = words(q)
     if not ws:
         return None
     if session.get_bind().dialect.name == "postgresql":
-        # course.search_vector is a stored generated column with a GIN index (migration 0004); as a semi-join
-        # the planner knows how many courses match and picks the index or a scan of the stored vectors.
-        matching = select(literal_column("course.id")).select_from(text("course")).where(
-            text("course.search_vector @@ to_tsquery('norwegian', :tsquery)").bindparams(tsquery=" & ".join(f"{w}:*" for w in ws)))
-        return course_id.in_(matching)
-    else:
-        match = " AND ".join(f'"{w}"*' for w in ws)
-        matching = select(literal_column("rowid")).select_from(text("course_fts")).where(text("course_fts MATCH :fts").bindparams(fts=match))
-        # "+ 0": test the membership while scanning the covering search index in page order, instead of letting
-        # SQLite drive the query from the course_id index (a common word matches most courses; measured 3× slower).
-        return (course_id + 0).in_(matching)
+        # course.search_vector is a stored generated column with a GIN index (migration 0004).
+        return text("course.search_vector @@ to_tsquery('norwegian', :tsquery)").bindparams(
+            tsquery=" & ".join(f"{w}:*" for w in ws))
+    return _fts_match(ws, Course.id)
+
+
+def _fts_match(ws: list[str], course_id):
+    """SQLite: ``course_id`` is among the rows of the FTS5 table matching every word (prefixes too)."""
+    match = " AND ".join(f'"{w}"*' for w in ws)
+    matching = select(literal_column("rowid")).select_from(text("course_fts")).where(text("course_fts MATCH :fts").bindparams(fts=match))
+    # "+ 0": test the membership while scanning the covering search index in page order, instead of letting
+    # SQLite drive the query from the course_id index (a common word matches most courses; measured 3× slower).
+    return (course_id + 0).in_(matching)
+
+
+def fulltext_condition(session: Session, q: str):
+    """A WHERE condition on ``capacity_offer.course_id``: the offer's course matches every word of ``q``
+    (:func:`course_text_condition`)."""
+    ws = words(q)
+    if not ws:
+        return None
+    if session.get_bind().dialect.name == "postgresql":
+        # As a semi-join the planner knows how many courses match and picks the index or a scan of the stored vectors.
+        return CapacityOffer.course_id.in_(select(Course.id).where(course_text_condition(session, q)))
+    return _fts_match(ws, CapacityOffer.course_id)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Read-only selects for the course catalogue.
 
 Text search. The catalogue finds words the way the free-seat search does, with the same full-text index
-(``capacity.queries.fulltext_condition``: PostgreSQL's ``course.search_vector`` with Norwegian stemming, SQLite's
+(``capacity.queries.course_text_condition``: PostgreSQL's ``course.search_vector`` with Norwegian stemming, SQLite's
 FTS5 table): every word of the search must match a word of the course's texts, or the start of one. The
 compound-word rule, decided once for both searches: a word matches the *start* of a compound, not its middle —
 "norsk" finds "norskkurs" and "Norskopplæring", but "kurs" does not find "norskkurs" (a full-text index holds
@@ -15,16 +15,16 @@ import datetime as dt
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..capacity.queries import fulltext_condition
+from ..capacity.queries import course_text_condition
 from .models import CEFR_LEVELS, Course
 
 PAGE_SIZE = 25
 
 
 def text_condition(session: Session, q: str):
-    """The free-seat search's full-text condition on ``course.id`` (the same index and the same words; None when
-    ``q`` has no words)."""
-    return fulltext_condition(session, q, Course.id)
+    """The free-seat search's full-text condition on the course itself (the same index and the same words; None
+    when ``q`` has no words)."""
+    return course_text_condition(session, q)
 
 
 def search(session: Session, *, q: str = "", kind: str = "", level: str = "", municipality: str = "", fmt: str = "", part_time: bool = False,

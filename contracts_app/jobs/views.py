@@ -69,10 +69,12 @@ def index():
     filters = form.filters()  # an invalid filter has a message on its field and is not applied
     job, result = filters["job"], filters["result"]
     page, per_page = requested(request.args, per_page=PAGE_SIZE)
-    found = paginate(session, _runs(job, result), page=page, per_page=per_page)
-    hidden = 0
-    if result == "":
-        hidden = session.scalar(select(func.count()).select_from(_runs(job, "idle").order_by(None).subquery())) or 0
+    total, hidden = None, 0
+    if result == "":  # the runs listed and those hidden (changed nothing), counted in one pass over the runs
+        idle = _without_changes()
+        total, hidden = session.execute(_runs(job, "all").with_only_columns(
+            func.count().filter(not_(idle)), func.count().filter(idle)).order_by(None)).one()
+    found = paginate(session, _runs(job, result), page=page, per_page=per_page, total=total)
     newest_ids = select(func.max(JobRun.id)).group_by(JobRun.job)  # each job's last run, in the same statement
     latest = {r.job: r for r in session.scalars(select(JobRun).where(JobRun.id.in_(newest_ids)))}
     failed_mail = session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OutboxStatus.failed)) or 0

@@ -30,6 +30,9 @@ class SeatPurchase(Base):
         # The rules assessment's related purchases (purchases.facts): one buyer and side, one supplier, one need,
         # a date window; status and amount make it covering, so the search reads only the matching entries.
         Index("ix_seat_purchase_related", "buyer_unit_id", "side", "supplier_entity_id", "course_kind", "start_date", "status", "amount"),
+        # A budget line's ledger, newest first (budget page, API ledger, export): a range of the index in order;
+        # status makes the line's count by status an index-only read.
+        Index("ix_seat_purchase_budget_ledger", "budget_id", "created_at", "id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,7 +41,7 @@ class SeatPurchase(Base):
     buyer_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     # Which legal person buys (NAV-01): for a Nav office, the State or the municipality.
     side: Mapped[Side] = mapped_column(Enum(Side, name="side", native_enum=False, validate_strings=True, length=20))
-    budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id"), index=True)
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id"))
     # What was bought from whom, fixed at confirmation: the legal person owning the course's provider unit (the
     # supplier of the contract) and the kind of course (the need). Earlier purchases of the same need from the
     # same supplier count together against the thresholds (purchases.facts); kept here so that search reads

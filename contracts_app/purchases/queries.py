@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, union_all
-from sqlalchemy.orm import Session, contains_eager, load_only
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from ..audit import AuditEvent
 from ..auth.models import User
 from ..courses.models import Course
+from ..db import in_subquery
 from ..organisations.models import Unit
 from ..pagination import PER_PAGE, Page, paginate
 from .models import SeatPurchase
@@ -20,27 +21,30 @@ def of_unit(session: Session, unit_id: int, *, page: int = 1, per_page: int = PE
     return paginate(session, of_unit_statement(unit_id), page=page, per_page=per_page)
 
 
+def of_unit_condition(unit_id: int, role: str = ""):
+    """The unit's purchases: as buyer (``role="buyer"``), of seats on its courses (``"provider"``) or both (the
+    default). Both are one OR of two indexed lookups (``ix_seat_purchase_buyer_course``, and the unit's courses in
+    ``ix_seat_purchase_course_id``) that PostgreSQL combines in a bitmap (``db.in_subquery``)."""
+    buyer = SeatPurchase.buyer_unit_id == unit_id
+    provider = in_subquery(SeatPurchase.course_id, select(Course.id).where(Course.provider_unit_id == unit_id).scalar_subquery())
+    return {"buyer": buyer, "provider": provider}.get(role, or_(buyer, provider))
+
+
 def of_unit_statement(unit_id: int):
     """The unit's purchases as buyer and as provider of the course, newest first (the list page, its exports).
 
     Newest first is the primary key, descending: ids are given in the order purchases are made, and the key is
-    indexed (``created_at`` is not). Buyer and provider are two indexed lookups (``ix_seat_purchase_buyer_unit_id``,
-    ``ix_course_provider_unit_id`` then ``ix_seat_purchase_course_id``), not one OR over a join. The page loads only the columns the list shows, with the course's title
-    and the buyer's name joined in the same statement (and not their own joined relations: the list shows none)."""
+    indexed (``created_at`` is not). The page loads only the columns the list shows, with the course's title and the
+    buyer's name joined to its rows (not to the count, which reads purchases alone)."""
     return (
         select(SeatPurchase)
-        .join(SeatPurchase.course).join(SeatPurchase.buyer_unit)
-        .where(SeatPurchase.id.in_(union_all(
-            select(SeatPurchase.id).where(SeatPurchase.buyer_unit_id == unit_id),
-            select(SeatPurchase.id).join(Course, Course.id == SeatPurchase.course_id)
-            .where(Course.provider_unit_id == unit_id, SeatPurchase.buyer_unit_id != unit_id),
-        )))
+        .where(of_unit_condition(unit_id))
         .options(
             load_only(SeatPurchase.id, SeatPurchase.course_id, SeatPurchase.buyer_unit_id, SeatPurchase.start_date,
                       SeatPurchase.end_date, SeatPurchase.seats, SeatPurchase.amount, SeatPurchase.actual_amount,
                       SeatPurchase.status),
-            contains_eager(SeatPurchase.course).load_only(Course.id, Course.title).lazyload("*"),
-            contains_eager(SeatPurchase.buyer_unit).load_only(Unit.id, Unit.name).lazyload("*"),
+            joinedload(SeatPurchase.course, innerjoin=True).load_only(Course.id, Course.title).lazyload("*"),
+            joinedload(SeatPurchase.buyer_unit, innerjoin=True).load_only(Unit.id, Unit.name).lazyload("*"),
         )
         .order_by(SeatPurchase.id.desc())
     )
