@@ -13,21 +13,32 @@ FLASK := $(BIN)/flask --app contracts_app
 
 .PHONY: run test install constraints translations extract-messages migrate demo bench clean
 
+# Without a pip of its own (ensurepip takes ~7 s): the installer below brings what it needs.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --without-pip $(VENV)
 
 # Re-install when the dependency list or the pinned versions change. Every package is installed at the
 # version constraints.txt pins (CI too: .ci/run calls `make test`). `make run` needs only the app's own
 # packages (.installed-app); tests and benchmarks add the dev extras (.installed), which include them.
+# The installer is uv (UV_VERSION): it fetches and unpacks packages in parallel, the dev extras in ~10 s where pip
+# took ~55 s, and compiles them once (CI sets PYTHONDONTWRITEBYTECODE). pip puts uv into .venv: the pip of the
+# Python that made .venv when it has one, else .venv's own. Where uv cannot be had (no access to PyPI, only a
+# local mirror that pip is configured for) pip installs the same pins.
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+UV_VERSION := 0.13.10
+ensure_pip = ($(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null)
+get_uv = [ -x $(BIN)/uv ] || $(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check \
+	"uv==$(UV_VERSION)" 2>/dev/null || ($(ensure_pip) && $(PIP) "uv==$(UV_VERSION)" 2>/dev/null)
+install_pinned = ( ($(get_uv)) && $(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode \
+		-c constraints.txt $(1) ) \
+	|| ( echo "uv unavailable: installing with pip" && $(ensure_pip) && $(PIP) --upgrade pip && $(PIP) -c constraints.txt $(1) )
+
 $(VENV)/.installed-app: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) --upgrade pip
-	$(PIP) -c constraints.txt -e .
+	$(call install_pinned,-e .)
 	touch $@
 
 $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) --upgrade pip
-	$(PIP) -c constraints.txt -e '.[dev]'
+	$(call install_pinned,-e '.[dev]')
 	touch $@ $(VENV)/.installed-app
 
 # Re-pin: install the newest versions pyproject.toml allows into a scratch venv and write them to
@@ -53,12 +64,12 @@ extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o contracts_app/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i contracts_app/translations/messages.pot -d contracts_app/translations --no-fuzzy-matching --ignore-obsolete
 
+# One process each (`flask setup`): migrations to head, the shipped threshold table, and for `demo` the demo data.
 migrate: $(VENV)/.installed-app translations
-	$(FLASK) db upgrade
-	$(FLASK) rules load-thresholds
+	$(FLASK) setup
 
-demo: migrate
-	$(FLASK) demo load
+demo: $(VENV)/.installed-app translations
+	$(FLASK) setup --demo
 
 run: demo
 	@echo "Serving on http://127.0.0.1:5000  (stop with Ctrl+C)"

@@ -5,7 +5,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from . import clock
 
@@ -20,6 +20,20 @@ def register(app: Flask) -> None:
     from .ocds.cli import ocds_cli  # the OCDS package owns its group
 
     app.cli.add_command(ocds_cli)
+    app.cli.add_command(setup)
+
+
+@click.command("setup")
+@click.option("--demo", is_flag=True, help="Also load the demo organisations, users and data (idempotent).")
+@click.pass_context
+@with_appcontext
+def setup(ctx: click.Context, demo: bool) -> None:
+    """Bring the database up to what the app needs, in one process: `db upgrade`, `rules load-thresholds` and,
+    with --demo, `demo load` (what `make migrate` and `make run` do)."""
+    ctx.invoke(db_upgrade, revision="head")
+    ctx.invoke(rules_load_thresholds)
+    if demo:
+        ctx.invoke(demo_load, scale=None)
 
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
