@@ -164,3 +164,31 @@ def test_the_2026_amendment_leaves_a_fresh_database_to_load_thresholds(empty_dat
             assert conn.execute(text("SELECT count(*) FROM law_change")).scalar_one() == 0
     finally:
         engine.dispose()
+
+
+def test_setup_brings_an_empty_database_to_a_working_demo_in_one_command(tmp_path):
+    """`make run`'s one step (`flask setup --demo`): migrations to head, the shipped threshold table and the demo
+    data; run again it adds nothing."""
+    from sqlalchemy import func, select
+
+    from contracts_app import create_app
+    from contracts_app.auth.models import User
+    from contracts_app.rulecheck.models import ThresholdPeriod
+
+    app = create_app({"ENV": "testing", "DATABASE_URL": f"sqlite:///{tmp_path}/setup.sqlite3"})
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["setup", "--demo"])
+    assert first.exit_code == 0, first.output
+    assert "Threshold periods:" in first.output and "admin@demo.no" in first.output
+    engine = make_engine(app.config["DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            counts = conn.execute(select(select(func.count()).select_from(User).scalar_subquery(),
+                                         select(func.count()).select_from(ThresholdPeriod).scalar_subquery())).one()
+        assert counts[0] > 5 and counts[1] > 0
+        again = runner.invoke(args=["setup", "--demo"])
+        assert again.exit_code == 0 and "Threshold periods: 0 added." in again.output
+        with engine.connect() as conn:
+            assert conn.scalar(select(func.count()).select_from(User)) == counts[0]
+    finally:
+        engine.dispose()
