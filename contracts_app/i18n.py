@@ -99,9 +99,24 @@ class _RequestDomain(Domain):
         return translations
 
 
+def _translations():
+    """The request's catalogue, straight from the domain (Flask-Babel's ``get_translations()`` first finds the
+    domain through its per-request context on ``flask.g``: ~5 µs of a template's ~15 µs per ``_()``)."""
+    return babel.domain_instance.get_translations()
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     babel.domain_instance = _RequestDomain()  # replaces Flask-Babel's default domain ("messages"), see above
+    # Templates translate through the domain directly (Flask-Babel installs the same four callables, each looking
+    # the domain up first); a page calls them a hundred times and more.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.request_class = Request
     formats.set_timezone(app.config["TIMEZONE"])
     app.jinja_env.filters.update(money=formats.money, number=formats.number, date=formats.date,
