@@ -37,6 +37,7 @@ SEED: list[tuple[str, dict]] = [
                          before=None, after="{}")),
     ("login_throttle", dict(id=1, login="a@example.test", failures=1, last_failure_at=T, locked_until=None)),
     ("form_token", dict(id=1, user_id=1, token="t" * 43, purpose="purchase.confirm", object_id=1, used_at=T)),
+    ("oidc_login", dict(id=1, user_id=1, provider="entra", sealed_id_token="sealed", created_at=T)),
     ("api_token", dict(id=1, name="k", unit_id=1, scopes="read", prefix="ctk_abcd", secret_hash="h" * 64, expires_at=T,
                        created_by_id=1, created_at=T, revoked_at=None, revoked_by_id=None, last_used_at=None,
                        rate_window_started_at=None, rate_count=0)),

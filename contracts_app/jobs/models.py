@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any, Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Enum, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Computed, Enum, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -20,12 +20,23 @@ class RunStatus(LabelledEnum):
     __labels__ = {"running": _l("running"), "succeeded": _l("succeeded"), "failed": _l("failed")}
 
 
+#: A run that succeeded and changed nothing: every count it returned is 0 (no digit 1–9 in its result; the results
+#: are counts, lists of ids and the odd date). Kept by the database in ``job_runs.idle`` (a stored generated column,
+#: the same text on PostgreSQL and SQLite), so the jobs page lists and counts runs from an index.
+IDLE_SQL = "status = 'succeeded' AND " + " AND ".join(
+    f"coalesce(CAST(result AS TEXT), '') NOT LIKE '%{digit}%'" for digit in "123456789")
+
+
 class JobRun(Base):
     """One run of one job for one time window. The unique (job, window_key) pair is the claim: whoever inserts
     the row runs the job, everyone else skips it."""
 
     __tablename__ = "job_runs"
-    __table_args__ = (UniqueConstraint("job", "window_key"),)
+    __table_args__ = (
+        UniqueConstraint("job", "window_key"),
+        # The jobs page: the runs that changed something (or those that did not), newest first, and their counts.
+        Index("ix_job_runs_idle_started", "idle", "started_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Registry name, e.g. "agreements.reminders".
@@ -46,6 +57,8 @@ class JobRun(Base):
     error: Mapped[Optional[str]] = mapped_column(Text)
     # Host and process id of the scheduler that claimed the run (for operators).
     claimed_by: Mapped[Optional[str]] = mapped_column(String(120))
+    # Succeeded and changed nothing (IDLE_SQL); never written by the app.
+    idle: Mapped[bool] = mapped_column(Boolean, Computed(IDLE_SQL, persisted=True))
 
     def __repr__(self) -> str:
         return f"<JobRun {self.id} {self.job} {self.window_key} {self.status.value}>"

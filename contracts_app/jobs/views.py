@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import String, and_, cast, func, not_, select
+from sqlalchemy import false, func, select, true
 
 from .. import audit, clock
 from ..auth import permissions as perm
@@ -26,21 +26,14 @@ bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
 PAGE_SIZE = 50
 
 
-def _without_changes():
-    """A run that succeeded and changed nothing: every count it returned is 0 (no digit 1–9 in its result; the
-    results are counts, lists of ids and the odd date). A condition in SQL, so the list pages in the database."""
-    text = func.coalesce(cast(JobRun.result, String), "")
-    return and_(JobRun.status == RunStatus.succeeded, *[text.not_like(f"%{d}%") for d in "123456789"])
-
-
 def _runs(job: str, result: str):
     stmt = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
     if job:
         stmt = stmt.where(JobRun.job == job)
     if result == "":
-        stmt = stmt.where(not_(_without_changes()))
+        stmt = stmt.where(JobRun.idle == false())
     elif result == "idle":
-        stmt = stmt.where(_without_changes())
+        stmt = stmt.where(JobRun.idle == true())
     elif result != "all":
         stmt = stmt.where(JobRun.status == RunStatus(result))
     return stmt
@@ -70,10 +63,9 @@ def index():
     job, result = filters["job"], filters["result"]
     page, per_page = requested(request.args, per_page=PAGE_SIZE)
     total, hidden = None, 0
-    if result == "":  # the runs listed and those hidden (changed nothing), counted in one pass over the runs
-        idle = _without_changes()
+    if result == "":  # the runs listed and those hidden (changed nothing, JobRun.idle), counted in one pass
         total, hidden = session.execute(_runs(job, "all").with_only_columns(
-            func.count().filter(not_(idle)), func.count().filter(idle)).order_by(None)).one()
+            func.count().filter(JobRun.idle == false()), func.count().filter(JobRun.idle == true())).order_by(None)).one()
     found = paginate(session, _runs(job, result), page=page, per_page=per_page, total=total)
     newest_ids = select(func.max(JobRun.id)).group_by(JobRun.job)  # each job's last run, in the same statement
     latest = {r.job: r for r in session.scalars(select(JobRun).where(JobRun.id.in_(newest_ids)))}
