@@ -68,11 +68,14 @@ class Page(Generic[T]):
         return self.page < self.pages
 
 
-def paginate(session: Session, stmt: Select, *, page: int, per_page: int, total: int | None = None) -> Page:
-    """Count the rows of ``stmt`` (ordered, filtered) and load one page of them. ``total``: the count, when the
-    caller has counted the rows already (with other figures, in one statement)."""
+def paginate(session: Session, stmt: Select, *, page: int, per_page: int, total: int | None = None,
+             rows: bool = False) -> Page:
+    """Count the rows of ``stmt`` (ordered, filtered) and load one page of them: its first column's values (the
+    entities it selects), or with ``rows`` its rows. ``total``: the count, when the caller has counted the rows
+    already (with other figures, in one statement)."""
     if total is None:
         total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     page = min(max(1, min(page, MAX_PAGE)), max(1, -(-total // per_page)))
-    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all())
+    result = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
+    items = list(result.all() if rows else result.scalars().all())
     return Page(items, total, page, per_page)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, case, func, literal_column, or_, select, text
+from sqlalchemy import Row, Select, and_, case, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session, contains_eager, load_only, selectinload
 
 from ..audit import AuditEvent
@@ -83,16 +83,16 @@ def unit_requests_on(session: Session, offer_id: int, unit_id: int) -> list[Capa
 
 
 # The lists of the requests page: one page each, counted in the database, newest first by the primary key (ids
-# are given in the order rows are made, and the key is indexed; ``created_at`` is not). The page's statement
-# reads requests alone (the provider's list finds them by its offers' ids) and loads the columns a row shows; the
-# page's offers, courses and units come after it, one statement each, for its rows only — joined in the same
-# statement they were looked up for every matching request before the page was cut (2 000 on a busy provider's
-# list), and the join made PostgreSQL read every request in the country.
+# are given in the order rows are made, and the key is indexed; ``created_at`` is not). A row of the list is a
+# plain row of the columns it shows, not a loaded object, and the course's title and the unit's name are
+# subqueries in the row: the database looks them up for the page's rows only, after the sort and the cut (joined,
+# they were looked up for every matching request first: 2 000 on a busy provider's list).
 
 
 def _request_rows(where, *, requester: bool) -> Select:
-    """Requests matching ``where``, newest first, with the offer, its course and one unit — the requester
-    (``requester``) or the offer's provider — loaded: only the columns a row of the list shows.
+    """Requests matching ``where``, newest first, as rows of what the list shows: ``id``, ``seats``, ``start_date``,
+    ``end_date``, ``status``, ``hold_expires_at``, ``course_title`` and ``unit_name`` — the requester's
+    (``requester``) or the offer's provider's.
 
     Ordered by ``id + 0``, an expression, not by the key itself: PostgreSQL guesses a unit's share of the requests
     from its share of units or offers, so it walked the key backwards expecting to meet a page of the unit's requests
@@ -100,26 +100,27 @@ def _request_rows(where, *, requester: bool) -> Select:
     whole table for a unit without requests). Ordered by an expression, the plan starts from the unit's requests or
     offers (both indexed) and sorts only those: about 2 ms.
     """
-    offer = selectinload(CapacityRequest.offer)
-    unit = selectinload(CapacityRequest.requester_unit) if requester else offer.selectinload(CapacityOffer.provider_unit)
-    return select(CapacityRequest).where(where).options(
-        load_only(CapacityRequest.id, CapacityRequest.offer_id, CapacityRequest.requester_unit_id, CapacityRequest.seats,
-                  CapacityRequest.start_date, CapacityRequest.end_date, CapacityRequest.status, CapacityRequest.hold_expires_at),
-        offer.load_only(CapacityOffer.id, CapacityOffer.course_id, CapacityOffer.provider_unit_id),
-        offer.selectinload(CapacityOffer.course).load_only(Course.id, Course.title).lazyload("*"),
-        unit.load_only(Unit.id, Unit.name).lazyload("*"),
-    ).order_by((CapacityRequest.id + 0).desc())
+    r, o = CapacityRequest, CapacityOffer
+    title = select(Course.title).join(o, o.course_id == Course.id).where(o.id == r.offer_id)
+    unit = (select(Unit.name).where(Unit.id == r.requester_unit_id) if requester
+            else select(Unit.name).join(o, o.provider_unit_id == Unit.id).where(o.id == r.offer_id))
+    return select(
+        r.id, r.seats, r.start_date, r.end_date, r.status, r.hold_expires_at,
+        title.scalar_subquery().label("course_title"), unit.scalar_subquery().label("unit_name"),
+    ).where(where).order_by((r.id + 0).desc())
 
 
-def incoming_requests(session: Session, unit_id: int, *, page: int = 1, per_page: int = PER_PAGE) -> Page[CapacityRequest]:
+def incoming_requests(session: Session, unit_id: int, *, page: int = 1, per_page: int = PER_PAGE) -> Page[Row]:
     """One page of the requests on the unit's offers, newest first, with who asked."""
     offers = select(CapacityOffer.id).where(CapacityOffer.provider_unit_id == unit_id).scalar_subquery()
-    return paginate(session, _request_rows(in_subquery(CapacityRequest.offer_id, offers), requester=True), page=page, per_page=per_page)
+    return paginate(session, _request_rows(in_subquery(CapacityRequest.offer_id, offers), requester=True), page=page,
+                    per_page=per_page, rows=True)
 
 
-def unit_requests(session: Session, unit_id: int, *, page: int = 1, per_page: int = PER_PAGE) -> Page[CapacityRequest]:
+def unit_requests(session: Session, unit_id: int, *, page: int = 1, per_page: int = PER_PAGE) -> Page[Row]:
     """One page of the unit's own requests, newest first, with the provider asked."""
-    return paginate(session, _request_rows(CapacityRequest.requester_unit_id == unit_id, requester=False), page=page, per_page=per_page)
+    return paginate(session, _request_rows(CapacityRequest.requester_unit_id == unit_id, requester=False), page=page,
+                    per_page=per_page, rows=True)
 
 
 def unit_offers(session: Session, unit_id: int, *, page: int = 1, per_page: int = PER_PAGE) -> Page[CapacityOffer]:
