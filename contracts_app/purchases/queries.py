@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, joinedload, load_only
+from sqlalchemy import Row, or_, select
+from sqlalchemy.orm import Session
 
 from ..audit import AuditEvent
 from ..auth.models import User
@@ -15,10 +15,17 @@ from ..pagination import PER_PAGE, Page, paginate
 from .models import SeatPurchase
 
 
-def of_unit(session: Session, unit_id: int, *, page: int = 1, per_page: int = PER_PAGE) -> Page[SeatPurchase]:
-    """One page of :func:`of_unit_statement`, with the count of them all (one statement for the count, one for
-    the page)."""
-    return paginate(session, of_unit_statement(unit_id), page=page, per_page=per_page)
+def of_unit(session: Session, unit_id: int, *, page: int = 1, per_page: int = PER_PAGE) -> Page[Row]:
+    """One page of :func:`of_unit_statement` as rows of what the list shows (``id``, ``start_date``, ``end_date``,
+    ``seats``, ``amount``, ``actual_amount``, ``status``, ``course_title``, ``buyer_name``), with the count of them
+    all: two statements. The course's title and the buyer's name are subqueries the database evaluates for the
+    page's rows only, after the sort and the cut."""
+    p = SeatPurchase
+    title = select(Course.title).where(Course.id == p.course_id).scalar_subquery().label("course_title")
+    buyer = select(Unit.name).where(Unit.id == p.buyer_unit_id).scalar_subquery().label("buyer_name")
+    stmt = of_unit_statement(unit_id).with_only_columns(
+        p.id, p.start_date, p.end_date, p.seats, p.amount, p.actual_amount, p.status, title, buyer)
+    return paginate(session, stmt, page=page, per_page=per_page, rows=True)
 
 
 def of_unit_condition(unit_id: int, role: str = ""):
@@ -34,20 +41,8 @@ def of_unit_statement(unit_id: int):
     """The unit's purchases as buyer and as provider of the course, newest first (the list page, its exports).
 
     Newest first is the primary key, descending: ids are given in the order purchases are made, and the key is
-    indexed (``created_at`` is not). The page loads only the columns the list shows, with the course's title and the
-    buyer's name joined to its rows (not to the count, which reads purchases alone)."""
-    return (
-        select(SeatPurchase)
-        .where(of_unit_condition(unit_id))
-        .options(
-            load_only(SeatPurchase.id, SeatPurchase.course_id, SeatPurchase.buyer_unit_id, SeatPurchase.start_date,
-                      SeatPurchase.end_date, SeatPurchase.seats, SeatPurchase.amount, SeatPurchase.actual_amount,
-                      SeatPurchase.status),
-            joinedload(SeatPurchase.course, innerjoin=True).load_only(Course.id, Course.title).lazyload("*"),
-            joinedload(SeatPurchase.buyer_unit, innerjoin=True).load_only(Unit.id, Unit.name).lazyload("*"),
-        )
-        .order_by(SeatPurchase.id.desc())
-    )
+    indexed (``created_at`` is not)."""
+    return select(SeatPurchase).where(of_unit_condition(unit_id)).order_by(SeatPurchase.id.desc())
 
 
 @dataclass(frozen=True)
