@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Boolean, Date, and_, bindparam, exists, func, or_, select
+from sqlalchemy import Boolean, Date, Row, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from .. import audit
@@ -57,10 +57,22 @@ COOP_PARTY_FIELDS = ["statutory_task", "contributions", "payment_only", "open_ma
 def search(
     session: Session, p: Principal, unit: Unit | None, *, q: str = "", status: str = "", kind: str = "", verdict: str = "",
     expiring: str = "", today: dt.date, page: int, per_page: int,
-) -> Page[Agreement]:
-    """One page of :func:`search_statement` (the list page)."""
-    return paginate(session, search_statement(p, unit, q=q, status=status, kind=kind, verdict=verdict, expiring=expiring,
-                                              today=today), page=page, per_page=per_page)
+) -> tuple[Page[Row], dict[int, list[str]]]:
+    """One page of :func:`search_statement` (the list page) as rows of what the list shows (``id``, ``title``,
+    ``kind``, ``status``, ``verdict``, ``start_date``, ``end_date``), and the names of each row's parties in their
+    order: three statements (the count, the page, the parties)."""
+    a = Agreement
+    stmt = search_statement(p, unit, q=q, status=status, kind=kind, verdict=verdict, expiring=expiring, today=today)
+    found = paginate(session, stmt.with_only_columns(a.id, a.title, a.kind, a.status, a.verdict, a.start_date, a.end_date),
+                     page=page, per_page=per_page, rows=True)
+    names: dict[int, list[str]] = {}
+    if found.items:
+        for agreement_id, name in session.execute(
+                select(AgreementParty.agreement_id, AgreementParty.name)
+                .where(AgreementParty.agreement_id.in_([r.id for r in found.items]))
+                .order_by(AgreementParty.agreement_id, AgreementParty.position)):
+            names.setdefault(agreement_id, []).append(name)
+    return found, names
 
 
 def search_statement(p: Principal, unit: Unit | None, *, q: str = "", status: str = "", kind: str = "", verdict: str = "",

@@ -51,11 +51,11 @@ def index():
     filters = form.filters()
     page, per_page = requested(request.args)
     p, today = current_principal(), clock.today()
-    found = queries.search(get_session(), p, current_unit(), **filters, today=today, page=page, per_page=per_page)
+    found, parties = queries.search(get_session(), p, current_unit(), **filters, today=today, page=page, per_page=per_page)
     args = {k: v for k, v in filters.items() if v}
     if "per_page" in request.args:
         args["per_page"] = found.per_page
-    return render_template("agreements/index.html", agreements=found.items, found=found, args=args, form=form, today=today,
+    return render_template("agreements/index.html", agreements=found.items, parties=parties, found=found, args=args, form=form, today=today,
                            can_draft=perm.can_draft_agreements(p))
 
 
