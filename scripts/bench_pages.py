@@ -213,7 +213,10 @@ P95_MS, RATIO, MAX_BYTES = 100, 50, 200 * 1024
 
 
 def misses(r: dict) -> str:
-    out = [name for name, bad in (("p95", r["p95_ms"] >= P95_MS), ("ratio", r["ratio"] is not None and r["ratio"] > RATIO),
+    """The targets a page misses. The API's lists (issue 21) are measured beside the pages with issue 21's target,
+    p95 under 100 ms; the ratio to the bare page is issue 22's target for the pages people open."""
+    api = r["label"].startswith("API:")
+    out = [name for name, bad in (("p95", r["p95_ms"] >= P95_MS), ("ratio", not api and r["ratio"] is not None and r["ratio"] > RATIO),
                                   ("bytes", r["bytes"] > MAX_BYTES)) if bad]
     return ",".join(out) or "ok"
 
@@ -275,7 +278,7 @@ def main() -> int:
         print(f"| {r['label']:45} | {r['p50_ms']:>8} | {r['p95_ms']:>8} | {r['ratio']:>7} | {r['bytes']:>9} | {r['statements']:>4} | "
               f"{','.join(map(str, r['status'])):6} | {misses(r):7} |")
     missed = [r["label"] for r in results if misses(r) != "ok"]
-    print(f"Targets (p95 < {P95_MS} ms, p50 ≤ {RATIO}× bare, ≤ {MAX_BYTES // 1024} KB): "
+    print(f"Targets (p95 < {P95_MS} ms, p50 ≤ {RATIO}× bare for pages, ≤ {MAX_BYTES // 1024} KB): "
           + (f"missed by {len(missed)}: {', '.join(missed)}" if missed else "every page holds them"))
     if args.json:
         print(json.dumps({"bare": bare, "pages": results}))
