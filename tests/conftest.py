@@ -142,6 +142,161 @@ def world(db):
     return make_world(db)
 
 
+class ModuleWorld:
+    """``module_world``: the module's connection, the world's ids, and the layer of extra rows now on top."""
+
+    def __init__(self, app, conn):
+        self.app, self.conn = app, conn
+        self.outer = None
+        self.ids: dict = {}
+        self.layer: str | None = None  # the name of the layer whose rows are there now
+        self.layer_transaction = None
+        self.layer_rows = None  # what the layer's builder returned (ids, not objects)
+        self.builders: dict = {}  # the layers' builders (shared_world_db's ``layers``)
+
+    def build(self) -> None:
+        """(Re)start the outer transaction and make the world in it."""
+        from .factories import make_world
+
+        if self.outer is not None and self.outer.is_active:
+            self.outer.rollback()
+        self.layer = self.layer_transaction = self.layer_rows = None
+        self.outer = self.conn.begin()
+        session = Session(bind=self.conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            with _fixed_clock(self.app):
+                world = make_world(session)
+            ids = {name: (type(obj), obj.id) for name, obj in vars(world).items() if name != "users" and obj is not None}
+            ids["users"] = {role: (type(user), user.id) for role, user in world.users.items()}
+            self.ids = ids
+        finally:
+            session.close()
+
+    def end_test(self, test_transaction) -> None:
+        """Roll the test's writes back. Savepoints the test left open above its own go first; if the connection
+        is not back where the test started (a 500's rollback in the app can leave it so), the world is made
+        again rather than let the next test start from an unknown state."""
+        import warnings
+
+        from sqlalchemy.exc import SAWarning
+
+        expected = self.layer_transaction
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SAWarning)
+            try:
+                inner = self.conn.get_nested_transaction()
+                while inner is not None and inner is not test_transaction and inner is not expected:
+                    inner.rollback()
+                    inner = self.conn.get_nested_transaction()
+                if test_transaction.is_active:
+                    test_transaction.rollback()
+                clean = self.conn.get_nested_transaction() is expected and (expected is None or expected.is_active)
+            except Exception:  # noqa: BLE001 - whatever went wrong, start again from a fresh world
+                clean = False
+        if not clean:
+            self.build()
+
+
+@contextmanager
+def _fixed_clock(app):
+    """FIXED_NOW while shared rows are made, and whatever clock was there before afterwards."""
+    before_app, before_fallback = app.extensions.get("clock"), clock_module._fallback
+    fixed = clock_module.FixedClock(FIXED_NOW)
+    app.extensions["clock"] = fixed
+    clock_module.install_fallback(fixed)
+    try:
+        yield
+    finally:
+        clock_module.install_fallback(before_fallback)
+        if before_app is None:
+            app.extensions.pop("clock", None)
+        else:
+            app.extensions["clock"] = before_app
+
+
+@pytest.fixture(scope="module")
+def module_world(app, engine):
+    """The ``world`` built once per test module (and database) in an outer transaction of a connection of its
+    own, for modules with hundreds of tests that each need a fresh world (tests/test_access_matrix.py …).
+    Such a module opts in by overriding ``db`` and ``world`` with the two helpers below::
+
+        @pytest.fixture
+        def db(app, module_world, clock):
+            yield from shared_world_db(app, module_world, clock)
+
+        @pytest.fixture
+        def world(db, module_world):
+            return shared_world(db, module_world)
+
+    Every test then runs in a SAVEPOINT on that connection which is rolled back after it, so it sees exactly
+    the world it would have built itself, and nothing it writes reaches the next test. Rows that many tests of
+    the module need on top of the world (a fixture's offers, agreements …) can be shared the same way as a
+    *layer*: see ``shared_world_db``'s ``layers``."""
+    conn = engine.connect()
+    shared = ModuleWorld(app, conn)
+    shared.build()
+    yield shared
+    if shared.outer.is_active:
+        shared.outer.rollback()
+    conn.close()
+
+
+def shared_world_db(app, module_world: ModuleWorld, clock, request=None, layers: dict | None = None) -> Session:
+    """``db`` for a module that shares ``module_world``: a session in a SAVEPOINT of the module's connection,
+    rolled back after the test; views use the same session.
+
+    ``layers`` ({fixture name: builder(session, world) → ids}) share a fixture's rows too: the test that
+    requests that fixture (``request.fixturenames``) runs on top of them, built at FIXED_NOW in a SAVEPOINT
+    of their own the first time and kept while the next tests request the same fixture; a test that does not
+    request it gets them rolled back first. So every test sees exactly the rows it asked for, as if made for
+    it; the fixture reads the ids from ``layer_rows(module_world, name)``."""
+    conn = module_world.conn
+    module_world.builders.update(layers or {})
+    wanted = [name for name in (layers or {}) if name in request.fixturenames] if layers else []
+    assert len(wanted) <= 1, f"one shared layer per test, not {wanted}"
+    wanted_layer = wanted[0] if wanted else None
+    if module_world.layer != wanted_layer:
+        if module_world.layer_transaction is not None:
+            module_world.layer_transaction.rollback()
+        module_world.layer = module_world.layer_transaction = module_world.layer_rows = None
+        if wanted_layer is not None:
+            module_world.layer_transaction = conn.begin_nested()
+            session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+            try:
+                with _fixed_clock(app):
+                    module_world.layer_rows = layers[wanted_layer](session, shared_world(session, module_world))
+                session.commit()
+            finally:
+                session.close()
+            module_world.layer = wanted_layer
+    test_transaction = conn.begin_nested()
+    session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    database = app.extensions["contracts_db"]
+    database.override = lambda: session
+    yield session
+    database.override = None
+    session.close()
+    module_world.end_test(test_transaction)
+
+
+def layer_rows(module_world: ModuleWorld, name: str, db: Session, world):
+    """The ids the builder of the layer ``name`` returned. A test that asks for the fixture only while it
+    runs (``request.getfixturevalue``) has no layer under it: the builder makes the rows in its own session."""
+    if module_world.layer == name:
+        return module_world.layer_rows
+    return module_world.builders[name](db, world)
+
+
+def shared_world(db, module_world: ModuleWorld):
+    """``world`` for a module that shares ``module_world``: the module's world, loaded in the test's session."""
+    from .factories import World
+
+    ids = module_world.ids
+    users = {role: db.get(cls, user_id) for role, (cls, user_id) in ids["users"].items()}
+    others = {name: db.get(*cls_and_id) for name, cls_and_id in ids.items() if name != "users"}
+    return World(users=users, **others)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def live_app(request, tmp_path):
     """A fresh, migrated database of its own (SQLite file or a new PostgreSQL database) and an app on it, for

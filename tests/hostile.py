@@ -30,6 +30,15 @@ QUERY_VALUES = [
     "9999-12-31", "0000-01-01", "\x00",
 ]
 
+# A query parameter no code reads (tests/test_hostile_input.py adds ``page`` to every route, and ``size`` to every
+# view that reads the query string; see ``read_names``) reaches only the app-wide query-string check (boundary.py:
+# control characters → 400) and a view that ignores it: the same code on every such route. It gets one value per
+# class that check and the URL decoding tell apart — a control character, 10 000 characters, RTL text with emoji,
+# an unknown word — instead of the whole list above, which every parameter a view does read still gets (and an
+# unread one on test_hostile_input.UNREAD_FULL_ROUTES).
+UNREAD_VALUES = ["\x00", LONG, RTL_EMOJI, "__unknown__"]
+assert set(UNREAD_VALUES) <= set(QUERY_VALUES)
+
 TEXT = ["\x00", LONG, RTL_EMOJI, SPECIALS, "' OR '1'='1"]
 NUMBER = ["9" * 400, "1e999999999", str(2**31), "-1", "sNaN", "abc", "99999999999999999999"]
 DATE = ["0000-01-01", "9999-12-31", "abc", "2026-02-30"]
@@ -134,7 +143,9 @@ def parse_forms(body: str, page_path: str) -> list[PageForm]:
 
 
 def query_names(view) -> set[str]:
-    """The query-string names a view reads (``request.args.get("x")``, ``args["x"]``, ``PageForm(request.args)``)."""
+    """The query-string names a view reads (``request.args.get("x")``, ``args["x"]``, ``page``/``per_page``
+    through ``pagination.requested``/``page_arg``/``PageForm``), and ``page``/``size`` for any view that reads
+    the query string (see ``read_names``)."""
     while hasattr(view, "__wrapped__"):
         view = view.__wrapped__
     try:
@@ -143,9 +154,73 @@ def query_names(view) -> set[str]:
         return set()
     names = set(re.findall(r"args(?:\.get|\.getlist|\.get_all)?\(\s*[\"'](\w+)", source))
     names |= set(re.findall(r"args\[\s*[\"'](\w+)", source))
+    if re.search(r"\b(?:requested|page_arg|PageForm)\(", source):
+        names |= {"page", "per_page"}
     if "request.args" in source:
         names |= {"page", "size"}
     return names
+
+
+def read_names(view) -> set[str] | None:
+    """The names of ``query_names`` the view's source names itself (or reads through the pagination helpers);
+    the rest (``page``/``size`` added for any view that reads the query string) may be read by no code at all.
+    None when the view calls a function of the app that reads the query string itself (``parse_query``,
+    ``_read_filters`` …): then any name may be read."""
+    names = query_names(view)
+    source = _source(view)
+    if any(re.search(rf"\b{helper}\(", source) for helper in _query_helpers()):
+        return None
+    guessed = {"page", "size"} if "request.args" in source else set()
+    paged = {"page", "per_page"} if re.search(r"\b(?:requested|page_arg|PageForm)\(", source) else set()
+    literal = {n for n in guessed if re.search(rf"[\"']{n}[\"']", source)}
+    return names - guessed | paged | literal
+
+
+_HELPERS: list[str] | None = None
+
+
+def _query_helpers() -> list[str]:
+    """The app's functions that read ``request.args`` and are not views (found once, in the source)."""
+    global _HELPERS
+    if _HELPERS is None:
+        import ast
+        from pathlib import Path
+
+        import contracts_app
+
+        helpers: list[tuple[str, str, str]] = []  # undecorated functions: file, name, source
+        for path in Path(contracts_app.__file__).parent.rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            lines = text.splitlines()
+            for node in ast.walk(ast.parse(text)):
+                if isinstance(node, ast.FunctionDef) and not node.decorator_list:
+                    helpers.append((str(path), node.name, "\n".join(lines[node.lineno - 1:node.end_lineno])))
+        # not the app-wide check every request passes (boundary.py) nor the test OIDC provider's own app
+        readers = {(f, name) for f, name, source in helpers if "request.args" in source} - {
+            (f, n) for f, n, _s in helpers if n in ("_refuse_control_characters_in_query_string", "_make_app")}
+        found = set(readers)
+        while True:  # and the functions of the same module that call one of them
+            more = set()
+            for f, name, source in helpers:
+                callees = [n for g, n in found if g == f]
+                if (f, name) not in found and callees and re.search(
+                        r"\b(?:" + "|".join(map(re.escape, callees)) + r")\(", source):
+                    more.add((f, name))
+            if not more:
+                break
+            found |= more
+        found = {name for _f, name in found}
+        _HELPERS = sorted(found)
+    return _HELPERS
+
+
+def _source(view) -> str:
+    while hasattr(view, "__wrapped__"):
+        view = view.__wrapped__
+    try:
+        return inspect.getsource(view)
+    except (OSError, TypeError):
+        return ""
 
 
 _PAIRS = [("_from", "_to"), ("from_", "to_"), ("min_", "max_"), ("_min", "_max"), ("start", "end")]

@@ -35,7 +35,7 @@ def test_login_error_is_announced_and_accessible(page, live_server, axe):
 
 @pytest.mark.parametrize("role,email", ROLE_LOGINS, ids=[r for r, _ in ROLE_LOGINS])
 def test_each_role_lands_on_its_home_page(page, live_server, axe, role, email):
-    log_in(page, live_server, email)
+    log_in(page, live_server, email, through_form=True)
     assert page.locator(f"[data-role-card='{role}']").count() == 1
     assert_accessible(axe, page)
 

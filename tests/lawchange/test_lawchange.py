@@ -33,8 +33,22 @@ from contracts_app.rulecheck.models import LawChange, LawChangeItem
 from contracts_app.rules.thresholds import ThresholdTable
 
 from ..agreements.helpers import drafter, move
+from ..conftest import layer_rows, shared_world, shared_world_db
 from ..support import login
 from ..factories import buy, make_budget, make_course, make_entity, make_offer, make_unit, make_user, make_world, request_input
+
+
+# The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
+# module_world): each test still starts from the same fresh world, without building it again.
+@pytest.fixture
+def db(request, app, module_world, clock):  # ``impact``'s rows are shared the same way (a layer)
+    yield from shared_world_db(app, module_world, clock, request, layers={"impact": _impact_ids})
+
+
+@pytest.fixture
+def world(db, module_world):
+    return shared_world(db, module_world)
+
 
 NEW_LIMIT_FROM = dt.date(2027, 1, 1)
 SEAT = Decimal("50000")  # every course in the fixture costs 50 000 per seat: value = seats × 50 000
@@ -101,9 +115,26 @@ def _agreement(db, world, status, start, end, value):
 
 
 @pytest.fixture
-def impact(db, world):
+def impact(db, world, module_world):
     """The world with the shipped law data in the database, a pending lower limit of 300 000 and the 21 items.
     Returns {name: (object_type, id)} and the reviewers of the two municipalities."""
+    from contracts_app.auth.models import User
+    from contracts_app.organisations.models import Unit
+
+    _impact_rows = layer_rows(module_world, "impact", db, world)
+    return {**_impact_rows, "objects": dict(_impact_rows["objects"]),
+            "reviewers": {k: db.get(User, i) for k, i in _impact_rows["reviewers"].items()},
+            "neighbour_legal": db.get(Unit, _impact_rows["neighbour_legal"])}
+
+
+def _impact_ids(session, world):
+    """``_make_impact``'s rows as ids (the layer outlives the session that made it)."""
+    made = _make_impact(session, world)
+    return {**made, "reviewers": {k: u.id for k, u in made["reviewers"].items()},
+            "neighbour_legal": made["neighbour_legal"].id}
+
+
+def _make_impact(db, world):
     rulecheck.load_shipped(db, actor=SYSTEM, now=clock.now())
     objects: dict[str, tuple[str, int]] = {}
     for name, status, start, end, value, _moves in AGREEMENTS:

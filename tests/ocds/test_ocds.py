@@ -21,7 +21,21 @@ from contracts_app.audit import Actor
 from contracts_app.ocds import build, package
 
 from ..agreements.helpers import drafter, make_agreement
+from ..conftest import layer_rows, shared_world, shared_world_db
 from ..support import CI, login
+
+
+# The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
+# module_world): each test still starts from the same fresh world, without building it again.
+@pytest.fixture
+def db(request, app, module_world, clock):  # ``states``'s rows are shared the same way (a layer)
+    yield from shared_world_db(app, module_world, clock, request, layers={"states": _states_ids})
+
+
+@pytest.fixture
+def world(db, module_world):
+    return shared_world(db, module_world)
+
 
 PROJECT = Path(__file__).resolve().parents[2]
 STANDARD_ZIP = Path(os.environ.get("CONTRACTS_OCDS_STANDARD_ZIP") or PROJECT.parent / "shared/reference/ocds/standard-1__1__5.zip")
@@ -77,8 +91,19 @@ def assert_valid(tmp_path, data: dict) -> None:
 # --- a world with every state ------------------------------------------------------------------------------
 
 @pytest.fixture
-def states(db, world):
+def states(db, world, module_world):
     """An agreement in every state, an option exercised, and purchases confirmed, completed and cancelled."""
+    made, completed, cancelled = layer_rows(module_world, "states", db, world)
+    return {state: db.get(*key) for state, key in made.items()}, db.get(*completed), db.get(*cancelled)
+
+
+def _states_ids(session, world):
+    made, completed, cancelled = _make_states(session, world)
+    return ({state: (type(a), a.id) for state, a in made.items()}, (type(completed), completed.id),
+            (type(cancelled), cancelled.id))
+
+
+def _make_states(db, world):
     from contracts_app.purchases import services as purchase_services
 
     from ..factories import buy

@@ -15,8 +15,22 @@ from contracts_app.auth.models import Role
 from contracts_app.capacity import offers as offer_services
 from contracts_app.capacity import requests as capacity_requests
 
+from ..conftest import layer_rows, shared_world, shared_world_db
 from ..factories import make_budget, make_course, make_offer, make_unit, make_user, request_input
 from ..support import login
+
+
+# The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
+# module_world): each test still starts from the same fresh world, without building it again.
+@pytest.fixture
+def db(request, app, module_world, clock):  # ``feed``'s rows are shared the same way (a layer)
+    yield from shared_world_db(app, module_world, clock, request, layers={"feed": _feed_ids})
+
+
+@pytest.fixture
+def world(db, module_world):
+    return shared_world(db, module_world)
+
 
 PAGE, JSON, CSV = "/open/ledige-plasser", "/open/ledige-plasser.json", "/open/ledige-plasser.csv"
 UNIT_EMAIL = "post@fjordby-vo.kommune.no"
@@ -25,8 +39,19 @@ PERSONAL = ("Kari Koordinator", "kari.koordinator@fjordby.kommune.no", "+47 912 
 
 
 @pytest.fixture
-def feed(db, world, clock):
+def feed(db, world, clock, module_world):
     """Offers in every state that matters, on courses in Oslo (0301) and Bergen (4601); then two days pass."""
+    clock.advance(days=2)  # today is 2026-03-04
+    return {label: db.get(*cls_and_id) for label, cls_and_id in layer_rows(module_world, "feed", db, world).items()}
+
+
+def _feed_ids(session, world):
+    return {label: (type(obj), obj.id) for label, obj in _make_feed(session, world).items()}
+
+
+def _make_feed(db, world):
+    from contracts_app import clock
+
     provider = make_unit(db, world.municipality, name="Fjordby voksenopplæring", email=UNIT_EMAIL,
                          municipality_number="0301")
     coordinator = make_user(db, "koordinator@fjordby.no", role=Role.provider_coordinator, unit=provider,
@@ -63,7 +88,6 @@ def feed(db, world, clock):
                                     actor=Actor(world.users["advisor"].id, world.nav_office.id))
     made["course_inactive"].course.is_active = False  # the database's trigger copies it to the offer
     db.commit()
-    clock.advance(days=2)  # today is 2026-03-04
     return made
 
 
