@@ -23,6 +23,8 @@ from .support import CI, FIXED_NOW, PASSWORD, PG_BASE_URL, PG_URL, login, need  
 
 def pytest_configure(config):
     """Under pytest-xdist each worker uses a PostgreSQL database of its own (support.PG_URL); create it."""
+    config.addinivalue_line("markers", "shared_world(layers=None): the module's tests share one world built once "
+                                       "per module, each test in a savepoint rolled back after it (module_world)")
     if PG_BASE_URL and PG_URL != PG_BASE_URL:
         admin = make_engine(PG_BASE_URL, isolation_level="AUTOCOMMIT")
         name = PG_URL.rsplit("/", 1)[1]
@@ -91,8 +93,15 @@ def clock(app):
 
 
 @pytest.fixture
-def db(app, engine, clock) -> Session:
-    """A session inside an outer transaction that is rolled back after the test; views use the same session."""
+def db(request, app, engine, clock) -> Session:
+    """A session inside an outer transaction that is rolled back after the test; views use the same session.
+    In a module marked ``pytestmark = pytest.mark.shared_world(layers=…)``, a savepoint on the module's world
+    (:func:`module_world`)."""
+    marker = request.node.get_closest_marker("shared_world")
+    if marker is not None:
+        yield from shared_world_db(app, request.getfixturevalue("module_world"), clock, request,
+                                   layers=marker.kwargs.get("layers"))
+        return
     conn = engine.connect()
     outer = conn.begin()
     session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
@@ -135,10 +144,13 @@ def client(app, db):
 
 
 @pytest.fixture
-def world(db):
-    """A small realistic set of organisations and one user per role (see tests/factories.py)."""
+def world(request, db):
+    """A small realistic set of organisations and one user per role (see tests/factories.py); in a module marked
+    ``shared_world``, the module's world loaded in the test's session."""
     from .factories import make_world
 
+    if request.node.get_closest_marker("shared_world") is not None:
+        return shared_world(db, request.getfixturevalue("module_world"))
     return make_world(db)
 
 
@@ -171,6 +183,14 @@ class ModuleWorld:
             self.ids = ids
         finally:
             session.close()
+
+    def rows(self, name: str, db: Session, world):
+        """What the builder of the layer ``name`` returned (ids, not objects). A test that asks for the layer's
+        fixture only while it runs (``request.getfixturevalue``) has no layer under it: the builder makes the rows
+        in the test's own session."""
+        if self.layer == name:
+            return self.layer_rows
+        return self.builders[name](db, world)
 
     def end_test(self, test_transaction) -> None:
         """Roll the test's writes back. Savepoints the test left open above its own go first; if the connection
@@ -218,15 +238,8 @@ def _fixed_clock(app):
 def module_world(app, engine):
     """The ``world`` built once per test module (and database) in an outer transaction of a connection of its
     own, for modules with hundreds of tests that each need a fresh world (tests/test_access_matrix.py …).
-    Such a module opts in by overriding ``db`` and ``world`` with the two helpers below::
-
-        @pytest.fixture
-        def db(app, module_world, clock):
-            yield from shared_world_db(app, module_world, clock)
-
-        @pytest.fixture
-        def world(db, module_world):
-            return shared_world(db, module_world)
+    Such a module opts in with ``pytestmark = pytest.mark.shared_world()``; ``db`` and ``world`` then use the helpers
+    below.
 
     Every test then runs in a SAVEPOINT on that connection which is rolled back after it, so it sees exactly
     the world it would have built itself, and nothing it writes reaches the next test. Rows that many tests of
@@ -249,7 +262,7 @@ def shared_world_db(app, module_world: ModuleWorld, clock, request=None, layers:
     requests that fixture (``request.fixturenames``) runs on top of them, built at FIXED_NOW in a SAVEPOINT
     of their own the first time and kept while the next tests request the same fixture; a test that does not
     request it gets them rolled back first. So every test sees exactly the rows it asked for, as if made for
-    it; the fixture reads the ids from ``layer_rows(module_world, name)``."""
+    it; the fixture reads the ids from ``module_world.rows(name, db, world)``."""
     conn = module_world.conn
     module_world.builders.update(layers or {})
     wanted = [name for name in (layers or {}) if name in request.fixturenames] if layers else []
@@ -277,14 +290,6 @@ def shared_world_db(app, module_world: ModuleWorld, clock, request=None, layers:
     database.override = None
     session.close()
     module_world.end_test(test_transaction)
-
-
-def layer_rows(module_world: ModuleWorld, name: str, db: Session, world):
-    """The ids the builder of the layer ``name`` returned. A test that asks for the fixture only while it
-    runs (``request.getfixturevalue``) has no layer under it: the builder makes the rows in its own session."""
-    if module_world.layer == name:
-        return module_world.layer_rows
-    return module_world.builders[name](db, world)
 
 
 def shared_world(db, module_world: ModuleWorld):

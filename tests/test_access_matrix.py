@@ -9,7 +9,6 @@ import pytest
 
 from contracts_app.auth.access import PUBLIC
 
-from .conftest import shared_world, shared_world_db
 from .support import login
 
 ROLES = ["advisor", "provider_coordinator", "budget_owner", "legal_reviewer", "admin"]
@@ -229,14 +228,7 @@ def test_every_route_declares_access_and_is_in_the_matrix(app):
 
 # Nearly two thousand cases, each with a fresh world: the world is built once per module and every case runs in a
 # savepoint rolled back after it (tests/conftest.py, module_world), so each still starts from the same world.
-@pytest.fixture
-def db(app, module_world, clock):
-    yield from shared_world_db(app, module_world, clock)
-
-
-@pytest.fixture
-def world(db, module_world):
-    return shared_world(db, module_world)
+pytestmark = pytest.mark.shared_world()
 
 
 CASES = [(endpoint, method, role) for endpoint, (methods, _) in MATRIX.items() for method in methods for role in [None, *ROLES]]

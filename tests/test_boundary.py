@@ -11,7 +11,6 @@ from contracts_app.boundary import ID_MAX, JSONRefused, json_depth, load_json
 from contracts_app.pagination import MAX_PAGE, page_arg
 from contracts_app.web import safe_redirect_target
 
-from .conftest import shared_world, shared_world_db
 from .support import PASSWORD, login
 
 _INT = re.compile(r"<int(?:\([^)]*\))?:\w+>")
@@ -39,14 +38,7 @@ INT_ROUTES = _int_route_ids()
 
 # Hundreds of cases with a fresh world each: the world is built once per module and every case runs in a savepoint
 # rolled back after it (tests/conftest.py, module_world), so each still starts from the same world.
-@pytest.fixture
-def db(app, module_world, clock):
-    yield from shared_world_db(app, module_world, clock)
-
-
-@pytest.fixture
-def world(db, module_world):
-    return shared_world(db, module_world)
+pytestmark = pytest.mark.shared_world()
 
 
 def test_the_route_sweep_covers_the_routes_with_ids():

@@ -33,7 +33,6 @@ from contracts_app.auth.access import PUBLIC
 from contracts_app.db import Base
 
 from .agreements.helpers import make_agreement
-from .conftest import shared_world, shared_world_db
 from .hostile import (CORPUS, QUERY_VALUES, UNREAD_VALUES, ErrorCapture, changed, inverted_ranges, parse_forms,
                       query_names, per_field, read_names, row_counts, short, where_raised)
 from .rules.facts_factory import WORKED_EXAMPLE
@@ -182,14 +181,7 @@ class Run:
 
 # One world per module, each route's run in a savepoint rolled back after it (tests/conftest.py, module_world):
 # every run starts from the same fresh world, as if it had built its own.
-@pytest.fixture
-def db(app, module_world, clock):
-    yield from shared_world_db(app, module_world, clock)
-
-
-@pytest.fixture
-def world(db, module_world):
-    return shared_world(db, module_world)
+pytestmark = pytest.mark.shared_world()
 
 
 @pytest.fixture

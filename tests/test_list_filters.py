@@ -12,20 +12,12 @@ import pytest
 from contracts_app.jobs.models import JobRun, RunStatus
 from contracts_app.notifications.models import OutboxMessage, OutboxStatus
 
-from .conftest import shared_world, shared_world_db
 from .support import FIXED_NOW, login
 
 
 # The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
 # module_world): each test still starts from the same fresh world, without building it again.
-@pytest.fixture
-def db(app, module_world, clock):
-    yield from shared_world_db(app, module_world, clock)
-
-
-@pytest.fixture
-def world(db, module_world):
-    return shared_world(db, module_world)
+pytestmark = pytest.mark.shared_world()
 
 
 LONG = "9" * 400

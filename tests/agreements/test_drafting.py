@@ -12,21 +12,13 @@ from contracts_app.agreements.states import AgreementStatus as S
 from contracts_app.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from contracts_app.organisations.models import Side
 
-from ..conftest import shared_world, shared_world_db
 from ..factories import buy, make_course, make_entity
 from .helpers import STEP_DATA, drafter, make_agreement, parties, reviewer
 
 
 # The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
 # module_world): each test still starts from the same fresh world, without building it again.
-@pytest.fixture
-def db(app, module_world, clock):
-    yield from shared_world_db(app, module_world, clock)
-
-
-@pytest.fixture
-def world(db, module_world):
-    return shared_world(db, module_world)
+pytestmark = pytest.mark.shared_world()
 
 
 @pytest.mark.parametrize("step,data,path", [

@@ -11,21 +11,13 @@ from contracts_app.agreements.states import AgreementStatus as S
 from contracts_app.audit import AuditEvent
 from contracts_app.errors import Conflict, DomainError
 
-from ..conftest import shared_world, shared_world_db
 from ..support import tiny_pdf
 from .helpers import EXPECTED, drafter, make_agreement, move, reviewer, signer_for
 
 
 # The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
 # module_world): each test still starts from the same fresh world, without building it again.
-@pytest.fixture
-def db(app, module_world, clock):
-    yield from shared_world_db(app, module_world, clock)
-
-
-@pytest.fixture
-def world(db, module_world):
-    return shared_world(db, module_world)
+pytestmark = pytest.mark.shared_world()
 
 
 ALLOWED = sorted(EXPECTED, key=lambda p: (p[0].value, p[1].value))

@@ -26,7 +26,6 @@ from contracts_app.capacity import requests as capacity_requests
 from contracts_app.errors import PermissionDenied, ValidationFailed
 from contracts_app.organisations.models import Side
 
-from ..conftest import shared_world, shared_world_db
 from ..factories import buy, make_budget, make_course, make_entity, make_offer, make_unit, make_user, request_input
 from ..support import login, tiny_pdf
 from .helpers import STEP_DATA, actor_for, drafter, make_agreement, parties, reviewer
@@ -34,14 +33,7 @@ from .helpers import STEP_DATA, actor_for, drafter, make_agreement, parties, rev
 
 # The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
 # module_world): each test still starts from the same fresh world, without building it again.
-@pytest.fixture
-def db(app, module_world, clock):
-    yield from shared_world_db(app, module_world, clock)
-
-
-@pytest.fixture
-def world(db, module_world):
-    return shared_world(db, module_world)
+pytestmark = pytest.mark.shared_world()
 
 
 @pytest.fixture

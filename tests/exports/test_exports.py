@@ -24,22 +24,9 @@ from contracts_app.purchases import services as purchase_services
 from contracts_app.purchases.models import SeatPurchase
 
 from ..agreements.helpers import make_agreement
-from ..conftest import layer_rows, shared_world, shared_world_db
 from ..factories import buy, make_budget, make_course, make_entity, make_unit, make_user
 from ..hostile import QUERY_VALUES
 from ..support import login
-
-
-# The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
-# module_world): each test still starts from the same fresh world, without building it again.
-@pytest.fixture
-def db(request, app, module_world, clock):  # ``data``'s rows are shared the same way (a layer)
-    yield from shared_world_db(app, module_world, clock, request, layers={"data": _data_ids})
-
-
-@pytest.fixture
-def world(db, module_world):
-    return shared_world(db, module_world)
 
 
 FORMATS = ["csv", "xlsx"]
@@ -51,11 +38,16 @@ def data(db, world, module_world):
     """Besides the world's purchase (course 1, confirmed): one of two seats on a course whose title looks like a
     formula, one cancelled, one on another budget line of the same unit; a draft agreement; and a unit of
     another legal person with a budget owner and a line of its own."""
-    return {name: db.get(*cls_and_id) for name, cls_and_id in layer_rows(module_world, "data", db, world).items()}
+    return {name: db.get(*cls_and_id) for name, cls_and_id in module_world.rows("data", db, world).items()}
 
 
 def _data_ids(session, world):
     return {name: (type(obj), obj.id) for name, obj in _make_data(session, world).items()}
+
+
+# The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
+# module_world); ``data``'s rows are shared the same way, as a layer.
+pytestmark = pytest.mark.shared_world(layers={"data": _data_ids})
 
 
 def _make_data(db, world):

@@ -33,21 +33,8 @@ from contracts_app.rulecheck.models import LawChange, LawChangeItem
 from contracts_app.rules.thresholds import ThresholdTable
 
 from ..agreements.helpers import drafter, move
-from ..conftest import layer_rows, shared_world, shared_world_db
 from ..support import login
 from ..factories import buy, make_budget, make_course, make_entity, make_offer, make_unit, make_user, make_world, request_input
-
-
-# The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
-# module_world): each test still starts from the same fresh world, without building it again.
-@pytest.fixture
-def db(request, app, module_world, clock):  # ``impact``'s rows are shared the same way (a layer)
-    yield from shared_world_db(app, module_world, clock, request, layers={"impact": _impact_ids})
-
-
-@pytest.fixture
-def world(db, module_world):
-    return shared_world(db, module_world)
 
 
 NEW_LIMIT_FROM = dt.date(2027, 1, 1)
@@ -121,7 +108,7 @@ def impact(db, world, module_world):
     from contracts_app.auth.models import User
     from contracts_app.organisations.models import Unit
 
-    _impact_rows = layer_rows(module_world, "impact", db, world)
+    _impact_rows = module_world.rows("impact", db, world)
     return {**_impact_rows, "objects": dict(_impact_rows["objects"]),
             "reviewers": {k: db.get(User, i) for k, i in _impact_rows["reviewers"].items()},
             "neighbour_legal": db.get(Unit, _impact_rows["neighbour_legal"])}
@@ -132,6 +119,11 @@ def _impact_ids(session, world):
     made = _make_impact(session, world)
     return {**made, "reviewers": {k: u.id for k, u in made["reviewers"].items()},
             "neighbour_legal": made["neighbour_legal"].id}
+
+
+# The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
+# module_world); ``impact``'s rows are shared the same way, as a layer.
+pytestmark = pytest.mark.shared_world(layers={"impact": _impact_ids})
 
 
 def _make_impact(db, world):

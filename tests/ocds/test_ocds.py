@@ -21,20 +21,7 @@ from contracts_app.audit import Actor
 from contracts_app.ocds import build, package
 
 from ..agreements.helpers import drafter, make_agreement
-from ..conftest import layer_rows, shared_world, shared_world_db
 from ..support import CI, login
-
-
-# The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
-# module_world): each test still starts from the same fresh world, without building it again.
-@pytest.fixture
-def db(request, app, module_world, clock):  # ``states``'s rows are shared the same way (a layer)
-    yield from shared_world_db(app, module_world, clock, request, layers={"states": _states_ids})
-
-
-@pytest.fixture
-def world(db, module_world):
-    return shared_world(db, module_world)
 
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -93,7 +80,7 @@ def assert_valid(tmp_path, data: dict) -> None:
 @pytest.fixture
 def states(db, world, module_world):
     """An agreement in every state, an option exercised, and purchases confirmed, completed and cancelled."""
-    made, completed, cancelled = layer_rows(module_world, "states", db, world)
+    made, completed, cancelled = module_world.rows("states", db, world)
     return {state: db.get(*key) for state, key in made.items()}, db.get(*completed), db.get(*cancelled)
 
 
@@ -101,6 +88,11 @@ def _states_ids(session, world):
     made, completed, cancelled = _make_states(session, world)
     return ({state: (type(a), a.id) for state, a in made.items()}, (type(completed), completed.id),
             (type(cancelled), cancelled.id))
+
+
+# The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
+# module_world); ``states``'s rows are shared the same way, as a layer.
+pytestmark = pytest.mark.shared_world(layers={"states": _states_ids})
 
 
 def _make_states(db, world):

@@ -15,21 +15,8 @@ from contracts_app.auth.models import Role
 from contracts_app.capacity import offers as offer_services
 from contracts_app.capacity import requests as capacity_requests
 
-from ..conftest import layer_rows, shared_world, shared_world_db
 from ..factories import make_budget, make_course, make_offer, make_unit, make_user, request_input
 from ..support import login
-
-
-# The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
-# module_world): each test still starts from the same fresh world, without building it again.
-@pytest.fixture
-def db(request, app, module_world, clock):  # ``feed``'s rows are shared the same way (a layer)
-    yield from shared_world_db(app, module_world, clock, request, layers={"feed": _feed_ids})
-
-
-@pytest.fixture
-def world(db, module_world):
-    return shared_world(db, module_world)
 
 
 PAGE, JSON, CSV = "/open/ledige-plasser", "/open/ledige-plasser.json", "/open/ledige-plasser.csv"
@@ -42,11 +29,16 @@ PERSONAL = ("Kari Koordinator", "kari.koordinator@fjordby.kommune.no", "+47 912 
 def feed(db, world, clock, module_world):
     """Offers in every state that matters, on courses in Oslo (0301) and Bergen (4601); then two days pass."""
     clock.advance(days=2)  # today is 2026-03-04
-    return {label: db.get(*cls_and_id) for label, cls_and_id in layer_rows(module_world, "feed", db, world).items()}
+    return {label: db.get(*cls_and_id) for label, cls_and_id in module_world.rows("feed", db, world).items()}
 
 
 def _feed_ids(session, world):
     return {label: (type(obj), obj.id) for label, obj in _make_feed(session, world).items()}
+
+
+# The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
+# module_world); ``feed``'s rows are shared the same way, as a layer.
+pytestmark = pytest.mark.shared_world(layers={"feed": _feed_ids})
 
 
 def _make_feed(db, world):

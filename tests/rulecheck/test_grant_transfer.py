@@ -13,20 +13,12 @@ from contracts_app import rules
 from contracts_app.rulecheck.facts_form import facts_from_form, form_data_from_facts
 from contracts_app.rulecheck.forms import RulesCheckForm
 
-from ..conftest import shared_world, shared_world_db
 from ..support import login
 
 
 # The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
 # module_world): each test still starts from the same fresh world, without building it again.
-@pytest.fixture
-def db(app, module_world, clock):
-    yield from shared_world_db(app, module_world, clock)
-
-
-@pytest.fixture
-def world(db, module_world):
-    return shared_world(db, module_world)
+pytestmark = pytest.mark.shared_world()
 
 
 BASE = {"reference_date": "2026-03-02", "buyer_entity": "other", "buyer_name": "Eksempel kommune", "buyer_entity_id": "NO-EKS",

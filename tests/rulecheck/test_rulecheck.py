@@ -19,20 +19,12 @@ from contracts_app.rulecheck import services
 from contracts_app.errors import ValidationFailed
 from contracts_app.rulecheck.models import LawChange, Scenario, ThresholdPeriod
 
-from ..conftest import shared_world, shared_world_db
 from ..support import login
 
 
 # The world is built once per module and every test runs in a savepoint rolled back after it (tests/conftest.py,
 # module_world): each test still starts from the same fresh world, without building it again.
-@pytest.fixture
-def db(app, module_world, clock):
-    yield from shared_world_db(app, module_world, clock)
-
-
-@pytest.fixture
-def world(db, module_world):
-    return shared_world(db, module_world)
+pytestmark = pytest.mark.shared_world()
 
 
 ROOT = Path(__file__).resolve().parents[2]
