@@ -104,14 +104,23 @@ def db(request, app, engine, clock) -> Session:
         return
     conn = engine.connect()
     outer = conn.begin()
+    with _session_for_views(app, conn) as session:
+        yield session
+    outer.rollback()
+    conn.close()
+
+
+@contextmanager
+def _session_for_views(app, conn):
+    """A session on ``conn`` (its commits are savepoints) that the views of the test use too."""
     session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
     database = app.extensions["contracts_db"]
     database.override = lambda: session
-    yield session
-    database.override = None
-    session.close()
-    outer.rollback()
-    conn.close()
+    try:
+        yield session
+    finally:
+        database.override = None
+        session.close()
 
 
 @pytest.fixture
@@ -283,12 +292,8 @@ def shared_world_db(app, module_world: ModuleWorld, clock, request=None, layers:
                 session.close()
             module_world.layer = wanted_layer
     test_transaction = conn.begin_nested()
-    session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    database = app.extensions["contracts_db"]
-    database.override = lambda: session
-    yield session
-    database.override = None
-    session.close()
+    with _session_for_views(app, conn) as session:
+        yield session
     module_world.end_test(test_transaction)
 
 
