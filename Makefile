@@ -27,7 +27,7 @@ $(BIN)/python:
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 UV_VERSION := 0.13.10
 ensure_pip = ($(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null)
-get_uv = [ -x $(BIN)/uv ] || $(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check \
+get_uv = $(BIN)/uv --version 2>/dev/null | grep -qF " $(UV_VERSION) " || $(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check \
 	"uv==$(UV_VERSION)" 2>/dev/null || ($(ensure_pip) && $(PIP) "uv==$(UV_VERSION)" 2>/dev/null)
 install_pinned = ( ($(get_uv)) && $(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode \
 		-c constraints.txt $(1) ) \
