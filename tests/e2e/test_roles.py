@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from contracts_app import demo
 
@@ -68,8 +69,6 @@ def test_admin_pages_are_accessible_and_form_errors_are_announced(page, live_ser
     page.get_by_label("Organisasjonsnummer").fill("974760674")
     page.get_by_role("button", name="Lagre").click()
     summary = page.locator("#error-summary")
-    summary.wait_for()
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    expect(summary).to_be_focused()  # waits as Playwright does, not by eval in the page (the CSP refuses it)
     assert page.get_by_label("Navn").input_value() == "Feilby kommune"
     assert_accessible(axe, page)
