@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import formats
 from .audit import SYSTEM
 from .auth import services as auth_services
 from .auth.models import Role, User
@@ -179,7 +180,6 @@ OFFERS = [
 
 def _load_offers(session: Session, units: dict[str, Unit], entities: dict[str, LegalEntity], now: dt.datetime, created: dict) -> None:
     """Free seats published on demo courses, open for requests for the next 30 days."""
-    from . import formats
     from .audit import Actor
     from .capacity import offers as capacity_offers
     from .capacity.models import CapacityOffer
@@ -267,7 +267,7 @@ def _load_agreements(session: Session, units: dict[str, Unit], year: int, now: d
     def actor(email: str, unit_key: str) -> Actor:
         return Actor(session.scalar(select(User.id).where(User.email == email)), units[unit_key].id)
 
-    today = now.astimezone(dt.timezone.utc).date()
+    today = formats.local_date(now)  # the Norwegian date, as the services date approvals (UTC was a day behind after 23:00 in winter)
     specs = [
         ("Samarbeid om norskopplæring med arbeidspraksis i Fjordvik", "nav_fjordvik", "vo_fjordvik",
          actor("koordinator.fjordvik@demo.no", "vo_fjordvik"), actor("jurist.nav@demo.no", "nav_innkjop"), True),
@@ -361,14 +361,14 @@ def _load_law_change(session: Session, units: dict[str, Unit], year: int, now: d
     budget = session.scalar(select(Budget).where(Budget.unit_id == units["nav_lierdal"].id, Budget.year == nxt))
     bought = session.scalar(select(SeatPurchase.id).where(SeatPurchase.buyer_unit_id == units["nav_lierdal"].id,
                                                           SeatPurchase.course_id == course.id)) if course else None
-    if course is not None and budget is not None and bought is None and course.start_date > now.date():
+    if course is not None and budget is not None and bought is None and course.start_date > formats.local_date(now):
         advisor = Actor(user("veileder.lierdal@demo.no"), units["nav_lierdal"].id)
         data = purchase_services.PurchaseInput(
             course_id=course.id, buyer_unit_id=units["nav_lierdal"].id, budget_id=budget.id, side="state", seats=4,
             start_date=course.start_date, end_date=course.end_date,
             participants=[purchase_services.ParticipantInput(f"LIER-FOV-{i}") for i in range(1, 5)],
         )
-        purchase_services.confirm(session, data, actor=advisor, now=now, today=now.date())  # 4 × 31 200 kr
+        purchase_services.confirm(session, data, actor=advisor, now=now, today=formats.local_date(now))  # 4 × 31 200 kr
         created["purchases"] += 1
 
     if not session.scalar(select(LawChange.id).where(LawChange.cause == LAW_CHANGE_CAUSE)):

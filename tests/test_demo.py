@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from sqlalchemy import func, select
 from stdnum.no import orgnr
 
@@ -26,6 +29,23 @@ def test_demo_load_is_idempotent_and_covers_every_role(app, db, clock):
         assert orgnr.is_valid(entity.org_number)
         assert entity.is_demo == (entity.org_number != "889640782")
     assert db.scalar(select(func.count()).select_from(Unit).where(Unit.kind == "nav_office")) == 2
+
+
+@pytest.mark.parametrize("at", [
+    dt.datetime(2026, 12, 7, 23, 30, tzinfo=dt.timezone.utc),  # already 8 December in Oslo (winter, UTC+1)
+    dt.datetime(2026, 6, 30, 22, 30, tzinfo=dt.timezone.utc),  # already 1 July in Oslo (summer, UTC+2)
+    dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.timezone.utc),
+])
+def test_demo_loads_whatever_the_hour_in_oslo(app, db, clock, at):
+    """The demo approves and signs its agreements "today": in Oslo's calendar, as the services date an approval.
+    With the UTC date the signing fell a day before the approval between midnight in Oslo and midnight in UTC,
+    and `make run` failed for that hour."""
+    from contracts_app.agreements.models import AgreementSignature
+
+    clock.at = at
+    demo.load(db, now=clock.now())
+    assert db.scalar(select(func.count()).select_from(AgreementSignature)) == 2
+    assert {s.signed_on for s in db.scalars(select(AgreementSignature))} == {clock.today()}
 
 
 def test_demo_users_log_in_with_the_documented_password(app, db, clock):
