@@ -96,7 +96,25 @@ def make_engine(url: str, **kwargs) -> Engine:
         return engine
     # A pooled connection the server has closed (a restart, pg_terminate_backend, an idle timeout) is replaced
     # on checkout instead of failing the request.
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+
+    @event.listens_for(engine, "do_execute")
+    def _execute(cursor, statement, parameters, context):
+        if context.execution_options.get("contracts_plan_per_value"):
+            cursor.execute(statement, parameters, prepare=False)
+            return True
+        return None
+
+    return engine
+
+
+#: Execution options of a statement whose best plan depends on its values: a search word found in 40 % of the
+#: courses or in 0.1 %, a legal person that is party to 2 500 agreements or to 2, a unit with 4 000 purchases or 40.
+#: psycopg prepares a statement it has run five times on a connection, and PostgreSQL may then plan it once for
+#: any values (a generic plan): right for the statements every request runs (the user, the unread count, a
+#: row by its key), and 5–20× too slow for such a list when the values differ from the average. These are
+#: planned for their values on every execution (on PostgreSQL; SQLite has no plan cache to speak of).
+PLAN_PER_VALUE = {"contracts_plan_per_value": True}
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -185,12 +203,26 @@ def init_app(app: Flask) -> Database:
     app.extensions["contracts_db"] = database
 
     @app.teardown_appcontext
-    def _close_session(_exc):
+    def _close_session(exc):
         session = g.pop("db_session", None)
         if session is not None and (database.override is None):
-            session.close()
+            try:
+                if exc is None and _only_read(session):
+                    # A transaction that only read ends the same either way, but psycopg forgets every statement
+                    # it has prepared on the connection when it sends ROLLBACK (not on COMMIT), so PostgreSQL
+                    # would plan each of the request's statements again on the next request (~1 ms for a
+                    # four-table join, up to 7 ms for the legal reviewer's counts).
+                    session.commit()
+            finally:
+                session.close()
 
     return database
+
+
+def _only_read(session: Session) -> bool:
+    """The session's transaction has written nothing and has nothing pending that a commit would flush."""
+    return (session.in_transaction() and not session.info.get("wrote")
+            and not (session.new or session.dirty or session.deleted))
 
 
 def get_db() -> Database:

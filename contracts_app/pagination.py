@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from wtforms.validators import NumberRange, Optional
 
+from .db import PLAN_PER_VALUE
 from .fields import IntField
 
 from .formbase import Form
@@ -74,8 +75,9 @@ def paginate(session: Session, stmt: Select, *, page: int, per_page: int, total:
     entities it selects), or with ``rows`` its rows. ``total``: the count, when the caller has counted the rows
     already (with other figures, in one statement)."""
     if total is None:
-        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())
+                               .execution_options(**PLAN_PER_VALUE)) or 0
     page = min(max(1, min(page, MAX_PAGE)), max(1, -(-total // per_page)))
-    result = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
+    result = session.execute(stmt.limit(per_page).offset((page - 1) * per_page).execution_options(**PLAN_PER_VALUE))
     items = list(result.all() if rows else result.scalars().all())
     return Page(items, total, page, per_page)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, contains_eager, load_only, selectinload
 
 from ..audit import AuditEvent
 from ..courses.models import CEFR_LEVELS, Course
-from ..db import in_subquery
+from ..db import PLAN_PER_VALUE, in_subquery
 from ..organisations.models import Unit
 from ..pagination import PER_PAGE, Page, paginate
 from ..purchases.models import SeatPurchase
@@ -284,5 +284,5 @@ def search(session: Session, unit: Unit, f: OfferFilters, *, today: dt.date) -> 
         base = base.order_by(CapacityOffer.period_start, CapacityOffer.seat_price, CapacityOffer.id)
     page = max(1, f.page)
     capped = select(CapacityOffer.id).where(where).limit(COUNT_CAP + 1).subquery()
-    count = select(func.count()).select_from(capped)
-    return base.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE), count
+    count = select(func.count()).select_from(capped).execution_options(**PLAN_PER_VALUE)
+    return base.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).execution_options(**PLAN_PER_VALUE), count

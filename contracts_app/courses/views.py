@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from .. import clock
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
-from ..db import get_session
+from ..db import PLAN_PER_VALUE, get_session
 from ..pagination import page_arg
 from ..organisations import places
 from ..organisations.models import Unit
@@ -37,8 +37,10 @@ def index():
         part_time=bool(form.part_time.data), start_from=ok(form.start_from), start_to=ok(form.start_to),
         min_free=ok(form.min_free),
     )
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    courses = session.scalars(stmt.limit(queries.PAGE_SIZE).offset((page - 1) * queries.PAGE_SIZE)).all()
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())
+                           .execution_options(**PLAN_PER_VALUE))
+    courses = session.scalars(stmt.limit(queries.PAGE_SIZE).offset((page - 1) * queries.PAGE_SIZE)
+                              .execution_options(**PLAN_PER_VALUE)).all()
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "courses/index.html", form=form, courses=courses, total=total, page=page,
