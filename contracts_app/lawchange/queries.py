@@ -20,6 +20,10 @@ from ..rulecheck.models import LawChange, LawChangeItem
 
 PAGE_SIZE = 50
 
+# The units an item's purchase or request involves, aliased once: an alias made per call re-adapts every column
+# it is compared on, ~4 ms of the legal reviewer's start page.
+_BUYER, _REQUESTER, _PROVIDER = aliased(Unit, name="buyer"), aliased(Unit, name="requester"), aliased(Unit, name="provider")
+
 
 def _buyer_entity(unit, side):
     """The legal person buying (SQL form of :meth:`Unit.entity_for_side`): a Nav office's municipality for the
@@ -39,7 +43,7 @@ def visible_condition(p: Principal, unit: Unit | None):
     entity = unit.kind != UnitKind.nav_office
     agreement = exists().where(Agreement.id == LawChangeItem.object_id, agreement_access.visible_condition(p, unit))
 
-    buyer = aliased(Unit)
+    buyer = _BUYER
     purchase_scope = [SeatPurchase.buyer_unit_id == unit.id, Course.provider_unit_id == unit.id]
     if entity:
         purchase_scope += [SeatPurchase.supplier_entity_id == unit.legal_entity_id,
@@ -48,7 +52,7 @@ def visible_condition(p: Principal, unit: Unit | None):
         SeatPurchase.id == LawChangeItem.object_id, Course.id == SeatPurchase.course_id,
         buyer.id == SeatPurchase.buyer_unit_id, or_(*purchase_scope))
 
-    requester, provider = aliased(Unit), aliased(Unit)
+    requester, provider = _REQUESTER, _PROVIDER
     request_scope = [CapacityRequest.requester_unit_id == unit.id, CapacityOffer.provider_unit_id == unit.id]
     if entity:
         request_scope += [provider.legal_entity_id == unit.legal_entity_id,
