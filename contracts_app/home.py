@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .auth import permissions as perm
 from .auth.access import current_principal, public, requires
-from .db import get_session
+from .db import PLAN_PER_VALUE, get_session
 from .organisations.models import Unit
 
 bp = Blueprint("home", __name__)
@@ -105,7 +105,7 @@ def _agreements_waiting(principal, unit: Unit | None) -> list[dict]:
                                                                   AgreementVersion.created_by_id == uid))
     unsigned = exists().where(
         AgreementParty.agreement_id == Agreement.id, acts_for,
-        ~exists().where(AgreementSignature.agreement_id == Agreement.id, AgreementSignature.party_id == AgreementParty.id))
+        ~exists().where(AgreementSignature.party_id == AgreementParty.id))
 
     def count(*conds):
         return select(func.count()).select_from(Agreement).where(*conds).scalar_subquery()
@@ -115,7 +115,7 @@ def _agreements_waiting(principal, unit: Unit | None) -> list[dict]:
         count(Agreement.status == S.in_review, involved, ~drafted) if reviews else none,
         count(Agreement.status == S.changes_requested, drafted) if drafts else none,
         count(Agreement.status == S.approved, unsigned) if drafts else none,
-    )).one()
+    ).execution_options(**PLAN_PER_VALUE)).one()
     out = []
     if to_review:
         out.append({"text": ngettext("%(num)d agreement awaits legal review", "%(num)d agreements await legal review", to_review),
