@@ -10,9 +10,16 @@ Needs a PostgreSQL database holding the national data set (contracts_app/nationa
 
 It serves the app with gunicorn in production mode (as the README's command: sync workers, no access log) with
 statement counting on (``contracts_app.statements``: the X-SQL-Statements header), logs in as each demo role, and
-for every page: a few warm-up requests (not measured), then ``--requests`` requests one after another, and prints
+for every page: warm-up requests (not measured), then ``--requests`` requests one after another, and prints
 p50 / p95 latency, the page's size and SQL statements, and p50 as a multiple of a bare Flask page ("hello")
 served by gunicorn the same way in the same run. Without the variable it prints how to run it and exits 0.
+
+The bare page is served beside the app and measured between the pages (before each: ``BARE_WARMUP`` warm-up
+requests, then ``BARE_SLICE`` timed ones), so the yardstick is measured under the same conditions as the pages
+over the whole run: measured once at the start, its p50 moved between 0.5 and 1.2 ms from one run to the next
+while the pages moved by ~20 %. The warm-up
+(20 requests, ~10 per worker) brings a page to the steady state of a server that has been up a minute: psycopg
+prepares a statement on its sixth run on a connection, and PostgreSQL settles on its plan five runs later.
 """
 from __future__ import annotations
 
@@ -109,10 +116,17 @@ def serve(target: str, port: int, env: dict, workers: int) -> subprocess.Popen:
     raise SystemExit(f"gunicorn {target} did not answer")
 
 
-def measure(client: Client, path: str, warmup: int, n: int) -> dict:
+#: Before each page the bare page is measured as a page is, on a smaller scale: warm-up requests, then timed ones.
+BARE_WARMUP, BARE_SLICE = 5, 10
+
+
+def measure(client: Client, path: str, warmup: int, n: int, times: list[float] | None = None) -> dict:
+    """``warmup`` requests, then ``n`` timed ones; their seconds are added to ``times`` when it is given."""
     for _ in range(warmup):
         client.get(path)
-    times, sizes, statements, statuses = [], [], [], set()
+    times = [] if times is None else times
+    start = len(times)
+    sizes, statements, statuses = [], [], set()
     for _ in range(n):
         t = time.perf_counter()
         status, headers, content = client.get(path)
@@ -120,9 +134,12 @@ def measure(client: Client, path: str, warmup: int, n: int) -> dict:
         statuses.add(status)
         sizes.append(len(content))
         statements.append(int(headers.get("x-sql-statements", "-1")))
+    return {**quantiles(times[start:]), "bytes": max(sizes), "statements": max(statements), "status": sorted(statuses)}
+
+
+def quantiles(times: list[float]) -> dict:
     q = statistics.quantiles(times, n=20, method="inclusive")
-    return {"p50_ms": round(statistics.median(times) * 1000, 1), "p95_ms": round(q[18] * 1000, 1), "bytes": max(sizes),
-            "statements": max(statements), "status": sorted(statuses)}
+    return {"p50_ms": round(statistics.median(times) * 1000, 1), "p95_ms": round(q[18] * 1000, 1)}
 
 
 def targets(url: str) -> dict:
@@ -224,7 +241,7 @@ def misses(r: dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=30, help="measured requests per page (after the warm-up)")
-    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=20, help="unmeasured requests per page first")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", default="", help="measure only pages whose label contains one of these "
                                                    "comma-separated words, e.g. --only budget,audit")
@@ -240,22 +257,17 @@ def main() -> int:
     env = {**os.environ, "CONTRACTS_DATABASE_URL": url, "CONTRACTS_SECRET_KEY": "bench-secret-" + "x" * 32, "CONTRACTS_ENV": "production",
            "CONTRACTS_SECURE_COOKIES": "false", "CONTRACTS_WTF_CSRF_ENABLED": "false", "CONTRACTS_COUNT_STATEMENTS": "1"}
 
-    port = free_port()
-    server = serve("bench_pages:bare_app()", port, env, args.workers)
+    bare_port, port = free_port(), free_port()
+    servers = [serve("bench_pages:bare_app()", bare_port, env, args.workers)]
+    results, bare_times = [], []
     try:
-        bare = measure(Client(port), "/", args.warmup * 10, max(args.requests, 100))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-    port = free_port()
-    server = serve("contracts_app.statements:counted_app()", port, env, args.workers)
-    results = []
-    try:
+        servers.append(serve("contracts_app.statements:counted_app()", port, env, args.workers))
+        bare_client = Client(bare_port)
         clients: dict[str, Client] = {}
         for user, label, path in pages(ids):
             if only and not any(word in label for word in only):
                 continue
+            measure(bare_client, "/", BARE_WARMUP, BARE_SLICE, bare_times)
             if user not in clients:
                 c = Client(port)
                 status, headers, _ = c.request("POST", "/login", {"email": user, "password": PASSWORD})
@@ -263,15 +275,23 @@ def main() -> int:
                     raise SystemExit(f"login as {user} failed ({status})")
                 clients[user] = c
             r = measure(clients[user], path, args.warmup, args.requests)
-            r.update(label=label, path=path, user=user, ratio=round(r["p50_ms"] / bare["p50_ms"], 1) if bare["p50_ms"] else None)
+            r.update(label=label, path=path, user=user)
             results.append(r)
             print(f"  {label}: {r['p50_ms']} ms", file=sys.stderr, flush=True)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+    if not results:
+        print(f"bench_pages: no page's label contains any of {only}")
+        return 1
+    bare = quantiles(bare_times)
+    for r in results:
+        r["ratio"] = round(r["p50_ms"] / bare["p50_ms"], 1) if bare["p50_ms"] else None
 
     print(f"Pages at national scale, PostgreSQL, gunicorn {args.workers} sync workers, {args.requests} requests each after "
-          f"{args.warmup} warm-up; bare Flask page p50 {bare['p50_ms']} ms, p95 {bare['p95_ms']} ms")
+          f"{args.warmup} warm-up; bare Flask page p50 {bare['p50_ms']} ms, p95 {bare['p95_ms']} ms "
+          f"({len(bare_times)} requests: {BARE_SLICE} after {BARE_WARMUP} warm-up before each page)")
     print(f"| {'page':45} | {'p50 ms':>8} | {'p95 ms':>8} | {'× bare':>7} | {'bytes':>9} | {'SQL':>4} | status | targets |")
     print(f"|{'-' * 47}|{'-' * 10}|{'-' * 10}|{'-' * 9}|{'-' * 11}|{'-' * 6}|--------|---------|")
     for r in results:
