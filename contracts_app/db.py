@@ -15,6 +15,7 @@ from typing import Any, Callable
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, Boolean, DateTime, MetaData, TypeDecorator, create_engine, event, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.functions import FunctionElement
@@ -213,6 +214,8 @@ def init_app(app: Flask) -> Database:
                     # would plan each of the request's statements again on the next request (~1 ms for a
                     # four-table join, up to 7 ms for the legal reviewer's counts).
                     session.commit()
+            except SQLAlchemyError:  # the answer has been given, and nothing was written: close() rolls back
+                current_app.logger.warning("ending a read-only transaction failed", exc_info=True)
             finally:
                 session.close()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from contracts_app.db import PLAN_PER_VALUE, get_session
 from contracts_app.organisations.models import LegalEntity
@@ -47,8 +48,18 @@ def routes_app(live_app):
         get_session().flush()
         raise RuntimeError("after the flush")
 
+    def commit_fails():
+        session = get_session()
+        session.execute(text("SELECT 1"))
+
+        def broken():
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+        session.commit = broken
+        return "ok"
+
     for rule, view in (("/_t/read", read), ("/_t/prepared", prepared), ("/_t/change", change),
-                       ("/_t/flush", flush_then_answer), ("/_t/fail", flush_then_fail)):
+                       ("/_t/flush", flush_then_answer), ("/_t/fail", flush_then_fail),
+                       ("/_t/commit-fails", commit_fails)):
         live_app.add_url_rule(rule, view.__name__, view)
     live_app.config["PROPAGATE_EXCEPTIONS"] = False
     live_app.entity_id = entity_id
@@ -77,3 +88,10 @@ def test_a_read_only_request_keeps_the_connections_prepared_statements(routes_ap
     assert any(MARK.strip() in s for s in statements), statements
     # the statement planned per value is sent unprepared every time
     assert not any("count(legal_entity.id)" in s for s in statements), statements
+
+
+def test_a_read_only_transaction_that_cannot_commit_is_rolled_back_and_logged(routes_app, caplog):
+    response = routes_app.test_client().get("/_t/commit-fails")
+    assert response.status_code == 200 and response.data == b"ok"
+    assert "ending a read-only transaction failed" in caplog.text
+    assert routes_app.test_client().get("/_t/read").status_code == 200  # the pool's connection is usable
