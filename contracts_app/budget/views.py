@@ -1,6 +1,8 @@
 """Budget pages for budget owners: their unit's budget lines, consumption, forecast, stops."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from .. import clock
@@ -8,7 +10,8 @@ from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..db import begin_write, get_session, lock
 from ..pagination import requested
-from ..web import current_actor, run_action, save_form
+from ..errors import DomainError, ValidationFailed
+from ..web import apply_errors, current_actor, save_form
 from . import queries, services
 from .forecast import forecast
 from .periods import AFTER, BEFORE
@@ -83,8 +86,12 @@ def edit(budget_id: int):
 @bp.get("/<int:budget_id>")
 @requires(perm.can_manage_budget)
 def detail(budget_id: int):
+    return _detail_page(_own_budget(budget_id))
+
+
+def _detail_page(budget: Budget, *, stop_form: StopForm | None = None, lift_form: LiftForm | None = None) -> str:
+    """The budget page; ``stop_form`` / ``lift_form``: a posted form shown again with its input and errors."""
     session = get_session()
-    budget = _own_budget(budget_id)
     today = clock.today()
     # The months carry open commitments by their seat periods and spending where registered (budget/periods.py),
     # summed in the database.
@@ -95,13 +102,38 @@ def detail(budget_id: int):
     page, _size = requested(request.args, per_page=queries.COMMITMENTS_PER_PAGE)
     found = queries.commitments(session, budget.id, **filters, page=page)
     args = {k: v for k, v in filters.items() if v}
-    stop_form = StopForm(formdata=None, starts_on=today)
+    if stop_form is None:
+        # A stop lies within the line's year: today, or the year's first (last) day for a line of a later (earlier) year.
+        stop_form = StopForm(formdata=None, starts_on=min(max(today, dt.date(budget.year, 1, 1)), dt.date(budget.year, 12, 31)))
     return render_template(
         "budget/detail.html", budget=budget, spread=spread, before=BEFORE, after=AFTER,
         fc=forecast(budget.amount, budget.used, budget.year, today, spread),
         commitments=found.items, found=found, args=dict(args, budget_id=budget.id), filter_form=filter_form,
-        stop=budget.active_stop(today), stop_form=stop_form, lift_form=LiftForm(formdata=None), today=today,
+        stop=budget.active_stop(today), stop_form=stop_form, lift_form=lift_form or LiftForm(formdata=None),
+        today=today,
     )
+
+
+def _stop_action(budget: Budget, form: StopForm | LiftForm, action, success: str, form_arg: str):
+    """Run a stop's action from its posted form: commit and go back to the page, or show the page again with the
+    form's input and a message on each field the form or the service refused (422)."""
+    if not form.validate_on_submit():
+        return _detail_page(budget, **{form_arg: form}), 422
+    try:
+        action()
+    except ValidationFailed as exc:
+        get_session().rollback()
+        apply_errors(form, exc)
+        return _detail_page(budget, **{form_arg: form}), 422
+    except DomainError as exc:
+        get_session().rollback()
+        if exc.status == 403:
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for(".detail", budget_id=budget.id))
+    get_session().commit()
+    flash(success, "success")
+    return redirect(url_for(".detail", budget_id=budget.id))
 
 
 @bp.post("/<int:budget_id>/stop")
@@ -110,15 +142,12 @@ def declare_stop(budget_id: int):
     session = get_session()
     budget = _own_budget(budget_id)
     form = StopForm()
-    if not form.validate_on_submit():
-        flash(" ".join(m for errs in form.errors.values() for m in errs), "error")
-        return redirect(url_for(".detail", budget_id=budget.id))
-    run_action(
+    return _stop_action(
+        budget, form,
         lambda: services.declare_stop(session, budget, reason=form.reason.data, starts_on=form.starts_on.data,
                                       ends_on=form.ends_on.data, actor=current_actor(), now=clock.now()),
-        _("The budget stop is declared. New purchases against this budget are refused."),
+        _("The budget stop is declared. New purchases against this budget are refused."), "stop_form",
     )
-    return redirect(url_for(".detail", budget_id=budget.id))
 
 
 @bp.post("/<int:budget_id>/stops/<int:stop_id>/lift")
@@ -130,8 +159,8 @@ def lift_stop(budget_id: int, stop_id: int):
     if stop is None or stop.budget_id != budget.id:
         abort(404)
     form = LiftForm()
-    run_action(
+    return _stop_action(
+        budget, form,
         lambda: services.lift_stop(session, stop, reason=form.reason.data or "", actor=current_actor(), now=clock.now()),
-        _("The budget stop was lifted."),
+        _("The budget stop was lifted."), "lift_form",
     )
-    return redirect(url_for(".detail", budget_id=budget.id))
