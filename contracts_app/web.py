@@ -17,7 +17,7 @@ from .agreements.models import Agreement
 from .audit import Actor
 from .auth.access import current_principal
 from .budget.models import Budget
-from .db import get_session
+from .db import begin_write, get_session
 from .errors import DomainError, ValidationFailed
 from .organisations.models import Unit
 from .purchases.models import SeatPurchase
@@ -181,9 +181,12 @@ def save_form(form: FlaskForm, action: Callable[[], T]) -> T | None:
 
 def run_action(action: Callable[[], object], success: str) -> bool:
     """Run a one-button action (cancel, lift, decide …): commit and flash ``success``, or roll back and flash
-    the refusal. Returns whether it succeeded."""
+    the refusal. Returns whether it succeeded. The action runs in a write transaction (:func:`.db.begin_write`):
+    on SQLite a transaction that has read the page's objects cannot start writing once another connection (a
+    scheduled job) has committed since, and would fail with "database is locked"."""
     session = get_session()
     try:
+        begin_write(session)
         action()
     except DomainError as exc:
         session.rollback()

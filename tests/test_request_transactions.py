@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from contracts_app.db import PLAN_PER_VALUE, get_session
 from contracts_app.organisations.models import LegalEntity
+from contracts_app.web import run_action
 
 from .factories import make_entity
 
@@ -22,6 +23,7 @@ def routes_app(live_app):
     with live_app.app_context():
         session = get_session()
         entity_id = make_entity(session, name="Før").id
+        other_id = make_entity(session, name="Annen").id
         session.commit()
 
     def read():
@@ -57,9 +59,21 @@ def routes_app(live_app):
         session.commit = broken
         return "ok"
 
+    def action_after_another_commit():
+        session = get_session()
+        session.get(LegalEntity, entity_id)  # the page's read opens the transaction
+        with live_app.extensions["contracts_db"].engine.connect() as job:  # a scheduled job commits meanwhile
+            job.execute(text("UPDATE legal_entity SET name = 'Jobb' WHERE id = :id"), {"id": other_id})
+            job.commit()
+
+        def act():
+            session.get(LegalEntity, entity_id).name = "Handling"
+            session.flush()
+        return {"done": run_action(act, "ok")}
+
     for rule, view in (("/_t/read", read), ("/_t/prepared", prepared), ("/_t/change", change),
                        ("/_t/flush", flush_then_answer), ("/_t/fail", flush_then_fail),
-                       ("/_t/commit-fails", commit_fails)):
+                       ("/_t/commit-fails", commit_fails), ("/_t/action", action_after_another_commit)):
         live_app.add_url_rule(rule, view.__name__, view)
     live_app.config["PROPAGATE_EXCEPTIONS"] = False
     live_app.entity_id = entity_id
@@ -95,3 +109,11 @@ def test_a_read_only_transaction_that_cannot_commit_is_rolled_back_and_logged(ro
     assert response.status_code == 200 and response.data == b"ok"
     assert "ending a read-only transaction failed" in caplog.text
     assert routes_app.test_client().get("/_t/read").status_code == 200  # the pool's connection is usable
+
+
+def test_an_action_writes_after_another_connection_committed_since_the_page_read(routes_app):
+    """On SQLite a transaction that has read cannot start writing after another connection committed ("database
+    is locked" at once, whatever the busy timeout); web.run_action starts a write transaction first."""
+    response = routes_app.test_client().get("/_t/action")
+    assert response.status_code == 200 and response.get_json() == {"done": True}
+    assert _name(routes_app) == "Handling"

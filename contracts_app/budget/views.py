@@ -120,6 +120,7 @@ def _stop_action(budget: Budget, form: StopForm | LiftForm, action, success: str
     if not form.validate_on_submit():
         return _detail_page(budget, **{form_arg: form}), 422
     try:
+        begin_write(get_session())  # as web.run_action: a write transaction before the first write
         action()
     except ValidationFailed as exc:
         get_session().rollback()
