@@ -94,6 +94,12 @@ class Budget(Base):
                 return stop
         return None
 
+    def open_stop(self, on: dt.date) -> Optional["BudgetStop"]:
+        """The stop in force on ``on``, else the next one declared to start later (one for next year's line from
+        its first day): the one the budget page shows and offers to lift."""
+        upcoming = [s for s in self.stops if s.lifted_at is None and s.starts_on > on]
+        return self.active_stop(on) or min(upcoming, key=lambda s: (s.starts_on, s.id), default=None)
+
     def __repr__(self) -> str:
         return f"<Budget {self.id} unit={self.unit_id} {self.year} {self.line!r} {self.used}/{self.amount}>"
 

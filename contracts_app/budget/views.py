@@ -109,7 +109,7 @@ def _detail_page(budget: Budget, *, stop_form: StopForm | None = None, lift_form
         "budget/detail.html", budget=budget, spread=spread, before=BEFORE, after=AFTER,
         fc=forecast(budget.amount, budget.used, budget.year, today, spread),
         commitments=found.items, found=found, args=dict(args, budget_id=budget.id), filter_form=filter_form,
-        stop=budget.active_stop(today), stop_form=stop_form, lift_form=lift_form or LiftForm(formdata=None),
+        stop=budget.open_stop(today), stop_form=stop_form, lift_form=lift_form or LiftForm(formdata=None),
         today=today,
     )
 

@@ -145,3 +145,20 @@ def test_the_edit_page_explains_a_year_that_was_changed(client, db, world):
     assert response.status_code == 200 and "hører nå til 2027" in html
     db.refresh(budget)
     assert budget.year == 2027
+
+
+def test_a_stop_declared_for_next_years_line_can_be_seen_and_lifted_before_it_starts(client, db, world):
+    budget = make_budget(db, world.nav_office, year=2027, line="Neste år")
+    db.commit()
+    login(client, world.users["budget_owner"].email)
+    page = client.get(f"/budgets/{budget.id}").get_data(as_text=True)
+    assert f"/budgets/{budget.id}/stop\"" in page and "/lift" not in page
+    assert client.post(f"/budgets/{budget.id}/stop", data={"reason": "Rammen for 2027 er ikke vedtatt",
+                                                           "starts_on": "2027-01-01", "ends_on": ""}).status_code == 302
+    page = client.get(f"/budgets/{budget.id}").get_data(as_text=True)
+    assert "01.01.2027" in page and "Rammen for 2027 er ikke vedtatt" in page
+    assert "/lift" in page and f"/budgets/{budget.id}/stop\"" not in page  # lifted, not declared twice
+    stop_id = int(re.search(r"/stops/(\d+)/lift", page).group(1))
+    assert client.post(f"/budgets/{budget.id}/stops/{stop_id}/lift", data={"reason": "Rammen er vedtatt"}).status_code == 302
+    db.expire_all()
+    assert [s.lifted_at is not None for s in db.get(type(budget), budget.id).stops] == [True]
