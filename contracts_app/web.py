@@ -179,11 +179,12 @@ def save_form(form: FlaskForm, action: Callable[[], T]) -> T | None:
     return result
 
 
-def run_action(action: Callable[[], object], success: str) -> bool:
+def run_action(action: Callable[[], object], success: str, form: FlaskForm | None = None) -> bool:
     """Run a one-button action (cancel, lift, decide …): commit and flash ``success``, or roll back and flash
-    the refusal. Returns whether it succeeded. The action runs in a write transaction (:func:`.db.begin_write`):
-    on SQLite a transaction that has read the page's objects cannot start writing once another connection (a
-    scheduled job) has committed since, and would fail with "database is locked"."""
+    the refusal — or, with ``form``, put a validation refusal's messages on the form's fields for the caller to show
+    it again. Returns whether it succeeded. The action runs in a write transaction (:func:`.db.begin_write`): on
+    SQLite a transaction that has read the page's objects cannot start writing once another connection (a scheduled
+    job) has committed since, and would fail with "database is locked"."""
     session = get_session()
     try:
         begin_write(session)
@@ -192,7 +193,10 @@ def run_action(action: Callable[[], object], success: str) -> bool:
         session.rollback()
         if exc.status == 403:
             raise
-        flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
+        if form is not None and isinstance(exc, ValidationFailed):
+            apply_errors(form, exc)
+        else:
+            flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
         return False
     session.commit()
     flash(success, "success")

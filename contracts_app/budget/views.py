@@ -10,8 +10,7 @@ from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..db import begin_write, get_session, lock
 from ..pagination import requested
-from ..errors import DomainError, ValidationFailed
-from ..web import apply_errors, current_actor, save_form
+from ..web import current_actor, run_action, save_form
 from . import queries, services
 from .forecast import forecast
 from .periods import AFTER, BEFORE
@@ -117,24 +116,11 @@ def _detail_page(budget: Budget, *, stop_form: StopForm | None = None, lift_form
 def _stop_action(budget: Budget, form: StopForm | LiftForm, action, success: str, form_arg: str):
     """Run a stop's action from its posted form: commit and go back to the page, or show the page again with the
     form's input and a message on each field the form or the service refused (422)."""
-    if not form.validate_on_submit():
-        return _detail_page(budget, **{form_arg: form}), 422
-    try:
-        begin_write(get_session())  # as web.run_action: a write transaction before the first write
-        action()
-    except ValidationFailed as exc:
-        get_session().rollback()
-        apply_errors(form, exc)
-        return _detail_page(budget, **{form_arg: form}), 422
-    except DomainError as exc:
-        get_session().rollback()
-        if exc.status == 403:
-            raise
-        flash(exc.message, "error")
+    if form.validate_on_submit() and run_action(action, success, form=form):
         return redirect(url_for(".detail", budget_id=budget.id))
-    get_session().commit()
-    flash(success, "success")
-    return redirect(url_for(".detail", budget_id=budget.id))
+    if form.errors:
+        return _detail_page(budget, **{form_arg: form}), 422
+    return redirect(url_for(".detail", budget_id=budget.id))  # refused for another reason, said in a message
 
 
 @bp.post("/<int:budget_id>/stop")
