@@ -61,7 +61,9 @@ DEFAULTS: dict[str, object] = {
     "COUNT_STATEMENTS": False,
     # --- the JSON API (contracts_app/api): calls per token per window (429 with Retry-After above it).
     "API_RATE_LIMIT": 600,
-    "API_RATE_WINDOW_SECONDS": 60,  # X-SQL-Statements per response (benchmarks only; contracts_app/statements.py)
+    "API_RATE_WINDOW_SECONDS": 60,
+    # Answers stored for Idempotency-Key are kept this many days (then deleted by the nightly retention job).
+    "API_IDEMPOTENCY_DAYS": 7,  # X-SQL-Statements per response (benchmarks only; contracts_app/statements.py)
     # A run still "running" after this many minutes is taken for crashed and its window may be claimed again.
     "JOB_STALE_MINUTES": 60,
     # Participant references and consent data are anonymised this many months after the seat ended.
@@ -168,6 +170,7 @@ def load(app, overrides: dict | None = None, *, default_env: str = "development"
     _whole(cfg, "JOB_STALE_MINUTES", 5, 24 * 60)
     _whole(cfg, "API_RATE_LIMIT", 1, 1_000_000)
     _whole(cfg, "API_RATE_WINDOW_SECONDS", 1, 24 * 3600)
+    _whole(cfg, "API_IDEMPOTENCY_DAYS", 1, 365)
     _whole(cfg, "LOGIN_MAX_FAILURES", 1, 1000)
     _whole(cfg, "LOGIN_LOCKOUT_MINUTES", 1, 24 * 60)
     _whole(cfg, "LOGIN_ACCOUNT_MAX_FAILURES", 1, 10_000)

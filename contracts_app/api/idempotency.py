@@ -7,8 +7,8 @@ path and JSON body, compared after parsing: spacing and key order do not matter)
 stored, in the same transaction as the write they answer, so a key is taken if and only if the write
 happened; a refused write may be sent again with the same key. Two parallel calls with one key: the unique
 constraint ``(owner, key)`` lets one commit; the other rolls back and answers with the first one's result
-(the pattern of ``purchases/form_tokens.py``). Keys are kept for ``API_IDEMPOTENCY_DAYS`` (the caller's
-retries are over by then); the table is cleaned by :func:`forget_old`.
+(the pattern of ``purchases/form_tokens.py``). Answers are kept ``CONTRACTS_API_IDEMPOTENCY_DAYS`` days (the
+caller's retries are over by then); the nightly retention job deletes older ones (:func:`forget_old`).
 """
 from __future__ import annotations
 

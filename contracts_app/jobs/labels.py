@@ -72,6 +72,7 @@ RESULT_KEYS = {
     "cutoff": _l("seats ended on or before"),
     "pruned_runs": _l("old job runs deleted"),
     "pruned_emails": _l("old e-mails deleted"),
+    "pruned_api_answers": _l("old stored API answers deleted"),
     # notifications.mailer, notifications.digest
     "immediate": _l("e-mails queued"),
     "digest": _l("kept for the digest"),

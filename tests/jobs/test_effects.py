@@ -279,3 +279,17 @@ def test_retention_prunes_old_succeeded_runs_and_sent_mail_but_keeps_failures(ct
     assert (r["pruned_runs"], r["pruned_emails"]) == (1, 1)
     assert {k for k in db.scalars(select(OutboxMessage.dedupe_key))} == {"old:failed"}
     assert db.scalar(select(func.count()).select_from(JobRun).where(JobRun.status == RunStatus.failed)) == 1
+
+
+@pytest.mark.parametrize("age_days, kept", [(1, True), (7, True), (8, False), (400, False)])
+def test_retention_deletes_stored_api_answers_after_the_idempotency_days(ctx, db, world, age_days, kept):
+    from contracts_app.api.models import IdempotentAnswer
+
+    assert ctx.config["API_IDEMPOTENCY_DAYS"] == 7
+    at = ctx.extensions["clock"].now() - dt.timedelta(days=age_days, minutes=-1)
+    db.add(IdempotentAnswer(owner="token:1", key=f"k-{age_days}", request_hash="0" * 64, status=201, body="{}",
+                            location=None, created_at=at))
+    db.commit()
+    r = run("retention.anonymise")
+    assert r["pruned_api_answers"] == (0 if kept else 1)
+    assert (db.scalar(select(func.count()).select_from(IdempotentAnswer)) == 1) is kept
