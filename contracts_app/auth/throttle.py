@@ -62,6 +62,17 @@ class Limits:
         )
 
 
+def forget_expired(session: Session, limits: Limits, *, now: dt.datetime) -> int:
+    """Delete the counters whose window ran out before the longest window and that remember no successful login:
+    the next attempt would start such a counter again from one, so deleting it changes nothing, and without this
+    every login name and address ever tried (a spraying attack's thousands) stays in the table. A pair that has
+    logged in keeps its row: it marks an address the account is known at."""
+    t = LoginThrottle.__table__
+    before = now - max(limits.pair_window, limits.account_window, limits.address_window)
+    gone = or_(t.c.window_started_at.is_(None), t.c.window_started_at <= literal(before, t.c.window_started_at.type))
+    return session.execute(t.delete().where(t.c.last_success_at.is_(None), gone)).rowcount or 0
+
+
 @dataclass(frozen=True)
 class Admission:
     """The throttle's answer for one attempt. ``refused_by`` is None (check the password), "address",

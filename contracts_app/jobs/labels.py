@@ -73,6 +73,7 @@ RESULT_KEYS = {
     "pruned_runs": _l("old job runs deleted"),
     "pruned_emails": _l("old e-mails deleted"),
     "pruned_api_answers": _l("old stored API answers deleted"),
+    "pruned_login_counters": _l("expired login counters deleted"),
     # notifications.mailer, notifications.digest
     "immediate": _l("e-mails queued"),
     "digest": _l("kept for the digest"),

@@ -11,7 +11,8 @@ Open purchases and requests (awaiting an override, held, waiting, offered) are n
 The same job prunes its own bookkeeping: succeeded job runs and sent (or sink) e-mails older than
 ``HISTORY_DAYS``. An old window is never claimed again (the scheduler only claims the current one), so
 forgetting it is safe; failed runs and failed e-mails stay until an admin has seen them. And the API's stored
-answers to ``Idempotency-Key`` writes older than ``CONTRACTS_API_IDEMPOTENCY_DAYS`` (each holds a whole answer).
+answers to ``Idempotency-Key`` writes older than ``CONTRACTS_API_IDEMPOTENCY_DAYS`` (each holds a whole answer),
+and login counters whose window ran out and that remember no successful login (``auth.throttle.forget_expired``).
 
 Anonymising blanks the reference and the consent (flag and date) and sets ``anonymised_at``; the CEFR level
 stays for statistics (it identifies nobody without the reference). Each purchase or request gets one audit
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..api import idempotency
+from ..auth import throttle
 from ..audit import SYSTEM
 from ..capacity.models import CapacityRequest, RequestParticipant, RequestStatus
 from ..formats import local_date, start_of_day
@@ -95,10 +97,11 @@ def run(session: Session, now: dt.datetime) -> dict:
     pruned_runs, pruned_mail = _prune(session, now)
     pruned_answers = idempotency.forget_old(
         session, before=now - dt.timedelta(days=current_app.config["API_IDEMPOTENCY_DAYS"]))
+    pruned_counters = throttle.forget_expired(session, throttle.Limits.from_settings(current_app.config), now=now)
     left = session.scalar(select(func.count()).select_from(Participant).where(Participant.anonymised_at.is_(None))) or 0
     return {"purchases": len(purchase_ids), "requests": len(request_ids), "participants": people,
             "participants_kept": left, "cutoff": cutoff.isoformat(), "pruned_runs": pruned_runs, "pruned_emails": pruned_mail,
-            "pruned_api_answers": pruned_answers}
+            "pruned_api_answers": pruned_answers, "pruned_login_counters": pruned_counters}
 
 
 def _prune(session: Session, now: dt.datetime) -> tuple[int, int]:

@@ -293,3 +293,23 @@ def test_retention_deletes_stored_api_answers_after_the_idempotency_days(ctx, db
     r = run("retention.anonymise")
     assert r["pruned_api_answers"] == (0 if kept else 1)
     assert (db.scalar(select(func.count()).select_from(IdempotentAnswer)) == 1) is kept
+
+
+def test_retention_deletes_login_counters_that_ran_out_and_keeps_known_addresses_and_open_windows(ctx, db, world):
+    from contracts_app.auth.models import LoginThrottle
+    from contracts_app.auth.throttle import Limits
+
+    now = ctx.extensions["clock"].now()
+    longest = max(Limits.from_settings(ctx.config).account_window, Limits.from_settings(ctx.config).pair_window)
+    rows = {  # (login, address): (window started, last success)
+        ("spray@test.no", "198.51.100.7"): (now - longest - dt.timedelta(minutes=1), None),  # ran out: deleted
+        ("", "198.51.100.7"): (None, None),  # no window open: deleted
+        ("known@test.no", "192.0.2.1"): (now - longest - dt.timedelta(days=30), now - dt.timedelta(days=30)),  # kept
+        ("busy@test.no", ""): (now - longest + dt.timedelta(minutes=1), None),  # window still open: kept
+    }
+    db.add_all(LoginThrottle(login=login, address=address, failures=3, window_started_at=started, last_success_at=success)
+               for (login, address), (started, success) in rows.items())
+    db.commit()
+    r = run("retention.anonymise")
+    assert r["pruned_login_counters"] == 2
+    assert {(t.login, t.address) for t in db.scalars(select(LoginThrottle))} == {("known@test.no", "192.0.2.1"), ("busy@test.no", "")}
