@@ -167,9 +167,11 @@ def error_list(form: FlaskForm) -> list[tuple[str, str, str]]:
 
 def save_form(form: FlaskForm, action: Callable[[], T]) -> T | None:
     """Run the service behind a validated form: commit and return its result, or roll back and put the
-    service's field errors on the form (returns None; the view re-renders the form with the user's input)."""
+    service's field errors on the form (returns None; the view re-renders the form with the user's input).
+    The service runs in a write transaction, as :func:`run_action`'s."""
     session = get_session()
     try:
+        begin_write(session)
         result = action()
     except ValidationFailed as exc:
         session.rollback()
@@ -179,10 +181,9 @@ def save_form(form: FlaskForm, action: Callable[[], T]) -> T | None:
     return result
 
 
-def run_action(action: Callable[[], object], success: str, form: FlaskForm | None = None) -> bool:
+def run_action(action: Callable[[], object], success: str) -> bool:
     """Run a one-button action (cancel, lift, decide …): commit and flash ``success``, or roll back and flash
-    the refusal — or, with ``form``, put a validation refusal's messages on the form's fields for the caller to show
-    it again. Returns whether it succeeded. The action runs in a write transaction (:func:`.db.begin_write`): on
+    the refusal. Returns whether it succeeded. The action runs in a write transaction (:func:`.db.begin_write`): on
     SQLite a transaction that has read the page's objects cannot start writing once another connection (a scheduled
     job) has committed since, and would fail with "database is locked"."""
     session = get_session()
@@ -193,10 +194,7 @@ def run_action(action: Callable[[], object], success: str, form: FlaskForm | Non
         session.rollback()
         if exc.status == 403:
             raise
-        if form is not None and isinstance(exc, ValidationFailed):
-            apply_errors(form, exc)
-        else:
-            flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
+        flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
         return False
     session.commit()
     flash(success, "success")

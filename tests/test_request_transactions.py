@@ -10,7 +10,8 @@ from sqlalchemy.exc import OperationalError
 
 from contracts_app.db import PLAN_PER_VALUE, get_session
 from contracts_app.organisations.models import LegalEntity
-from contracts_app.web import run_action
+from contracts_app.budget.forms import StopForm
+from contracts_app.web import run_action, save_form
 
 from .factories import make_entity
 
@@ -59,7 +60,7 @@ def routes_app(live_app):
         session.commit = broken
         return "ok"
 
-    def action_after_another_commit():
+    def action_after_another_commit(helper):
         session = get_session()
         session.get(LegalEntity, entity_id)  # the page's read opens the transaction
         with live_app.extensions["contracts_db"].engine.connect() as job:  # a scheduled job commits meanwhile
@@ -69,11 +70,14 @@ def routes_app(live_app):
         def act():
             session.get(LegalEntity, entity_id).name = "Handling"
             session.flush()
-        return {"done": run_action(act, "ok")}
+            return True
+        if helper == "run_action":
+            return {"done": run_action(act, "ok")}
+        return {"done": save_form(StopForm(formdata=None), act)}
 
     for rule, view in (("/_t/read", read), ("/_t/prepared", prepared), ("/_t/change", change),
                        ("/_t/flush", flush_then_answer), ("/_t/fail", flush_then_fail),
-                       ("/_t/commit-fails", commit_fails), ("/_t/action", action_after_another_commit)):
+                       ("/_t/commit-fails", commit_fails), ("/_t/action/<helper>", action_after_another_commit)):
         live_app.add_url_rule(rule, view.__name__, view)
     live_app.config["PROPAGATE_EXCEPTIONS"] = False
     live_app.entity_id = entity_id
@@ -111,9 +115,11 @@ def test_a_read_only_transaction_that_cannot_commit_is_rolled_back_and_logged(ro
     assert routes_app.test_client().get("/_t/read").status_code == 200  # the pool's connection is usable
 
 
-def test_an_action_writes_after_another_connection_committed_since_the_page_read(routes_app):
+@pytest.mark.parametrize("helper", ["run_action", "save_form"])
+def test_an_action_writes_after_another_connection_committed_since_the_page_read(routes_app, helper):
     """On SQLite a transaction that has read cannot start writing after another connection committed ("database
-    is locked" at once, whatever the busy timeout); web.run_action starts a write transaction first."""
-    response = routes_app.test_client().get("/_t/action")
+    is locked" at once, whatever the busy timeout); web.run_action and web.save_form start a write transaction
+    first."""
+    response = routes_app.test_client().get(f"/_t/action/{helper}")
     assert response.status_code == 200 and response.get_json() == {"done": True}
     assert _name(routes_app) == "Handling"
