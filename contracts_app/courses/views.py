@@ -5,13 +5,12 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from .. import clock
 from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
-from ..db import PLAN_PER_VALUE, get_session
-from ..pagination import page_arg
+from ..db import get_session
+from ..pagination import page_arg, paginate
 from ..organisations import places
 from ..organisations.models import Unit
 from ..web import current_actor, save_form
@@ -37,14 +36,11 @@ def index():
         part_time=bool(form.part_time.data), start_from=ok(form.start_from), start_to=ok(form.start_to),
         min_free=ok(form.min_free),
     )
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())
-                           .execution_options(**PLAN_PER_VALUE))
-    courses = session.scalars(stmt.limit(queries.PAGE_SIZE).offset((page - 1) * queries.PAGE_SIZE)
-                              .execution_options(**PLAN_PER_VALUE)).all()
+    found = paginate(session, stmt, page=page, per_page=queries.PAGE_SIZE)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
-        "courses/index.html", form=form, courses=courses, total=total, page=page,
-        pages=max(1, -(-total // queries.PAGE_SIZE)), args=args,
+        "courses/index.html", form=form, courses=found.items, total=found.total, page=found.page, pages=found.pages,
+        args=args,
     )
 
 
