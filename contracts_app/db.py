@@ -89,6 +89,16 @@ def normalise_url(url: str) -> str:
     return url
 
 
+#: Execution options of a statement whose best plan depends on its values: a search word found in 40 % of the
+#: courses or in 0.1 %, a legal person that is party to 2 500 agreements or to 2, a unit with 4 000 purchases or 40.
+#: psycopg prepares a statement it has run five times on a connection, and PostgreSQL may then plan it once for
+#: any values (a generic plan): right for the statements every request runs (the user, the unread count, a
+#: row by its key), and 5–20× too slow for such a list when the values differ from the average. These are
+#: planned for their values on every execution (on PostgreSQL; SQLite has no plan cache to speak of).
+_PER_VALUE = "contracts_plan_per_value"
+PLAN_PER_VALUE = {_PER_VALUE: True}
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -101,21 +111,12 @@ def make_engine(url: str, **kwargs) -> Engine:
 
     @event.listens_for(engine, "do_execute")
     def _execute(cursor, statement, parameters, context):
-        if context.execution_options.get("contracts_plan_per_value"):
+        if context.execution_options.get(_PER_VALUE):
             cursor.execute(statement, parameters, prepare=False)
             return True
         return None
 
     return engine
-
-
-#: Execution options of a statement whose best plan depends on its values: a search word found in 40 % of the
-#: courses or in 0.1 %, a legal person that is party to 2 500 agreements or to 2, a unit with 4 000 purchases or 40.
-#: psycopg prepares a statement it has run five times on a connection, and PostgreSQL may then plan it once for
-#: any values (a generic plan): right for the statements every request runs (the user, the unread count, a
-#: row by its key), and 5–20× too slow for such a list when the values differ from the average. These are
-#: planned for their values on every execution (on PostgreSQL; SQLite has no plan cache to speak of).
-PLAN_PER_VALUE = {"contracts_plan_per_value": True}
 
 
 def _configure_sqlite(engine: Engine) -> None:
