@@ -7,7 +7,7 @@ from .api.models import ApiToken, IdempotentAnswer  # noqa: F401
 from .audit import AuditEvent  # noqa: F401
 from .auth.models import LoginThrottle, Membership, User  # noqa: F401
 from .capacity.models import CapacityOffer, CapacityRequest, OfferEntity, RequestParticipant  # noqa: F401
-from .budget.models import Budget, BudgetEntry, BudgetStop  # noqa: F401
+from .budget.models import Budget, BudgetEntry, BudgetMonth, BudgetStop  # noqa: F401
 from .courses.models import Course, CourseRate  # noqa: F401
 from .db import Base
 from .jobs.models import JobRun, WatchState  # noqa: F401

@@ -117,7 +117,8 @@ def load(session: Session, *, now: dt.datetime, scale: Scale = NATIONAL, seed: i
     from .audit import AuditEvent
     from .auth.models import Membership, User
     from .auth.services import hash_password
-    from .budget.models import Budget, BudgetEntry
+    from .budget.models import Budget, BudgetEntry, BudgetMonth
+    from .budget.periods import month_rows
     from .capacity.models import CapacityOffer, CapacityRequest, OfferEntity, RequestParticipant
     from .courses.models import Course, CourseRate
     from .demo import DEMO_PASSWORD
@@ -366,6 +367,8 @@ def load(session: Session, *, now: dt.datetime, scale: Scale = NATIONAL, seed: i
     entries += [dict(id=ids.take(BudgetEntry), budget_id=p["budget_id"], purchase_id=p["id"], kind="release", amount=p["amount"],
                      at=p["created_at"] + dt.timedelta(days=3)) for p in purchases if p["status"] == "cancelled"]
     _insert(session, BudgetEntry, entries)
+    _insert(session, BudgetMonth, month_rows([(p["budget_id"], p["amount"], p["start_date"], p["end_date"])
+                                              for p in purchases if p["status"] == "confirmed"], []))
     say(f"purchases: {len(purchases)}, budget entries: {len(entries)}")
     created["requests"] = _insert(session, CapacityRequest, requests)
     ids.start(RequestParticipant)

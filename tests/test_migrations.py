@@ -1,6 +1,7 @@
 """Migrations from an empty database give exactly the models' schema, and can be undone, on both databases."""
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -192,3 +193,49 @@ def test_setup_brings_an_empty_database_to_a_working_demo_in_one_command(tmp_pat
             assert conn.scalar(select(func.count()).select_from(User)) == counts[0]
     finally:
         engine.dispose()
+
+
+def test_the_months_the_migration_fills_are_the_ones_the_write_path_books(empty_database):
+    """0019 fills ``budget_month`` from the purchases and costs there are; on the demo data, with a purchase
+    cancelled and actual costs registered through the services, it gives exactly the rows the services booked."""
+    from sqlalchemy import select
+
+    from contracts_app import clock, create_app
+    from contracts_app.audit import Actor
+    from contracts_app.auth.models import User
+    from contracts_app.budget.models import Budget
+    from contracts_app.db import get_session
+    from contracts_app.purchases import services as purchases
+    from contracts_app.purchases.models import PurchaseStatus, SeatPurchase
+
+    from .factories import buy
+
+    app = create_app({"ENV": "testing", "DATABASE_URL": empty_database})
+    assert app.test_cli_runner().invoke(args=["setup", "--demo"]).exit_code == 0
+    with app.app_context():
+        session = get_session()
+        demo = session.scalars(select(SeatPurchase).where(SeatPurchase.status == PurchaseStatus.confirmed)).first()
+        bought = [demo] + [buy(session, demo.course, session.get(Budget, demo.budget_id), session.get(User, demo.created_by_id), start=demo.start_date + dt.timedelta(days=30 * i + 20))
+                           for i in range(3)]
+        session.commit()
+        actor = Actor(bought[0].created_by_id, bought[0].buyer_unit_id)
+        purchases.cancel(session, bought[0].id, reason="Fikk jobb", actor=actor, now=clock.now())
+        purchases.register_actual_cost(session, bought[1].id, amount=str(bought[1].amount - 1), actor=actor, now=clock.now())
+        purchases.register_actual_cost(session, bought[2].id, amount="0", actor=actor, now=clock.now())
+        session.commit()
+    app.extensions["contracts_db"].engine.dispose()
+    # a month whose commitments were all released keeps its row at zero; the migration writes no such row
+    rows = ("SELECT budget_id, month, committed_ore, spent_ore FROM budget_month WHERE committed_ore <> 0 OR spent_ore <> 0 "
+            "ORDER BY budget_id, month")
+    engine = make_engine(empty_database)
+    try:
+        with engine.connect() as conn:
+            booked = conn.execute(text(rows)).all()
+        migrate.downgrade(empty_database, "0018_job_runs_idle")
+        migrate.upgrade(empty_database)
+        with engine.connect() as conn:
+            filled = conn.execute(text(rows)).all()
+    finally:
+        engine.dispose()
+    assert any(spent for *_k, spent in booked) and sum(committed for _b, _m, committed, _s in booked) > 0
+    assert filled == booked

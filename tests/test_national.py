@@ -7,7 +7,9 @@ from sqlalchemy import func, select, text
 
 from contracts_app import demo, national
 from contracts_app.audit import AuditEvent
+from contracts_app.budget import queries as budget_queries
 from contracts_app.budget.models import Budget
+from contracts_app.budget.periods import Commitment, consumption
 from contracts_app.capacity.models import CapacityOffer, CapacityRequest
 from contracts_app.organisations.models import Unit
 from contracts_app.purchases.models import SeatPurchase
@@ -25,6 +27,7 @@ def test_the_national_set_at_a_small_scale(app, db, clock):
     check_counts(db)
     for name, sql in LEDGER_ERRORS.items():
         assert db.scalar(text(sql)) == 0, name
+    check_months(db)
     check_pages(app, db)
     before = national.summary(db)
     assert national.load(db, now=clock.now(), scale=SMALL) == {}, "loading twice adds nothing"
@@ -83,6 +86,9 @@ LEDGER_ERRORS = {
     "budget commitment ≠ its confirmed purchases":
         "SELECT count(*) FROM budget b WHERE b.committed <> (SELECT coalesce(sum(p.amount), 0) FROM seat_purchase p "
         "WHERE p.budget_id = b.id AND p.status = 'confirmed')",
+    "budget months ≠ its commitment and costs":
+        "SELECT count(*) FROM budget b WHERE (b.committed + b.spent) * 100 <> (SELECT coalesce(sum(m.committed_ore + m.spent_ore), 0) "
+        "FROM budget_month m WHERE m.budget_id = b.id)",
     "accepted request without its purchase":
         "SELECT count(*) FROM capacity_request r LEFT JOIN seat_purchase p ON p.id = r.purchase_id "
         "WHERE r.status = 'accepted' AND (p.id IS NULL OR p.course_id <> (SELECT course_id FROM capacity_offer WHERE id = r.offer_id))",
@@ -95,6 +101,15 @@ LEDGER_ERRORS = {
         "SELECT count(*) FROM agreement a WHERE NOT EXISTS (SELECT 1 FROM agreement_version v WHERE v.agreement_id = a.id "
         "AND v.number = a.version)",
 }
+
+
+def check_months(db):
+    """The months the set writes for Nav Fjordvik's line are the rule's for its purchases (budget/periods.py)."""
+    line = db.scalar(select(Budget).where(Budget.line == national.FJORDVIK_LINE))
+    p = SeatPurchase
+    open_ = db.execute(select(p.amount, p.start_date, p.end_date).where(p.budget_id == line.id, p.status == "confirmed")).all()
+    assert len(open_) > 1
+    assert budget_queries.month_spread(db, line) == consumption([Commitment(*row) for row in open_], [], line.year)
 
 
 def check_audit(db):

@@ -13,6 +13,8 @@ from sqlalchemy import inspect
 from contracts_app import audit, clock
 from contracts_app.agreements.models import Agreement, AgreementKind, AgreementParty
 from contracts_app.agreements.states import AgreementStatus
+from contracts_app.budget import services as budget_services
+from contracts_app.budget.models import Budget
 from contracts_app.purchases.models import SeatPurchase
 
 from .factories import make_course
@@ -24,13 +26,18 @@ BUDGETS["wizard"] = 6  # the new-agreement page: the units are searched as peopl
 
 
 def clone_purchases(db, purchase: SeatPurchase, n: int) -> None:
-    """``n`` more confirmed purchases like ``purchase`` on the same line (rows only: the page reads them)."""
+    """``n`` more confirmed purchases like ``purchase`` on the same line: the rows, and their money committed on the
+    line as the purchase service does (budget_services.commit: the line's totals, entries and months)."""
+    budget = db.get(Budget, purchase.budget_id)
     columns = [c.key for c in inspect(SeatPurchase).column_attrs if c.key != "id"]
     for i in range(n):
         values = {k: getattr(purchase, k) for k in columns}
         values.update(amount=Decimal("1000.00") + i, start_date=dt.date(2026, 1 + i % 12, 1),
                       end_date=dt.date(2026, 1 + i % 12, 28), created_at=purchase.created_at + dt.timedelta(minutes=i + 1))
-        db.add(SeatPurchase(**values))
+        copy = SeatPurchase(**values)
+        db.add(copy)
+        db.flush()
+        budget_services.commit(db, budget, copy, now=copy.created_at)
     db.commit()
 
 

@@ -7,7 +7,9 @@ from decimal import Decimal
 from typing import Optional
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
+    PrimaryKeyConstraint,
     Date,
     Enum,
     ForeignKey,
@@ -147,3 +149,29 @@ class BudgetEntry(Base):
 
     def __repr__(self) -> str:
         return f"<BudgetEntry {self.kind.value} {self.amount} budget={self.budget_id}>"
+
+
+class BudgetMonth(Base):
+    """A budget line's money in one calendar month, kept in step with its ledger entries by the one write path
+    (budget.services ``commit``, ``release`` and ``spend``): the open commitments that fall in the month (each
+    purchase's parts by budget/periods.py's rule) and the actual costs registered in it (in the product's time
+    zone). The budget page and the jobs read a line's months from here, a row per month, however many purchases.
+
+    In whole øre: the write adds to the row in the database, and SQLite would add decimals as floats."""
+
+    __tablename__ = "budget_month"
+    __table_args__ = (
+        PrimaryKeyConstraint("budget_id", "month"),
+        # Every part is whole øre and not negative, and a release takes back exactly what its commit booked: a
+        # negative month is a write that missed this table, and the database refuses it.
+        CheckConstraint("committed_ore >= 0 AND spent_ore >= 0", name="amounts_not_negative"),
+    )
+
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id"))
+    # The first day of the month.
+    month: Mapped[dt.date] = mapped_column(Date)
+    committed_ore: Mapped[int] = mapped_column(BigInteger, default=0)
+    spent_ore: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    def __repr__(self) -> str:
+        return f"<BudgetMonth budget={self.budget_id} {self.month:%Y-%m} committed={self.committed_ore} spent={self.spent_ore} øre>"

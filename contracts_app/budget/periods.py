@@ -14,9 +14,11 @@ The rule (stated on the budget page):
 A cancelled purchase counts nowhere (its commitment was released), nor does one waiting for a budget-stop
 override or refused one (it never held money).
 
-This module states the rule for one commitment (:func:`split_by_month`) and for a list (:func:`consumption`);
-the budget page and the jobs get the same figures summed in the database (``budget.queries.spreads``),
-which the tests check against :func:`consumption`.
+This module states the rule for one commitment (:func:`split_by_month`) and for a list (:func:`consumption`).
+The budget page and the jobs do not apply it to a line's purchases when they read: every write that commits,
+releases or spends money books its parts in the line's months as it happens (budget.services, the table
+``budget_month``, in whole øre), and the readers take the line's months (:func:`of_months`). The tests check
+those months against :func:`consumption` of the line's purchases and costs.
 """
 from __future__ import annotations
 
@@ -103,9 +105,8 @@ def of_slots(committed: list[Decimal], spent: list[Decimal]) -> Consumption:
 def consumption(commitments: Iterable[Commitment], spends: Iterable[tuple[dt.date, Decimal]], year: int) -> Consumption:
     """A line's money by month of ``year`` from a list: the rule above written out, commitment by commitment.
 
-    The pages and jobs do not call this: ``budget.queries.spreads`` sums the same parts in the database
-    (cumulative øre at each month's end, so per month exactly the sum of these parts), and the tests check it
-    against this function."""
+    The pages and jobs do not call this: they read the months booked as the money moved (:func:`of_months`),
+    and the tests check those against this function."""
     committed = [ZERO] * 14
     spent = [ZERO] * 14
     for c in commitments:
@@ -114,3 +115,48 @@ def consumption(commitments: Iterable[Commitment], spends: Iterable[tuple[dt.dat
     for day, amount in spends:
         spent[_slot(year, day.year, day.month)] += amount
     return of_slots(committed, spent)
+
+
+# --- the months as booked (table budget_month, in whole øre) ----------------------------------------------------------
+
+def first_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def ore(amount: Decimal) -> int:
+    """A whole-øre amount as an integer number of øre."""
+    return int(amount.scaleb(2).to_integral_exact())
+
+
+def commitment_months(amount: Decimal, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
+    """:func:`split_by_month` as the months table books it: (first day of the month, øre)."""
+    return [(dt.date(y, m, 1), ore(part)) for (y, m), part in split_by_month(amount, start, end)]
+
+
+def month_rows(commitments: Iterable[tuple[int, Decimal, dt.date, dt.date]],
+               spends: Iterable[tuple[int, dt.date, Decimal]]) -> list[dict]:
+    """The months table's rows for lines written in bulk (the national data set, a migration): per line and month
+    the parts of its open commitments ``(line, amount, start, end)`` and its costs ``(line, day registered,
+    amount)``, as the write path would have booked them one by one."""
+    rows: dict[tuple[int, dt.date], dict] = {}
+
+    def row(line: int, month: dt.date) -> dict:
+        return rows.setdefault((line, month), dict(budget_id=line, month=month, committed_ore=0, spent_ore=0))
+
+    for line, amount, start, end in commitments:
+        for month, part in commitment_months(amount, start, end):
+            row(line, month)["committed_ore"] += part
+    for line, day, amount in spends:
+        row(line, first_of_month(day))["spent_ore"] += ore(amount)
+    return list(rows.values())
+
+
+def of_months(months: Iterable[tuple[dt.date, int, int]], year: int) -> Consumption:
+    """A line's page rows for ``year`` from its booked months ``(first day, committed øre, spent øre)``: the
+    months of the year as they are, the others summed before or after the year."""
+    committed, spent = [0] * 14, [0] * 14
+    for month, c, s in months:
+        slot = _slot(year, month.year, month.month)
+        committed[slot] += c
+        spent[slot] += s
+    return of_slots([Decimal(x).scaleb(-2) for x in committed], [Decimal(x).scaleb(-2) for x in spent])

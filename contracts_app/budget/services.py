@@ -1,17 +1,19 @@
 """Budgets: create and change them, declare and lift stops, and move money (commit, release, spend).
 
 Money moves only here, on a budget row the caller has locked (:func:`contracts_app.db.lock`), so that
-checking what remains and reserving it happen in one transaction. Services flush; the caller commits.
+checking what remains and reserving it happen in one transaction: the line's totals, its ledger entries and its
+months (budget_month, which the budget page reads) in the same step. Services flush; the caller commits.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .. import audit, formats
@@ -19,7 +21,11 @@ from ..audit import Actor
 from ..errors import Conflict, ValidationFailed
 from ..money import parse_amount
 from ..organisations.models import Side, Unit
-from .models import Budget, BudgetEntry, BudgetStop, EntryKind, StopMode
+from . import periods
+from .models import Budget, BudgetEntry, BudgetMonth, BudgetStop, EntryKind, StopMode
+
+if TYPE_CHECKING:
+    from ..purchases.models import SeatPurchase
 
 BUDGET_FIELDS = ["unit_id", "year", "line", "side", "amount", "warning_pct", "stop_mode"]
 
@@ -240,20 +246,53 @@ def check(budget: Budget, amount: Decimal, *, on: dt.date, override_stop: bool =
     return BudgetCheck(remaining_after, pct_after, warning, refusal, stop)
 
 
-def commit(session: Session, budget: Budget, amount: Decimal, *, purchase_id: int, now: dt.datetime) -> None:
-    budget.committed = budget.committed + amount
-    session.add(BudgetEntry(budget_id=budget.id, purchase_id=purchase_id, kind=EntryKind.commit, amount=amount, at=now))
+def commit(session: Session, budget: Budget, purchase: "SeatPurchase", *, now: dt.datetime) -> None:
+    """Reserve a confirmed purchase's amount on the line, in the months its seat period covers."""
+    budget.committed = budget.committed + purchase.amount
+    _book(session, budget.id, [(month, part, 0) for month, part in _months_of(purchase)])
+    session.add(BudgetEntry(budget_id=budget.id, purchase_id=purchase.id, kind=EntryKind.commit, amount=purchase.amount, at=now))
 
 
-def release(session: Session, budget: Budget, amount: Decimal, *, purchase_id: int, now: dt.datetime) -> None:
-    budget.committed = budget.committed - amount
-    session.add(BudgetEntry(budget_id=budget.id, purchase_id=purchase_id, kind=EntryKind.release, amount=amount, at=now))
+def release(session: Session, budget: Budget, purchase: "SeatPurchase", *, now: dt.datetime) -> None:
+    """Give back what :func:`commit` reserved for the purchase (its amount and seat period are fixed once it is
+    confirmed), month by month."""
+    budget.committed = budget.committed - purchase.amount
+    _unbook(session, budget.id, _months_of(purchase))
+    session.add(BudgetEntry(budget_id=budget.id, purchase_id=purchase.id, kind=EntryKind.release, amount=purchase.amount, at=now))
 
 
-def spend(session: Session, budget: Budget, committed: Decimal, actual: Decimal, *, purchase_id: int, now: dt.datetime) -> None:
-    """Move a commitment to spent with the actual cost (which may differ from what was committed)."""
-    release(session, budget, committed, purchase_id=purchase_id, now=now)
+def spend(session: Session, budget: Budget, purchase: "SeatPurchase", actual: Decimal, *, now: dt.datetime) -> None:
+    """Move a purchase's commitment to spent with the actual cost (which may differ from what was committed),
+    registered in the month of ``now`` in the product's time zone."""
+    release(session, budget, purchase, now=now)
     budget.spent = budget.spent + actual
-    session.add(BudgetEntry(budget_id=budget.id, purchase_id=purchase_id, kind=EntryKind.spend, amount=actual, at=now))
+    _book(session, budget.id, [(periods.first_of_month(formats.local_date(now)), 0, periods.ore(actual))])
+    session.add(BudgetEntry(budget_id=budget.id, purchase_id=purchase.id, kind=EntryKind.spend, amount=actual, at=now))
 
 
+def _months_of(purchase: "SeatPurchase") -> list[tuple[dt.date, int]]:
+    return periods.commitment_months(purchase.amount, purchase.start_date, purchase.end_date)
+
+
+def _book(session: Session, budget_id: int, changes: list[tuple[dt.date, int, int]]) -> None:
+    """Add ``(month, committed øre, spent øre)`` to the line's months in one statement: a new month's row, or the
+    sums in the row there is (the caller holds the line's lock, so the rows change in the order money moves)."""
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(BudgetMonth)
+    stmt = insert.values([dict(budget_id=budget_id, month=month, committed_ore=c, spent_ore=s) for month, c, s in changes])
+    row = BudgetMonth.__table__.c
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[row.budget_id, row.month],
+        set_={"committed_ore": row.committed_ore + stmt.excluded.committed_ore, "spent_ore": row.spent_ore + stmt.excluded.spent_ore}))
+
+
+def _unbook(session: Session, budget_id: int, parts: list[tuple[dt.date, int]]) -> None:
+    """Take the commitment ``parts`` back from the line's months, in one statement. Their rows exist (the commit
+    booked them); a row missing is a write that bypassed this module, and stops the transaction."""
+    row = BudgetMonth.__table__.c
+    taken = session.execute(
+        update(BudgetMonth.__table__)
+        .where(row.budget_id == budget_id, row.month.in_([month for month, _part in parts]))
+        .values(committed_ore=row.committed_ore - case(dict(parts), value=row.month))
+    ).rowcount
+    if taken != len(parts):
+        raise RuntimeError(f"budget line {budget_id}: {len(parts)} months to release, {taken} booked")

@@ -320,7 +320,7 @@ def _reserve(session: Session, purchase: SeatPurchase, course: Course, budget: B
     course.seats_held = course.seats_held - held
     course.seats_confirmed = course.seats_confirmed + purchase.seats
     session.flush()  # the purchase's id, for the ledger entry
-    budget_services.commit(session, budget, purchase.amount, purchase_id=purchase.id, now=now)
+    budget_services.commit(session, budget, purchase, now=now)
 
 
 def _new_purchase(data: PurchaseInput, course: Course, budget: Budget, side: Side, q: Quote, action: str,
@@ -458,7 +458,7 @@ def cancel(session: Session, purchase_id: int, *, reason: str, actor: Actor, now
         session.flush()  # the course's free seats, before the offer (read with its course) counts them
         give_back_purchase(session, course, purchase, actor=actor, now=now, days=days)
         budget = lock(session, Budget, purchase.budget_id)
-        budget_services.release(session, budget, purchase.amount, purchase_id=purchase.id, now=now)
+        budget_services.release(session, budget, purchase, now=now)
     purchase.status = after
     purchase.cancel_reason = reason
     purchase.updated_at = now
@@ -487,7 +487,7 @@ def register_actual_cost(session: Session, purchase_id: int, *, amount: Any, act
               extra=formats.money(extra), left=formats.money(budget.remaining)),
             stopped=False,
         )
-    budget_services.spend(session, budget, purchase.amount, actual, purchase_id=purchase.id, now=now)
+    budget_services.spend(session, budget, purchase, actual, now=now)
     purchase.actual_amount = actual
     purchase.status = after
     purchase.updated_at = now

@@ -82,7 +82,7 @@ def test_the_months_of_a_line_carry_commitments_by_period_and_spending_where_reg
     assert result.total == sum(Decimal(a) for a, _s, _e in commitments) + sum(Decimal(a) for _d, a in spends)
 
 
-# --- the same rule summed in the database (budget/queries.spreads) ------------------------------------------------
+# --- the same rule as booked when the money moves (budget.services → budget_month → budget/queries.spreads) ------
 
 AMOUNTS = ["0.00", "0.01", "0.05", "1", "99.99", "1000.00", "7104.00", "12345.67", "999999999.99"]
 PERIODS = [(D(2026, 1, 1), D(2026, 1, 1)), (D(2026, 1, 15), D(2026, 2, 14)), (D(2026, 3, 2), D(2026, 6, 19)),
@@ -97,45 +97,59 @@ SPENDS = [(dt.datetime(2026, 1, 31, 22, 59, tzinfo=dt.timezone.utc), "10.00"),  
           (dt.datetime(2026, 12, 31, 23, 0, tzinfo=dt.timezone.utc), "7.77")]  # 1 January 2027 00:00
 
 
-def _line_with_rows(db, world, year: int, line: str, statuses):
-    """A line of ``year`` with a purchase of every amount and period in each of ``statuses`` (rows copied from
-    the world's purchase), the costs of SPENDS and a commitment entry that is no cost."""
+def _line_with_moves(db, world, year: int, line: str, *, keep: bool, cancel: bool, spend: bool):
+    """A line of ``year`` whose money moved through budget.services as the purchase service moves it: a purchase
+    of every amount and period committed (``keep``), committed and released again (``cancel``), and one committed
+    per cost of SPENDS and moved to spent with that cost at its moment (``spend``)."""
     from sqlalchemy import inspect
 
-    from contracts_app.budget.models import BudgetEntry, EntryKind
+    from contracts_app.budget import services as budget_services
     from contracts_app.purchases.models import SeatPurchase
+    from contracts_app.purchases.states import PurchaseStatus as S
 
     from ..factories import make_budget
 
     budget = make_budget(db, world.nav_office, year=year, line=line, amount="999999999999")
     columns = [c.key for c in inspect(SeatPurchase).column_attrs if c.key != "id"]
     base = {k: getattr(world.purchase, k) for k in columns}
-    for status in statuses:
-        for amount in AMOUNTS:
+
+    def committed(amount: str, start: dt.date, end: dt.date) -> SeatPurchase:
+        purchase = SeatPurchase(**{**base, "budget_id": budget.id, "status": S.confirmed, "amount": Decimal(amount),
+                                   "start_date": start, "end_date": end})
+        db.add(purchase)
+        db.flush()
+        budget_services.commit(db, budget, purchase, now=FIXED_NOW)
+        return purchase
+
+    for wanted, status in ((keep, None), (cancel, S.cancelled)):
+        for amount in AMOUNTS if wanted else ():
             for start, end in PERIODS:
-                db.add(SeatPurchase(**{**base, "budget_id": budget.id, "status": status, "amount": Decimal(amount),
-                                       "start_date": start, "end_date": end}))
-    for at, amount in SPENDS:
-        db.add(BudgetEntry(budget_id=budget.id, kind=EntryKind.spend, amount=Decimal(amount), at=at))
-    db.add(BudgetEntry(budget_id=budget.id, kind=EntryKind.commit, amount=Decimal("5.00"), at=SPENDS[0][0]))
+                purchase = committed(amount, start, end)
+                if status is not None:
+                    budget_services.release(db, budget, purchase, now=FIXED_NOW)
+                    purchase.status = status
+    for at, amount in SPENDS if spend else ():
+        purchase = committed("500.00", *PERIODS[3])
+        budget_services.spend(db, budget, purchase, Decimal(amount), now=at)
+        purchase.status = S.completed
     db.commit()
     return budget
 
 
-def test_the_database_sums_the_months_exactly_as_the_rule(db, world):
-    """The page's months (summed in SQL, per line and year) are periods.consumption's of the same rows, to the
-    øre: the running totals by days, the costs by their date in the product's time zone, outside the year apart."""
+def test_the_months_as_booked_are_the_rule_to_the_ore(db, world):
+    """The page's months (booked by budget.services as money is committed, released and spent, read per line) are
+    periods.consumption's of the line's open commitments and costs, to the øre: the running totals by days, the
+    costs by their date in the product's time zone, outside the year apart; what was released counts nowhere."""
     from contracts_app.budget import queries
     from contracts_app.formats import local_date
-    from contracts_app.purchases.states import PurchaseStatus as S
 
-    lines = [_line_with_rows(db, world, year, f"Linje {year}", [S.confirmed]) for year in (2025, 2026, 2027)]
+    lines = [_line_with_moves(db, world, year, f"Linje {year}", keep=True, cancel=True, spend=True) for year in (2025, 2026, 2027)]
     got = queries.spreads(db, [*lines, world.budget])
     commitments = [Commitment(Decimal(a), s, e) for a in AMOUNTS for s, e in PERIODS]
     spends = [(local_date(at), Decimal(a)) for at, a in SPENDS]
     for line in lines:
         assert got[line.id] == consumption(commitments, spends, line.year), line.year
-        assert got[line.id].total == sum(c.amount for c in commitments) + sum(a for _d, a in spends)
+        assert got[line.id].total == sum(c.amount for c in commitments) + sum(a for _d, a in spends) == line.used
     world_purchase = world.purchase
     assert got[world.budget.id] == consumption(
         [Commitment(world_purchase.amount, world_purchase.start_date, world_purchase.end_date)], [], world.budget.year)
@@ -145,18 +159,72 @@ def test_the_database_sums_the_months_exactly_as_the_rule(db, world):
         Decimal("0.01"), Decimal("50.00"), Decimal("20.00"), Decimal("30.05"), Decimal("7.77"))
 
 
-def test_only_confirmed_purchases_count_in_the_months(db, world):
-    """A cancelled purchase counts nowhere (its commitment was released), nor does one waiting for a budget-stop
-    override, a refused one or a completed one (its actual cost is registered instead)."""
+def test_released_commitments_count_in_no_month(db, world):
+    """A cancelled purchase counts nowhere (its commitment was released), nor does a completed one (its actual
+    cost is registered instead): the months hold only the costs."""
     from contracts_app.budget import queries
-    from contracts_app.purchases.states import PurchaseStatus as S
 
-    others = [s for s in S if s != S.confirmed]
-    assert others, "there are statuses besides confirmed"
-    line = _line_with_rows(db, world, 2026, "Andre", others)
+    line = _line_with_moves(db, world, 2026, "Andre", keep=False, cancel=True, spend=True)
     spread = queries.spreads(db, [line])[line.id]
     assert all(p.committed == 0 for p in spread.rows)
-    assert spread.total == sum(Decimal(a) for _at, a in SPENDS)
+    assert spread.total == sum(Decimal(a) for _at, a in SPENDS) == line.used
+
+
+def test_the_months_follow_every_purchase_service_that_moves_money(db, world):
+    """Through the purchase services themselves — confirm, an override approved past a stop, cancel, the actual
+    cost registered (more and less than committed) — a line's months are periods.consumption of what its
+    purchases and costs are afterwards, and their total is what the line has used."""
+    from sqlalchemy import select
+
+    from contracts_app.audit import Actor
+    from contracts_app.budget import queries
+    from contracts_app.budget import services as budget_services
+    from contracts_app.budget.models import BudgetEntry, EntryKind
+    from contracts_app.formats import local_date
+    from contracts_app.purchases import services as purchase_services
+    from contracts_app.purchases.models import SeatPurchase
+    from contracts_app.purchases.states import PurchaseStatus as S
+
+    from ..factories import buy, make_budget, make_course
+
+    budget = make_budget(db, world.nav_office, year=2026, line="Avstemt", amount="900000")
+    advisor = Actor(world.users["advisor"].id, world.nav_office.id)
+    owner = Actor(world.users["budget_owner"].id, world.nav_office.id)
+    bought = []
+    for i, (start, end) in enumerate([(D(2026, 1, 5), D(2026, 3, 27)), (D(2026, 3, 30), D(2026, 6, 19)),
+                                      (D(2026, 8, 17), D(2026, 12, 18)), (D(2026, 11, 2), D(2027, 2, 26))]):
+        course = make_course(db, world.adult_education, title=f"Norsk avstemt {i}", start_date=start, end_date=end)
+        db.commit()
+        # a purchase is committed within the line's year: the course that goes on into 2027 is bought until New Year
+        bought += [buy(db, course, budget, world.users["advisor"], seats=1 + i % 2, end=min(end, D(2026, 12, 31))) for _ in range(2)]
+        db.commit()
+    purchase_services.cancel(db, bought[0].id, reason="Fikk jobb", actor=advisor, now=FIXED_NOW)
+    purchase_services.register_actual_cost(db, bought[2].id, amount=str(bought[2].amount + Decimal("123.45")), actor=owner,
+                                           now=dt.datetime(2026, 6, 30, 22, 30, tzinfo=dt.timezone.utc))
+    purchase_services.register_actual_cost(db, bought[4].id, amount="0", actor=owner, now=FIXED_NOW)
+    db.commit()
+    # a purchase refused by a stop and let past it by a second budget owner
+    budget_services.declare_stop(db, budget, reason="Tiltaksstopp i vår", starts_on=D(2026, 3, 1), ends_on=None,
+                                 actor=owner, now=FIXED_NOW)
+    db.commit()
+    waiting = buy(db, make_course(db, world.adult_education, title="Norsk etter stopp", start_date=D(2026, 4, 6),
+                                  end_date=D(2026, 9, 25)), budget, world.users["advisor"], override_reason="Vedtak fattet før stoppen")
+    db.commit()
+    assert waiting.status == S.awaiting_override
+    purchase_services.decide_override(db, waiting.id, approve=True, note="Ok", actor=owner, now=FIXED_NOW, today=FIXED_NOW.date())
+    db.commit()
+
+    db.expire_all()
+    open_ = db.scalars(select(SeatPurchase).where(SeatPurchase.budget_id == budget.id, SeatPurchase.status == S.confirmed)).all()
+    costs = db.execute(select(BudgetEntry.at, BudgetEntry.amount).where(BudgetEntry.budget_id == budget.id,
+                                                                        BudgetEntry.kind == EntryKind.spend)).all()
+    assert len(open_) == 6 and len(costs) == 2
+    expected = consumption([Commitment(p.amount, p.start_date, p.end_date) for p in open_],
+                           [(local_date(at), amount) for at, amount in costs], 2026)
+    got = queries.month_spread(db, budget)
+    assert got == expected
+    assert got.total == budget.used
+    assert got.months[6].spent == bought[2].actual_amount  # registered 1 July 00:30 in Oslo
 
 
 def test_a_line_without_purchases_or_costs_has_twelve_empty_months(db, world):

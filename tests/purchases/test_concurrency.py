@@ -14,7 +14,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from contracts_app import create_app, migrate
+from contracts_app.budget import queries as budget_queries
 from contracts_app.budget.models import Budget, BudgetEntry
+from contracts_app.budget.periods import Commitment, consumption
 from contracts_app.clock import FixedClock
 from contracts_app.courses.models import Course
 from contracts_app.courses.pricing import Rate
@@ -77,6 +79,11 @@ def _ledger(app, course_id: int, budget_id: int):
         committed = s.scalar(select(func.coalesce(func.sum(SeatPurchase.amount), 0)).where(
             SeatPurchase.budget_id == budget_id, SeatPurchase.status == "confirmed"))
         entries = s.scalar(select(func.coalesce(func.sum(BudgetEntry.amount), 0)).where(BudgetEntry.budget_id == budget_id))
+        # the line's months (as the budget page reads them) hold every commitment exactly once
+        months = budget_queries.month_spread(s, budget)
+        assert months == consumption([Commitment(p.amount, p.start_date, p.end_date) for p in s.scalars(select(SeatPurchase).where(
+            SeatPurchase.budget_id == budget_id, SeatPurchase.status == "confirmed"))], [], budget.year)
+        assert months.total == budget.committed
         return course.seats_confirmed, course.seats_free, sold, budget.committed, Decimal(committed), Decimal(entries), budget.remaining
 
 
