@@ -63,6 +63,7 @@ def test_bad_purchase_input_gives_field_errors_and_writes_nothing(client, db, wo
 # two locks 2, the assessment 1, the covering agreement 1, the writes 6), the purchase page 4, the buy page 4.
 # Issue 20, item 3: the order confirmation is made at confirmation, in the same transaction: + its INSERT and
 # its audit event (measured 14 without a covering agreement; with one, + reading the agreement for the text).
+# Issue 22: + the upsert of the budget line's months (measured 15).
 CONFIRM_REQUEST_BUDGET = 16  # was 14: 13 + the one-time form token's INSERT (issue 18, item 8)
 PURCHASE_PAGE_BUDGET = 7  # 6 since issue 20: + the purchase's story (its audit events) + its order confirmation
 BUY_PAGE_BUDGET = 5
