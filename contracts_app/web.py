@@ -6,7 +6,7 @@ import re
 from typing import Callable, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, flash, request
+from flask import abort, flash, redirect, request
 from flask_babel import gettext
 from .formbase import FlaskForm
 from sqlalchemy.orm import joinedload
@@ -181,6 +181,34 @@ def save_form(form: FlaskForm, action: Callable[[], T]) -> T | None:
     return result
 
 
+def submit(form: FlaskForm, action: Callable[[], object], success: str, *, done: str, again: Callable[[], str]):
+    """A form posted from a page to an action of its own: run the service (:func:`save_form`); done, flash
+    ``success`` and go to ``done``; refused by the form or by the service's field errors, show the page again
+    (``again()``, which renders it with this form) with the input kept and a message on each refused field (422).
+    Refused otherwise (the purchase was cancelled meanwhile, the budget has too little left), flash the refusal
+    and go to ``done``, as :func:`run_action` does; a 403 is the app's."""
+    if form.validate_on_submit():
+        try:
+            saved = save_form(form, action)
+        except DomainError as exc:
+            if not _refused(exc):
+                raise
+            return redirect(done)
+        if saved is not None:
+            flash(success, "success")
+            return redirect(done)
+    return again(), 422
+
+
+def _refused(exc: DomainError) -> bool:
+    """Roll back and flash a refusal the page can show; False for a 403, which is not for the page to show."""
+    if exc.status == 403:
+        return False
+    get_session().rollback()
+    flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
+    return True
+
+
 def run_action(action: Callable[[], object], success: str) -> bool:
     """Run a one-button action (cancel, lift, decide …): commit and flash ``success``, or roll back and flash
     the refusal. Returns whether it succeeded. The action runs in a write transaction (:func:`.db.begin_write`): on
@@ -191,10 +219,8 @@ def run_action(action: Callable[[], object], success: str) -> bool:
         begin_write(session)
         action()
     except DomainError as exc:
-        session.rollback()
-        if exc.status == 403:
+        if not _refused(exc):
             raise
-        flash(" ".join(e["message"] for e in exc.errors) or exc.message, "error")
         return False
     session.commit()
     flash(success, "success")

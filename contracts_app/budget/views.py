@@ -10,7 +10,7 @@ from ..auth import permissions as perm
 from ..auth.access import current_principal, requires
 from ..db import begin_write, get_session, lock
 from ..pagination import requested
-from ..web import current_actor, save_form
+from ..web import current_actor, save_form, submit
 from . import queries, services
 from .forecast import forecast
 from .periods import AFTER, BEFORE
@@ -114,13 +114,9 @@ def _detail_page(budget: Budget, *, stop_form: StopForm | None = None, lift_form
 
 
 def _stop_action(budget: Budget, form: StopForm | LiftForm, action, success: str, form_arg: str):
-    """Run a stop's action from its posted form: commit and go back to the page, or show the page again with the
-    form's input and a message on each field the form or the service refused (422). Another refusal (the stop was
-    lifted meanwhile) is the app's: a message on the page it came from."""
-    if form.validate_on_submit() and save_form(form, action) is not None:
-        flash(success, "success")
-        return redirect(url_for(".detail", budget_id=budget.id))
-    return _detail_page(budget, **{form_arg: form}), 422
+    """A stop's action from its posted form (web.submit): back to the page, or the page again with the form."""
+    return submit(form, action, success, done=url_for(".detail", budget_id=budget.id),
+                  again=lambda: _detail_page(budget, **{form_arg: form}))
 
 
 @bp.post("/<int:budget_id>/stop")

@@ -17,10 +17,10 @@ from ..db import get_session
 from ..documents import queries as document_queries
 from ..documents import services as documents
 from ..documents.access import may_download_for_purchase
-from ..errors import Conflict, DomainError, ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from ..organisations.models import Unit, UnitKind
 from ..pagination import requested
-from ..web import apply_errors, buyer_purchase_or_403, current_actor, run_action, visible_purchase
+from ..web import apply_errors, buyer_purchase_or_403, current_actor, submit, visible_purchase
 from . import form_tokens, queries, services, states
 from .forms import ActualCostForm, OverrideDecisionForm, PurchaseForm, ReasonForm, fill_seat_form, participant_inputs
 from .models import PurchaseStatus
@@ -172,7 +172,12 @@ def index():
 @bp.get("/purchases/<int:purchase_id>")
 @requires(perm.can_view_purchases)
 def detail(purchase_id: int):
-    purchase = visible_purchase(purchase_id)
+    return _detail_page(visible_purchase(purchase_id))
+
+
+def _detail_page(purchase, *, cancel_form: ReasonForm | None = None, cost_form: ActualCostForm | None = None,
+                 override_form: OverrideDecisionForm | None = None) -> str:
+    """The purchase page; a form given is shown as it was posted (its input and its field messages)."""
     p = current_principal()
     buyer_side = p.unit_id == purchase.buyer_unit_id
     session = get_session()
@@ -189,8 +194,15 @@ def detail(purchase_id: int):
         can_register_cost=buyer_side and perm.can_manage_budget(p) and states.allows(purchase.status, "register_actual_cost"),
         can_decide_override=buyer_side and perm.can_manage_budget(p) and states.allows(purchase.status, "approve_override")
         and purchase.created_by_id != p.user_id,
-        cancel_form=ReasonForm(formdata=None), cost_form=ActualCostForm(formdata=None), override_form=OverrideDecisionForm(formdata=None),
+        cancel_form=cancel_form or ReasonForm(formdata=None), cost_form=cost_form or ActualCostForm(formdata=None),
+        override_form=override_form or OverrideDecisionForm(formdata=None),
     )
+
+
+def _submit(purchase, form, form_arg: str, action, success: str):
+    """A form of the purchase page (web.submit): back to the page, or the page again with the form as posted."""
+    return submit(form, action, success, done=url_for(".detail", purchase_id=purchase.id),
+                  again=lambda: _detail_page(purchase, **{form_arg: form}))
 
 
 @bp.post("/purchases/<int:purchase_id>/cancel")
@@ -198,12 +210,12 @@ def detail(purchase_id: int):
 def cancel(purchase_id: int):
     purchase = buyer_purchase_or_403(purchase_id)
     form = ReasonForm()
-    run_action(
+    return _submit(
+        purchase, form, "cancel_form",
         lambda: services.cancel(get_session(), purchase.id, reason=form.reason.data or "", actor=current_actor(), now=clock.now(),
                                 days=HoldDays.from_config(current_app.config)),
         _("The purchase was cancelled; the seats and the money are released."),
     )
-    return redirect(url_for(".detail", purchase_id=purchase.id))
 
 
 @bp.post("/purchases/<int:purchase_id>/actual-cost")
@@ -211,12 +223,12 @@ def cancel(purchase_id: int):
 def actual_cost(purchase_id: int):
     purchase = buyer_purchase_or_403(purchase_id)
     form = ActualCostForm()
-    run_action(
+    return _submit(
+        purchase, form, "cost_form",
         lambda: services.register_actual_cost(get_session(), purchase.id, amount=form.actual_amount.data,
                                               actor=current_actor(), now=clock.now()),
         _("The actual cost was registered."),
     )
-    return redirect(url_for(".detail", purchase_id=purchase.id))
 
 
 @bp.post("/purchases/<int:purchase_id>/override")
@@ -224,21 +236,16 @@ def actual_cost(purchase_id: int):
 def decide_override(purchase_id: int):
     purchase = buyer_purchase_or_403(purchase_id)
     form = OverrideDecisionForm()
-    if not form.validate_on_submit():  # an unknown decision is never read as a refusal; the note is checked too
-        flash(" ".join(f"{form[k].label.text}: {' '.join(map(str, v))}" for k, v in form.errors.items() if k in form)
-              or _("Check the form."), "error")
-        return redirect(url_for(".detail", purchase_id=purchase.id))
-    try:
-        run_action(
-            lambda: services.decide_override(
-                get_session(), purchase.id, approve=form.decision.data == "approve", note=form.note.data or "",
-                actor=current_actor(), now=clock.now(), today=clock.today(),
-            ),
-            _("The decision was recorded."),
-        )
-    except DomainError:  # the two-person rule or another unit: not allowed at all
-        abort(403)
-    return redirect(url_for(".detail", purchase_id=purchase.id))
+    # An unknown decision is never read as a refusal (the form refuses it); the note is checked too. The
+    # two-person rule and the buying unit are the service's (a 403).
+    return _submit(
+        purchase, form, "override_form",
+        lambda: services.decide_override(
+            get_session(), purchase.id, approve=form.decision.data == "approve", note=form.note.data or "",
+            actor=current_actor(), now=clock.now(), today=clock.today(),
+        ),
+        _("The decision was recorded."),
+    )
 
 
 @bp.post("/purchases/<int:purchase_id>/order-confirmation")
