@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, Boolean, DateTime, MetaData, TypeDecorator, create_engine, event, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
@@ -158,6 +159,12 @@ def _clear_written(session, transaction) -> None:
 
 def is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
+
+
+def upsert(session: Session, model):
+    """An ``INSERT`` for the session's database that can take ``on_conflict_do_update`` (with ``excluded``):
+    PostgreSQL's or SQLite's own construct, which spell it the same way."""
+    return (sqlite.insert if is_sqlite(session) else postgresql.insert)(model)
 
 
 def begin_write(session: Session) -> None:

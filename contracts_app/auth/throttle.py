@@ -29,11 +29,10 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from sqlalchemy import case, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..db import begin_write
+from ..db import begin_write, upsert
 from .models import LoginThrottle
 
 ANY = ""  # the address of an account-wide row, the login of an address row
@@ -103,10 +102,6 @@ def client_address(remote_addr: str | None) -> str:
     return str(ip)
 
 
-def _insert(session: Session):
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(LoginThrottle)
-
-
 def _count(session: Session, login: str, address: str, window: dt.timedelta, now: dt.datetime):
     """Count one attempt for the key, atomically: a new row, the next count in the open window, or 1 in a new
     window. Returns (failures, window_started_at, last_success_at) after the increment."""
@@ -114,7 +109,7 @@ def _count(session: Session, login: str, address: str, window: dt.timedelta, now
     at = literal(now, t.c.window_started_at.type)
     expired = or_(t.c.window_started_at.is_(None), t.c.window_started_at <= literal(now - window, t.c.window_started_at.type))
     stmt = (
-        _insert(session)
+        upsert(session, LoginThrottle)
         .values(login=login, address=address, failures=1, window_started_at=now)
         .on_conflict_do_update(
             index_elements=[t.c.login, t.c.address],

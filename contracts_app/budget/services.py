@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from sqlalchemy import case, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .. import audit, formats
 from ..audit import Actor
+from ..db import upsert
 from ..errors import Conflict, ValidationFailed
 from ..money import parse_amount
 from ..organisations.models import Side, Unit
@@ -277,8 +277,7 @@ def _months_of(purchase: "SeatPurchase") -> list[tuple[dt.date, int]]:
 def _book(session: Session, budget_id: int, changes: list[tuple[dt.date, int, int]]) -> None:
     """Add ``(month, committed øre, spent øre)`` to the line's months in one statement: a new month's row, or the
     sums in the row there is (the caller holds the line's lock, so the rows change in the order money moves)."""
-    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(BudgetMonth)
-    stmt = insert.values([dict(budget_id=budget_id, month=month, committed_ore=c, spent_ore=s) for month, c, s in changes])
+    stmt = upsert(session, BudgetMonth).values([dict(budget_id=budget_id, month=month, committed_ore=c, spent_ore=s) for month, c, s in changes])
     row = BudgetMonth.__table__.c
     session.execute(stmt.on_conflict_do_update(
         index_elements=[row.budget_id, row.month],
