@@ -58,12 +58,12 @@ DEFAULTS: dict[str, object] = {
     # --- scheduled jobs (contracts_app/jobs). The scheduler is its own process (`flask scheduler run`);
     # this runs it inside the development server instead (`make run` turns it on). Never in gunicorn (wsgi.py).
     "SCHEDULER_IN_PROCESS": False,
-    "COUNT_STATEMENTS": False,
+    "COUNT_STATEMENTS": False,  # X-SQL-Statements per response (benchmarks only; contracts_app/statements.py)
     # --- the JSON API (contracts_app/api): calls per token per window (429 with Retry-After above it).
     "API_RATE_LIMIT": 600,
     "API_RATE_WINDOW_SECONDS": 60,
     # Answers stored for Idempotency-Key are kept this many days (then deleted by the nightly retention job).
-    "API_IDEMPOTENCY_DAYS": 7,  # X-SQL-Statements per response (benchmarks only; contracts_app/statements.py)
+    "API_IDEMPOTENCY_DAYS": 7,
     # A run still "running" after this many minutes is taken for crashed and its window may be claimed again.
     "JOB_STALE_MINUTES": 60,
     # Participant references and consent data are anonymised this many months after the seat ended.

@@ -93,7 +93,7 @@ def _detail_page(budget: Budget, *, stop_form: StopForm | None = None, lift_form
     session = get_session()
     today = clock.today()
     # The months carry open commitments by their seat periods and spending where registered (budget/periods.py),
-    # summed in the database.
+    # as budget.services booked them when the money moved: a row per month.
     spread = queries.month_spread(session, budget)
     # The purchases themselves are listed a page at a time, newest first, filtered in the database.
     filter_form = CommitmentFilterForm(request.args)

@@ -300,7 +300,8 @@ def test_retention_deletes_login_counters_that_ran_out_and_keeps_known_addresses
     from contracts_app.auth.throttle import Limits
 
     now = ctx.extensions["clock"].now()
-    longest = max(Limits.from_settings(ctx.config).account_window, Limits.from_settings(ctx.config).pair_window)
+    limits = Limits.from_settings(ctx.config)
+    longest = max(limits.pair_window, limits.account_window, limits.address_window)  # as forget_expired takes it
     rows = {  # (login, address): (window started, last success)
         ("spray@test.no", "198.51.100.7"): (now - longest - dt.timedelta(minutes=1), None),  # ran out: deleted
         ("", "198.51.100.7"): (None, None),  # no window open: deleted
